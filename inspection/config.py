@@ -1,0 +1,71 @@
+"""Configuration: defaults, then `INSPECTION_*` environment variables, then the dict passed in."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "DATABASE_URL": None,  # default: sqlite:///<instance>/inspection.db
+    "UPLOAD_DIR": str(PROJECT_ROOT / "uploads"),
+    "LIBRARY_PATH": None,  # default: <instance>/library.json
+    "FORMS_DIR": str(PROJECT_ROOT / "forms"),
+    "MAX_UPLOAD_MB": 25,
+    "BASE_URL": None,
+    "TIMEZONE": "Asia/Ho_Chi_Minh",
+    "SQLITE_BUSY_TIMEOUT_MS": 15000,
+}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the application (e.g. production without a secret key)."""
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("INSPECTION")
+    if overrides:
+        app.config.update(overrides)
+    _derive(app)
+
+
+def _derive(app: Flask) -> None:
+    cfg = app.config
+    instance = Path(app.instance_path)
+    if not cfg["DATABASE_URL"]:
+        cfg["DATABASE_URL"] = f"sqlite:///{instance / 'inspection.db'}"
+    if not cfg["LIBRARY_PATH"]:
+        cfg["LIBRARY_PATH"] = str(instance / "library.json")
+    cfg["MAX_UPLOAD_MB"] = int(cfg["MAX_UPLOAD_MB"])
+    # Room for the multipart envelope around a photo of the maximum size.
+    cfg["MAX_CONTENT_LENGTH"] = cfg["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
+    production = cfg["ENV"] == "production"
+    if not cfg.get("SECRET_KEY"):
+        if production:
+            raise ConfigError("INSPECTION_SECRET_KEY must be set when INSPECTION_ENV=production")
+        cfg["SECRET_KEY"] = _instance_secret(instance)
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["SESSION_COOKIE_SECURE"] = production
+    cfg["REMEMBER_COOKIE_SECURE"] = production
+    cfg["REMEMBER_COOKIE_HTTPONLY"] = True
+
+
+def _instance_secret(instance: Path) -> str:
+    """A development secret kept in the instance folder so sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(key)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return key

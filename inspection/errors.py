@@ -1,0 +1,91 @@
+"""Domain errors and the one place that turns them (and HTTP errors) into responses.
+
+Under `/api/` every error is JSON: `{"error": {"code", "message", "fields"?}}`; never an HTML page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    status = 400
+    code = "validation_error"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None,
+                 extra: dict[str, Any] | None = None):  # fmt: skip
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra or {}
+
+
+class ValidationError(DomainError):
+    pass
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class VersionExistsError(Conflict):
+    code = "version_exists"
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    503: "unavailable",
+}
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def json_error(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+               **extra: Any) -> Response:  # fmt: skip
+    response = jsonify({**error_body(code, message, fields), **extra})
+    response.status_code = status
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        return json_error(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if not is_api_request():
+            return exc
+        status = exc.code or 500
+        return json_error(status, HTTP_CODES.get(status, "error"), exc.description or exc.name)

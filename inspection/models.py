@@ -1,0 +1,215 @@
+"""SQLModel tables and enums: the system of record.
+
+Status and role values are the strings of API.md; they are stored as plain strings so that a later
+value is a code change, not a schema change.
+"""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, Relationship, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give a time zone")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def created_field() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    LEAD = "lead"
+    INSPECTOR = "inspector"
+    UNIT = "unit"
+
+
+class UnitKind(StrEnum):
+    XA = "xa"
+    PHUONG = "phuong"
+    THI_TRAN = "thi_tran"
+    DAC_KHU = "dac_khu"
+
+
+class VisitStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    NOTICE_ISSUED = "notice_issued"
+    REMEDIATING = "remediating"
+    CLOSED = "closed"
+
+
+# States in which inspectors may still change a visit's answers.
+WRITABLE_STATES = frozenset({VisitStatus.PLANNED, VisitStatus.IN_PROGRESS, VisitStatus.RETURNED})
+
+
+class Agency(SQLModel, table=True):
+    """The inspecting agency: one row, configuration data printed on every document."""
+
+    __tablename__ = "agency"
+    id: int | None = Field(default=None, primary_key=True)
+    issuer_name: str = Field(max_length=200)  # e.g. "ĐOÀN KIỂM TRA CCHC"
+    parent_body: str = Field(default="", max_length=200)  # e.g. "UBND THỊ XÃ NINH HÒA"
+    notice_code: str = Field(default="TB-ĐKT", max_length=40)
+    place_name: str = Field(default="", max_length=100)  # printed before the date
+    signer_name: str = Field(default="", max_length=120)
+    signer_title: str = Field(default="TRƯỞNG ĐOÀN", max_length=120)
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", max_length=64)
+    remediation_days: int = Field(default=30)
+
+
+class Unit(SQLModel, table=True):
+    """An inspected commune, ward, town or special zone."""
+
+    __tablename__ = "units"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(default=UnitKind.XA, max_length=16)
+    active: bool = Field(default=True)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    full_name: str = Field(max_length=120)
+    position: str = Field(default="", max_length=120)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=256)
+    active: bool = Field(default=True)
+    unit_id: int | None = Field(default=None, foreign_key="units.id")
+    created_at: dt.datetime = created_field()
+
+    unit: Unit | None = Relationship()
+
+    # Flask-Login's user protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Plan(SQLModel, table=True):
+    """An annual inspection plan (Kế hoạch số 22/KH-UBND) and the decision forming its team."""
+
+    __tablename__ = "plans"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=64)
+    issued_on: dt.date | None = None
+    decision_number: str = Field(default="", max_length=64)
+    decision_on: dt.date | None = None
+    year: int
+    title: str = Field(max_length=300)
+    lead_id: int = Field(foreign_key="users.id", index=True)
+    form_key: str = Field(max_length=64)
+    form_version: int
+    form_sha256: str = Field(max_length=64)
+    created_at: dt.datetime = created_field()
+
+    lead: User = Relationship()
+    visits: list["Visit"] = Relationship(back_populates="plan")
+
+
+class VisitInspector(SQLModel, table=True):
+    __tablename__ = "visit_inspectors"
+    visit_id: int = Field(foreign_key="visits.id", primary_key=True)
+    user_id: int = Field(foreign_key="users.id", primary_key=True, index=True)
+
+
+class Visit(SQLModel, table=True):
+    __tablename__ = "visits"
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plans.id", index=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    scheduled_on: dt.date
+    place: str = Field(default="", max_length=200)
+    # The unit's people taking part: [{"name": ..., "position": ...}]
+    participants: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    status: str = Field(default=VisitStatus.PLANNED, max_length=16)
+    revision: int = Field(default=0)
+    created_at: dt.datetime = created_field()
+
+    plan: Plan = Relationship(back_populates="visits")
+    unit: Unit = Relationship()
+    inspectors: list[User] = Relationship(link_model=VisitInspector)
+
+
+class Answer(SQLModel, table=True):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("visit_id", "item_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visits.id", index=True)
+    item_key: str = Field(max_length=64)
+    value: Any = Field(default=None, sa_column=Column(JSON))
+    note: str = Field(default="")
+    no_finding_reason: str = Field(default="")
+    answered_by_id: int | None = Field(default=None, foreign_key="users.id")
+    answered_at: dt.datetime = created_field()  # when the inspector answered
+    updated_at: dt.datetime = created_field()  # when the server stored it
+    client_id: str | None = Field(default=None, max_length=64)
+    revision: int = Field(default=0)  # the visit revision of this answer's last change
+
+    answered_by: User | None = Relationship()
+
+
+class ClientRequest(SQLModel, table=True):
+    """A retried create or write, remembered by its client-generated id so a replay returns the
+    first result instead of acting twice."""
+
+    __tablename__ = "client_requests"
+    client_id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id")
+    scope: str = Field(max_length=64)  # e.g. "answer:12:kh-cchc"
+    payload_sha256: str = Field(max_length=64)
+    created_at: dt.datetime = created_field()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: who changed what, when, from what to what."""
+
+    __tablename__ = "audit_events"
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    action: str = Field(max_length=64)  # e.g. "answer.update"
+    entity: str = Field(max_length=32)  # e.g. "answer"
+    entity_id: str = Field(max_length=64)
+    visit_id: int | None = Field(default=None, index=True)
+    before: Any = Field(default=None, sa_column=Column(JSON))
+    after: Any = Field(default=None, sa_column=Column(JSON))

@@ -1,0 +1,1 @@
+"""One blueprint per feature; `api` is the JSON API of API.md."""

@@ -1,0 +1,234 @@
+"""Every scoring rule of CHECKLIST-FORMAT.md, with fractional points and the edge cases."""
+
+from decimal import Decimal
+
+import pytest
+
+from inspection.checklist import answer_error
+from inspection.scoring import item_score, score_sheet
+from tests.builders import item, section, template, valid_template
+
+D = Decimal
+
+
+def sheet_of(items, answers, **extra):
+    return score_sheet(template(section("a", *items), **extra), answers)
+
+
+@pytest.mark.parametrize(("value", "score"), [("yes", D("1.5")), ("no", D(0)), (None, D(0))])
+def test_yes_no(value, score):
+    assert item_score(item("x", points=1.5), value) == score
+
+
+def test_na_leaves_score_and_maximum_even_on_a_required_item():
+    items = [item("x", points=2, required=True), item("y", points=3)]
+    sheet = sheet_of(items, {"x": "na", "y": "yes"})
+    assert (sheet.total, sheet.max, sheet.percent) == (D(3), D(3), D("100.00"))
+    assert (sheet.answered, sheet.answerable) == (2, 2)
+    assert (sheet.full_marks, sheet.scorable) == (1, 1)
+
+
+def test_na_is_refused_when_allow_na_is_false_and_then_counts_as_unanswered():
+    strict = item("x", points=2, allow_na=False)
+    assert answer_error(strict, "na") == "this item cannot be answered 'not applicable'"
+    sheet = sheet_of([strict], {"x": "na"})
+    assert (sheet.total, sheet.max, sheet.answered) == (D(0), D(2), 0)
+
+
+def test_choice_scores_the_option_and_defaults_points_to_best_option():
+    options = [
+        {"value": "du", "label": "Đủ", "points": 1},
+        {"value": "mot-phan", "label": "Một phần", "points": 0.5},
+    ]
+    choice = item("c", "choice", points=None, options=options)
+    sheet = sheet_of([choice], {"c": "mot-phan"})
+    assert (sheet.total, sheet.max) == (D("0.50"), D(1))
+    assert [r.key for r in sheet.failed] == ["c"]
+    assert answer_error(choice, "tot") == "must be one of: du, mot-phan"
+
+
+def test_score_item_rounds_half_up_to_hundredths():
+    points = item("s", "score", points=3)
+    assert item_score(points, 2.855) == D("2.86")
+    assert item_score(points, 2.845) == D("2.85")
+    assert answer_error(points, 3.01) == "must be a number from 0 to 3"
+    assert answer_error(points, -0.5) == "must be a number from 0 to 3"
+
+
+@pytest.mark.parametrize(
+    ("num", "den", "score"),
+    [
+        (199, 200, D("1.99")),  # 99.5 % of a 100 % target: 2 × 0.995
+        (25, 100, D("1.00")),  # half of a 50 % target
+        (60, 100, D("2.00")),  # above target: capped at the item's points
+        (1, 3, D("1.33")),  # 2 × 33.33… / 50, rounded once at the end
+        (0, 10, D(0)),
+    ],
+)
+def test_ratio_proportional_to_target(num, den, score):
+    target = 50 if den != 200 else 100
+    ratio = item("r", "ratio", points=2, target=target)
+    assert item_score(ratio, {"num": num, "den": den}) == score
+
+
+STEPS = [{"min": 98, "points": 3}, {"min": 95, "points": 2}, {"min": 90, "points": 0.5}]
+
+
+@pytest.mark.parametrize(
+    ("num", "den", "score"),
+    [
+        (98, 100, D(3)),  # exactly on a step's min
+        (979, 1000, D(2)),  # 97.9 % just below it
+        (24499, 25000, D(3)),  # 97.996 % shows as 98,00 % and earns the 98 % step
+        (24498, 25000, D(2)),  # 97.992 % shows as 97,99 %
+        (95, 100, D(2)),
+        (90, 100, D("0.5")),
+        (899, 1000, D(0)),  # below the lowest step
+        (100, 100, D(3)),
+    ],
+)
+def test_ratio_steps_boundaries(num, den, score):
+    ratio = item("r", "ratio", points=3, steps=STEPS)
+    assert item_score(ratio, {"num": num, "den": den}) == score
+
+
+@pytest.mark.parametrize(
+    ("on_empty", "total", "maximum", "failed"),
+    [(None, D(1), D(1), []), ("na", D(1), D(1), []), ("full", D(3), D(3), []),
+     ("zero", D(1), D(3), ["r"])],
+)  # fmt: skip
+def test_ratio_with_zero_denominator_follows_on_empty(on_empty, total, maximum, failed):
+    extra = {"on_empty": on_empty} if on_empty else {}
+    items = [item("r", "ratio", points=2, **extra), item("y", points=1)]
+    sheet = sheet_of(items, {"r": {"num": 0, "den": 0}, "y": "yes"})
+    assert (sheet.total, sheet.max) == (total, maximum)
+    assert [r.key for r in sheet.failed] == failed
+    assert sheet.answered == 2
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"num": 5, "den": 4}, {"num": -1, "den": 4}, {"num": 1.5, "den": 4}, {"num": 1},
+     {"num": True, "den": 4}, [1, 2], "90%"],
+)  # fmt: skip
+def test_ratio_answer_must_be_whole_numbers_with_num_at_most_den(value):
+    assert answer_error(item("r", "ratio", points=2), value) is not None
+
+
+def test_unscored_items_do_not_score_but_count_as_answered():
+    items = [item("n", "number"), item("t", "text"), item("d", "date"), item("y", points=1)]
+    sheet = sheet_of(items, {"n": 12, "t": "ghi chú", "d": "2024-02-22"})
+    assert (sheet.total, sheet.max, sheet.scorable) == (D(0), D(1), 1)
+    assert (sheet.answered, sheet.answerable) == (3, 4)
+    assert answer_error(items[2], "22/02/2024") == "must be a date YYYY-MM-DD"
+    assert answer_error(items[0], "12") == "must be a number"
+
+
+def test_hidden_item_is_not_scored_not_required_never_failed_and_its_answer_ignored():
+    doc = valid_template()
+    answers = {"tre-han": "no", "thu-xin-loi": "no"}
+    sheet = score_sheet(doc, answers)
+    result = sheet.items["thu-xin-loi"]
+    assert not result.visible and result.max is None and not result.failed
+    assert "thu-xin-loi" not in [r.key for r in sheet.failed]
+    assert sheet.max == D(11)  # 2 + 1 + 3 + 3 + 2 + 0, without the hidden 1 point
+    # The controller changes: the kept answer counts again.
+    shown = score_sheet(doc, {**answers, "tre-han": "yes"})
+    assert shown.items["thu-xin-loi"].failed and shown.max == D(12)
+
+
+@pytest.mark.parametrize("controller_answer", [None, "na"])
+def test_unanswered_or_na_controller_hides_dependants(controller_answer):
+    items = [
+        item("c", points=1),
+        item("d", points=1, show_if={"item": "c", "equals": "yes"}),
+    ]
+    answers = {"d": "yes"} | ({"c": controller_answer} if controller_answer else {})
+    assert sheet_of(items, answers).items["d"].visible is False
+
+
+def test_hidden_controller_hides_its_own_dependants():
+    items = [
+        item("a", points=1),
+        item("b", points=1, show_if={"item": "a", "equals": "yes"}),
+        item("c", points=1, show_if={"item": "b", "equals": "yes"}),
+    ]
+    sheet = sheet_of(items, {"a": "no", "b": "yes", "c": "yes"})
+    assert [k for k, r in sheet.items.items() if r.visible] == ["a"]
+    assert (sheet.total, sheet.max, sheet.answerable) == (D(0), D(1), 1)
+
+
+def test_show_if_on_number_choice_and_text():
+    items = [
+        item("n", "number"),
+        item("by-n", show_if={"item": "n", "equals": 3}),
+        item("t", "text"),
+        item("by-t", show_if={"item": "t", "equals": "có"}),
+    ]
+    visible = {k for k, r in sheet_of(items, {"n": 3.0, "t": "có"}).items.items() if r.visible}
+    assert visible == {"n", "by-n", "t", "by-t"}
+
+
+def test_section_subtotals_total_percentage_band_and_counts():
+    doc = valid_template()
+    answers = {
+        "kh-cchc": "yes",  # 2 / 2
+        "luu-tru": "mot-phan",  # 0.5 / 1
+        "sipas": 2.85,  # 2.85 / 3
+        "dung-han": {"num": 96, "den": 100},  # 2 / 3
+        "truc-tuyen": {"num": 50, "den": 100},  # 2 / 2 (at its 50 % target)
+        "tre-han": "yes",  # 0 / 0
+        # thu-xin-loi (shown, 1 point) unanswered
+    }
+    sheet = score_sheet(doc, answers)
+    assert [(s.key, s.score, s.max) for s in sheet.sections] == [
+        ("chi-dao", D("5.35"), D(6)),
+        ("mot-cua", D(4), D(6)),
+    ]
+    assert (sheet.total, sheet.max, sheet.percent, sheet.band) == (
+        D("9.35"), D(12), D("77.92"), "Khá",
+    )  # fmt: skip
+    assert (sheet.full_marks, sheet.scorable) == (2, 6)
+    assert (sheet.answered, sheet.answerable) == (6, 10)
+    assert [r.key for r in sheet.failed] == ["luu-tru", "sipas", "dung-han"]
+    assert sheet.items["dung-han"].percent == D("96.00")
+
+
+@pytest.mark.parametrize(
+    ("awarded", "percent", "band"),
+    [
+        (159.99, D("80.00"), "Tốt"),  # 79.995 % rounds half-up onto the edge
+        (159.98, D("79.99"), "Khá"),
+        (120, D("60.00"), "Trung bình"),
+        (119.99, D("60.00"), "Trung bình"),
+        (119.98, D("59.99"), "Thấp"),
+        (0, D("0.00"), "Thấp"),
+    ],
+)
+def test_band_compares_the_rounded_percentage(awarded, percent, band):
+    sheet = sheet_of([item("s", "score", points=200)], {"s": awarded})
+    assert (sheet.percent, sheet.band) == (percent, band)
+
+
+def test_custom_bands():
+    bands = [{"min": 90, "label": "Xuất sắc"}, {"min": 50, "label": "Đạt"},
+             {"min": 0, "label": "Chưa đạt"}]  # fmt: skip
+    sheet = sheet_of([item("s", "score", points=10)], {"s": 9}, bands=bands)
+    assert sheet.band == "Xuất sắc"
+
+
+def test_zero_maximum_gives_no_percentage_and_no_band():
+    items = [item("x", points=0), item("n", "number")]
+    sheet = sheet_of(items, {"x": "yes"})
+    assert (sheet.max, sheet.percent, sheet.band) == (D(0), None, None)
+    assert (sheet.full_marks, sheet.scorable) == (0, 0)
+    all_na = sheet_of([item("x", points=4)], {"x": "na"})
+    assert (all_na.max, all_na.percent, all_na.band) == (D(0), None, None)
+
+
+def test_score_sheet_as_api_json():
+    body = score_sheet(valid_template(), {"kh-cchc": "yes"}).as_dict()
+    assert body["total"] == 2.0 and body["max"] == 11.0
+    assert body["percent"] == 18.18 and body["band"] == "Thấp"
+    assert body["sections"][0] == {"key": "chi-dao", "title": "Lĩnh vực chi-dao", "score": 2.0,
+                                   "max": 6.0}  # fmt: skip
