@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 FLASK := $(BIN)/flask --app app
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint bench venv clean
+CATALOGS := inspection/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test lint bench venv clean translations extract-messages
 
 venv: $(STAMP)
 
@@ -16,11 +19,24 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-run: $(STAMP)
+# Compiled catalogs are build products (not in git): Flask-Babel reads only .mo files.
+translations: $(MO_FILES)
+
+$(CATALOGS)/%/LC_MESSAGES/messages.mo: $(CATALOGS)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d $(CATALOGS) -l $*
+
+# For developers: collect new strings from the code and merge them into each catalog.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(CATALOGS)/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching --omit-header
+
+run: $(STAMP) translations
 	$(FLASK) init-db
+	$(FLASK) seed-demo
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

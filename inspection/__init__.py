@@ -17,6 +17,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_config(app, config)
     register_database(app)
     register_library(app)
+    register_extensions(app)
     register_errorhandlers(app)
     register_blueprints(app)
     register_commands(app)
@@ -43,6 +44,18 @@ def register_library(app: Flask) -> None:
     app.extensions["inspection.forms_report"] = library.load_folder(app.config["FORMS_DIR"])
 
 
+def register_extensions(app: Flask) -> None:
+    from inspection import auth, formatting, i18n, labels, security
+    from inspection.views.visit_page import ChecklistCache
+
+    app.extensions["inspection.checklist_cache"] = ChecklistCache(app.config["PAGE_CACHE_SIZE"])
+    i18n.init_app(app)
+    labels.init_app(app)
+    formatting.register(app)
+    auth.init_app(app)  # the access check runs before the CSRF check: 401/403 come first
+    security.init_app(app)
+
+
 def register_errorhandlers(app: Flask) -> None:
     from inspection import errors
 
@@ -50,9 +63,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from inspection.views.api import bp as api_bp
+    from inspection.security import csrf
+    from inspection.views import admin, api, auth, main, plans, visits
 
-    app.register_blueprint(api_bp)
+    for module in (main, auth, admin, plans, visits, api):
+        app.register_blueprint(module.bp)
+    # A JSON login cannot be forged cross-site (a JSON body needs a CORS preflight that this app
+    # never grants); it is how an API client obtains its CSRF token.
+    csrf.exempt(api.login)
 
 
 def register_commands(app: Flask) -> None:

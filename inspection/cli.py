@@ -12,14 +12,23 @@ from flask.cli import AppGroup, with_appcontext
 
 from inspection import db
 from inspection.checklist import template_max, validate
+from inspection.demo import seed_demo
+from inspection.errors import DomainError
 from inspection.library import TemplateInvalid, TemplateLibrary, VersionExists
+from inspection.models import Role
+from inspection.services import users
 
 forms_cli = AppGroup("forms", help="The checklist template library.")
 
 
+users_cli = AppGroup("users", help="User accounts.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
+    app.cli.add_command(seed_demo_command)
     app.cli.add_command(forms_cli)
+    app.cli.add_command(users_cli)
 
 
 def _library() -> TemplateLibrary:
@@ -32,6 +41,41 @@ def init_db_command() -> None:
     """Bring the database schema to the latest version (idempotent)."""
     db.create_schema(db.get_engine())
     click.echo("Database ready.")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Demo agency, units, users, a plan and its visits (safe to run twice)."""
+    db.create_schema(db.get_engine())
+    logins = seed_demo(db.get_session(), _library())
+    click.echo("Demo logins (unless changed since):")
+    for username, password, role in logins:
+        click.echo(f"  {role:<10} {username:<12} {password}")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--password", help="Without it, a strong password is generated and printed.")
+@click.option("--unit", "unit_code", help="The unit code of a unit user.")
+@click.option("--full-name", help="Printed on documents; defaults to the username.")
+@click.option("--position", default="", help="Position printed on documents.")
+def users_create(username: str, role: str, password: str | None, unit_code: str | None,
+                 full_name: str | None, position: str) -> None:  # fmt: skip
+    """Create a user account."""
+    generated = password is None
+    password = password or users.generate_password()
+    try:
+        user = users.create_user(db.get_session(), actor_id=None, username=username, role=role,
+                                 full_name=full_name or username, position=position,
+                                 password=password, unit_code=unit_code)  # fmt: skip
+    except DomainError as exc:
+        details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        raise click.ClickException(f"{exc.message}" + (f" ({details})" if details else "")) from exc
+    click.echo(f"Created {user.role} '{user.username}'.")
+    if generated:
+        click.echo(f"Password: {password}")
 
 
 def _read_json(path: str) -> object:

@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": None,
     "TIMEZONE": "Asia/Ho_Chi_Minh",
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    "PAGE_CACHE_SIZE": 64,  # rendered checklists kept per process (0: off)
 }
 
 
@@ -43,6 +44,7 @@ def _derive(app: Flask) -> None:
     if not cfg["LIBRARY_PATH"]:
         cfg["LIBRARY_PATH"] = str(instance / "library.json")
     cfg["MAX_UPLOAD_MB"] = int(cfg["MAX_UPLOAD_MB"])
+    cfg["PAGE_CACHE_SIZE"] = int(cfg["PAGE_CACHE_SIZE"])
     # Room for the multipart envelope around a photo of the maximum size.
     cfg["MAX_CONTENT_LENGTH"] = cfg["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
     production = cfg["ENV"] == "production"

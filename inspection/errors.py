@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 
@@ -81,11 +82,29 @@ def json_error(status: int, code: str, message: str, fields: dict[str, str] | No
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
-        return json_error(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+        if is_api_request():
+            return json_error(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+        return render_template("errors/error.html", message=_(exc.message), status=exc.status), (
+            exc.status
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        if not is_api_request():
-            return exc
         status = exc.code or 500
-        return json_error(status, HTTP_CODES.get(status, "error"), exc.description or exc.name)
+        if is_api_request():
+            return json_error(status, HTTP_CODES.get(status, "error"), exc.description or exc.name)
+        if status < 400 or exc.response is not None:
+            return exc
+        return render_template(
+            "errors/error.html", message=page_message(status), status=status
+        ), status
+
+
+def page_message(status: int) -> str:
+    messages = {
+        403: _("You do not have access to this page."),
+        404: _("This page does not exist."),
+        405: _("This action is not allowed here."),
+        413: _("The file is too large."),
+    }
+    return messages.get(status, _("The request could not be processed."))

@@ -197,6 +197,7 @@ class ClientRequest(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id")
     scope: str = Field(max_length=64)  # e.g. "answer:12:kh-cchc"
     payload_sha256: str = Field(max_length=64)
+    result: Any = Field(default=None, sa_column=Column(JSON))  # the first response's body
     created_at: dt.datetime = created_field()
 
 

@@ -7,8 +7,16 @@ from pathlib import Path
 import pytest
 
 from inspection import create_app
+from inspection.db import create_schema, get_engine
+from inspection.services import users
 
 PROJECT_FORMS = Path(__file__).resolve().parent.parent / "forms"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """scrypt costs ~50 ms a hash by design; tests create hundreds of users."""
+    monkeypatch.setattr(users, "HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture
@@ -27,6 +35,8 @@ def app_config(tmp_path: Path) -> dict:
 @pytest.fixture
 def app(app_config: dict):
     app = create_app(app_config)
+    with app.app_context():
+        create_schema(get_engine())
     yield app
     app.extensions["inspection.engine"].dispose()
 

@@ -1,12 +1,35 @@
-"""The JSON API under /api/v1 (API.md)."""
+"""The JSON API under /api/v1 (API.md). Access is checked before each request (auth.ACCESS);
+views parse JSON, call one service and answer JSON."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from inspection import db
+from inspection.errors import ValidationError, VersionExistsError, json_error
+from inspection.library import TemplateInvalid, TemplateLibrary, VersionExists
+from inspection.models import Visit
+from inspection.services import answers, plans, units, users
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def library() -> TemplateLibrary:
+    return current_app.extensions["inspection.library"]
+
+
+def json_body(kind: type = dict) -> Any:
+    """The request's JSON body, or a 400 that says why it is not usable."""
+    if not request.is_json:
+        raise ValidationError("send a JSON body with Content-Type: application/json")
+    body = request.get_json(silent=True)
+    if body is None or not isinstance(body, kind):
+        raise ValidationError(f"the body must be a JSON {'object' if kind is dict else 'list'}")
+    return body
 
 
 @bp.get("/health")
@@ -14,3 +37,185 @@ def health():
     if db.ping(db.get_engine()):
         return jsonify(status="ok", db="ok")
     return jsonify(status="error", db="unreachable"), 503
+
+
+# Session ----------------------------------------------------------------------------------------
+
+
+@bp.post("/login")
+def login():
+    body = json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise ValidationError("username and password are required",
+                              fields={"username": "required", "password": "required"})  # fmt: skip
+    user = users.authenticate(db.get_session(), username, password)
+    if user is None:
+        return json_error(401, "invalid_credentials", "wrong username or password")
+    login_user(user)
+    return jsonify(user=users.user_public(user), csrf_token=generate_csrf())
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return jsonify(status="ok")
+
+
+@bp.get("/me")
+def me():
+    return jsonify(user=users.user_public(current_user), csrf_token=generate_csrf())
+
+
+# Templates --------------------------------------------------------------------------------------
+
+
+def form_summary(stored) -> dict[str, Any]:
+    return {"key": stored.key, "version": stored.version, "title": stored.title,
+            "sha256": stored.sha256}  # fmt: skip
+
+
+@bp.get("/forms")
+def list_forms():
+    return jsonify(forms=[form_summary(t) for t in library().all()])
+
+
+@bp.get("/forms/<key>")
+def get_form(key: str):
+    stored = library().get(key)
+    if stored is None:
+        return json_error(404, "not_found", f"no template '{key}'")
+    return jsonify(stored.document)
+
+
+@bp.get("/forms/<key>/<int:version>")
+def get_form_version(key: str, version: int):
+    stored = library().get(key, version)
+    if stored is None:
+        return json_error(404, "not_found", f"no template '{key}' version {version}")
+    return jsonify(stored.document)
+
+
+@bp.post("/forms")
+def import_form():
+    document = json_body()
+    try:
+        result = library().import_document(document, source=f"api:{current_user.username}")
+    except TemplateInvalid as exc:
+        fields = {p.path or "$": p.message for p in exc.problems}
+        raise ValidationError("the template has problems", fields=fields) from exc
+    except VersionExists as exc:
+        raise VersionExistsError(str(exc)) from exc
+    stored = result.template
+    body = {"key": stored.key, "version": stored.version, "sha256": stored.sha256,
+            "warnings": [str(w) for w in result.warnings]}  # fmt: skip
+    return jsonify(body), 201 if result.created else 200
+
+
+# Units -----------------------------------------------------------------------------------------
+
+
+@bp.get("/units")
+def list_units():
+    return jsonify(units=[units.unit_public(u) for u in units.list_units(db.get_session())])
+
+
+@bp.post("/units")
+def create_unit():
+    body = json_body()
+    unit = units.create_unit(db.get_session(), actor_id=current_user.id, code=body.get("code"),
+                             name=body.get("name"), kind=body.get("kind"))  # fmt: skip
+    return jsonify(units.unit_public(unit)), 201
+
+
+# Plans and visits ------------------------------------------------------------------------------
+
+
+def plan_public(plan, with_visits: bool = False) -> dict[str, Any]:
+    data = {**plans.plan_fields(plan), "url": url_for("plans.view", plan_id=plan.id)}
+    if with_visits:
+        rows = plans.plan_visits_with_scores(db.get_session(), library(), plan)
+        data["visits"] = [{**plans.visit_fields(v), "score": sheet.as_dict()} for v, sheet in rows]
+    return data
+
+
+@bp.get("/plans")
+def list_plans():
+    return jsonify(plans=[plan_public(p) for p in plans.list_plans(db.get_session())])
+
+
+@bp.post("/plans")
+def create_plan():
+    body = json_body()
+    names = ("number", "title", "year", "form_key", "form_version", "issued_on",
+             "decision_number", "decision_on")  # fmt: skip
+    plan = plans.create_plan(db.get_session(), library(), lead=current_user,
+                             **{n: body.get(n) for n in names})  # fmt: skip
+    return jsonify(plan_public(plan, with_visits=True)), 201
+
+
+@bp.get("/plans/<int:plan_id>")
+def get_plan(plan_id: int):
+    return jsonify(plan_public(g.plan, with_visits=True))
+
+
+@bp.post("/plans/<int:plan_id>/visits")
+def create_visit(plan_id: int):
+    body = json_body()
+    names = ("unit_code", "scheduled_on", "inspectors", "place", "participants")
+    visit = plans.create_visit(db.get_session(), lead=current_user, plan=g.plan,
+                               **{n: body.get(n) for n in names})  # fmt: skip
+    return jsonify(plans.visit_fields(visit)), 201
+
+
+def visit_public(visit: Visit) -> dict[str, Any]:
+    session = db.get_session()
+    template = answers.template_of(library(), visit)
+    current = answers.visit_answers(session, visit)
+    sheet = answers.score_sheet(template, answers.answer_values(current))
+    return {
+        **plans.visit_fields(visit),
+        "plan": plans.plan_fields(visit.plan),
+        "form": template,
+        "answers": [answers.answer_public(a, sheet) for a in current.values()],
+        "photos": [],
+        "findings": [],
+        "review_comments": [],
+        "score": sheet.as_dict(),
+    }
+
+
+@bp.get("/visits/<int:visit_id>")
+def get_visit(visit_id: int):
+    return jsonify(visit_public(g.visit))
+
+
+@bp.get("/visits/<int:visit_id>/score")
+def get_score(visit_id: int):
+    return jsonify(answers.visit_sheet(db.get_session(), library(), g.visit).as_dict())
+
+
+@bp.put("/visits/<int:visit_id>/answers/<item_key>")
+def put_answer(visit_id: int, item_key: str):
+    entry = answers.parse_entry(json_body(), item_key=item_key)
+    result, replayed = answers.put_answer(db.get_session(), library(), visit=g.visit,
+                                          user=current_user, entry=entry)  # fmt: skip
+    return jsonify({**result, "replayed": replayed})
+
+
+@bp.post("/visits/<int:visit_id>/answers")
+def batch_answers(visit_id: int):
+    body = json_body()
+    raw = body.get("answers")
+    if not isinstance(raw, list) or not raw:
+        raise ValidationError("answers must be a non-empty list", fields={"answers": "required"})
+    if len(raw) > answers.MAX_BATCH:
+        raise ValidationError(f"send at most {answers.MAX_BATCH} answers at once")
+    entries = [answers.parse_entry(item, batch=True) for item in raw]
+    outcome = answers.apply_batch(db.get_session(), library(), visit=g.visit,
+                                  user=current_user, entries=entries)  # fmt: skip
+    if outcome.status != 200:
+        code = "validation_error" if outcome.status == 400 else "conflict"
+        message = "nothing was stored: some answers are invalid or in conflict"
+        return json_error(outcome.status, code, message, results=outcome.results)
+    return jsonify(results=outcome.results, visit=outcome.visit)

@@ -1,0 +1,190 @@
+"""Login and the access table: every endpoint's rule, checked in one place before each request.
+
+An endpoint missing from ACCESS is refused (deny by default). Object-level rules load the plan or
+visit named in the URL once, keep it on `g` for the view, and answer 404 when it does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, abort, flash, g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from inspection.db import get_session
+from inspection.errors import is_api_request, json_error
+from inspection.models import Plan, Role, User, Visit
+
+login_manager = LoginManager()
+
+
+@dataclass(frozen=True)
+class Rule:
+    public: bool = False
+    roles: frozenset[str] | None = None  # None: any logged-in user
+    check: Callable[[User], bool] | None = None  # object-level, reads g.plan / g.visit
+
+
+PUBLIC = Rule(public=True)
+LOGGED_IN = Rule()
+
+
+def roles(*names: Role, check: Callable[[User], bool] | None = None) -> Rule:
+    return Rule(roles=frozenset(names), check=check)
+
+
+# Object-level checks --------------------------------------------------------------------------
+
+
+def is_assigned(user: User, visit: Visit) -> bool:
+    return any(inspector.id == user.id for inspector in visit.inspectors)
+
+
+def leads_plan(user: User, plan: Plan) -> bool:
+    return user.role == Role.LEAD and plan.lead_id == user.id
+
+
+def can_read_visit(user: User, visit: Visit) -> bool:
+    """Admins and leads read every visit; an inspector reads the visits assigned to them."""
+    if user.role in (Role.ADMIN, Role.LEAD):
+        return True
+    return user.role == Role.INSPECTOR and is_assigned(user, visit)
+
+
+def can_write_visit(user: User, visit: Visit) -> bool:
+    """The assigned inspectors and the plan's lead (the visit's state is checked by services)."""
+    if user.role == Role.INSPECTOR:
+        return is_assigned(user, visit)
+    return leads_plan(user, visit.plan)
+
+
+def _plan_lead(user: User) -> bool:
+    return leads_plan(user, g.plan)
+
+
+def _visit_reader(user: User) -> bool:
+    return can_read_visit(user, g.visit)
+
+
+def _visit_writer(user: User) -> bool:
+    return can_write_visit(user, g.visit)
+
+
+ADMIN, LEAD, INSPECTOR = Role.ADMIN, Role.LEAD, Role.INSPECTOR
+
+ACCESS: dict[str, Rule] = {
+    "static": PUBLIC,
+    # JSON API
+    "api.health": PUBLIC,
+    "api.login": PUBLIC,
+    "api.logout": PUBLIC,
+    "api.me": LOGGED_IN,
+    "api.list_forms": LOGGED_IN,
+    "api.get_form": LOGGED_IN,
+    "api.get_form_version": LOGGED_IN,
+    "api.import_form": roles(ADMIN),
+    "api.list_units": LOGGED_IN,
+    "api.create_unit": roles(ADMIN),
+    "api.list_plans": roles(LEAD, ADMIN),
+    "api.create_plan": roles(LEAD),
+    "api.get_plan": roles(LEAD, ADMIN),
+    "api.create_visit": roles(LEAD, check=_plan_lead),
+    "api.get_visit": Rule(check=_visit_reader),
+    "api.get_score": Rule(check=_visit_reader),
+    "api.put_answer": Rule(check=_visit_writer),
+    "api.batch_answers": Rule(check=_visit_writer),
+    # Pages
+    "main.index": LOGGED_IN,
+    "main.set_language": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.change_password": LOGGED_IN,
+    "admin.users": roles(ADMIN),
+    "admin.new_user": roles(ADMIN),
+    "admin.edit_user": roles(ADMIN),
+    "admin.reset_password": roles(ADMIN),
+    "admin.agency": roles(ADMIN),
+    "admin.units": roles(ADMIN),
+    "admin.new_unit": roles(ADMIN),
+    "admin.import_units": roles(ADMIN),
+    "plans.index": roles(LEAD, ADMIN),
+    "plans.new_plan": roles(LEAD),
+    "plans.view": roles(LEAD, ADMIN),
+    "plans.new_visit": roles(LEAD, check=_plan_lead),
+    "visits.view": Rule(check=_visit_reader),
+    "visits.save_item": Rule(check=_visit_writer),
+}
+
+LOADERS: dict[str, type] = {"plan_id": Plan, "visit_id": Visit}
+# What every visit route needs, loaded with the visit in one round trip.
+VISIT_OPTIONS = (
+    joinedload(Visit.plan),
+    joinedload(Visit.unit),
+    selectinload(Visit.inspectors),
+)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+    app.before_request(enforce_access)
+
+
+def _load_user(user_id: str) -> User | None:
+    try:
+        user = get_session().get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
+
+
+def enforce_access():
+    """Before every request: find the endpoint's rule and refuse what it does not allow."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: let the 404/405 handlers answer
+        return None
+    rule = ACCESS.get(endpoint)
+    if rule is None:
+        return _forbidden()
+    if rule.public:
+        return None
+    if not current_user.is_authenticated:
+        return _unauthorized()
+    _load_objects()
+    if rule.roles is not None and current_user.role not in rule.roles:
+        return _forbidden()
+    if rule.check is not None and not rule.check(current_user._get_current_object()):
+        return _forbidden()
+    return None
+
+
+def _load_objects() -> None:
+    session = get_session()
+    for arg, model in LOADERS.items():
+        if request.view_args and arg in request.view_args:
+            options = VISIT_OPTIONS if model is Visit else ()
+            obj = session.get(model, request.view_args[arg], options=options)
+            if obj is None:
+                if is_api_request():
+                    abort(json_error(404, "not_found", f"{model.__name__.lower()} not found"))
+                abort(404)
+            setattr(g, model.__name__.lower(), obj)
+            if isinstance(obj, Visit):
+                g.plan = obj.plan
+
+
+def _unauthorized():
+    if is_api_request():
+        return json_error(401, "unauthorized", "log in first")
+    flash(_l("Please log in to continue."), "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _forbidden():
+    if is_api_request():
+        return json_error(403, "forbidden", "your role or assignment does not allow this")
+    abort(403)

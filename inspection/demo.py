@@ -1,0 +1,88 @@
+"""Demo data from the seeds: the ten communes and wards of seed 001, a team, a plan numbered like
+seed 000's, and its visits. Idempotent: what exists is left as it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from inspection.library import TemplateLibrary
+from inspection.models import Plan, Role, Visit
+from inspection.services import agency, plans, units, users
+
+UNITS = [
+    ("ninh-da", "UBND phường Ninh Đa", "phuong"),
+    ("ninh-thuy", "UBND phường Ninh Thủy", "phuong"),
+    ("ninh-tan", "UBND xã Ninh Tân", "xa"),
+    ("ninh-hung", "UBND xã Ninh Hưng", "xa"),
+    ("ninh-xuan", "UBND xã Ninh Xuân", "xa"),
+    ("ninh-phung", "UBND xã Ninh Phụng", "xa"),
+    ("ninh-van", "UBND xã Ninh Vân", "xa"),
+    ("ninh-an", "UBND xã Ninh An", "xa"),
+    ("ninh-tho", "UBND xã Ninh Thọ", "xa"),
+    ("ninh-son", "UBND xã Ninh Sơn", "xa"),
+]
+
+# (username, password, role, full name, position, unit)
+USERS = [
+    ("admin", "admin-demo", Role.ADMIN, "Quản trị hệ thống", "Văn phòng HĐND và UBND", None),
+    ("truongdoan", "lead-demo", Role.LEAD, "Trần Văn Bình", "Trưởng phòng Nội vụ", None),
+    ("thanhvien1", "inspector-demo", Role.INSPECTOR, "Lê Thị Hoa", "Chuyên viên Phòng Nội vụ",
+     None),
+    ("thanhvien2", "inspector-demo", Role.INSPECTOR, "Phạm Minh Khoa",
+     "Chuyên viên Văn phòng HĐND và UBND", None),
+    ("ninhxuan", "unit-demo", Role.UNIT, "Nguyễn Thị Lan", "Công chức Văn phòng - Thống kê",
+     "ninh-xuan"),
+]  # fmt: skip
+
+PLAN_NUMBER = "22/KH-UBND"
+FIRST_VISIT = dt.date(2024, 6, 28)
+
+
+def seed_demo(session: Session, library: TemplateLibrary) -> list[tuple[str, str, str]]:
+    """Create what is missing; returns the demo logins (username, password, role)."""
+    _agency(session)
+    for code, name, kind in UNITS:
+        if units.get_by_code(session, code) is None:
+            units.create_unit(session, actor_id=None, code=code, name=name, kind=kind)
+    for username, password, role, full_name, position, unit in USERS:
+        if users.find_by_username(session, username) is None:
+            users.create_user(session, actor_id=None, username=username, role=role,
+                              full_name=full_name, position=position, password=password,
+                              unit_code=unit)  # fmt: skip
+    _plan_and_visits(session, library)
+    return [(u[0], u[1], u[2].value) for u in USERS]
+
+
+def _agency(session: Session) -> None:
+    row = agency.get_agency(session)
+    if not row.parent_body:
+        row.parent_body = "UBND THỊ XÃ NINH HÒA"
+        row.issuer_name = "ĐOÀN KIỂM TRA CẢI CÁCH HÀNH CHÍNH"
+        row.place_name = "Ninh Hòa"
+        row.signer_name = "Trần Văn Bình"
+        session.add(row)
+        session.commit()
+
+
+def _plan_and_visits(session: Session, library: TemplateLibrary) -> None:
+    lead = users.find_by_username(session, "truongdoan")
+    plan = session.exec(select(Plan).where(Plan.number == PLAN_NUMBER, Plan.year == 2024)).first()
+    if plan is None:
+        plan = plans.create_plan(
+            session, library, lead=lead, number=PLAN_NUMBER,
+            title="Kiểm tra công tác cải cách hành chính năm 2024", year=2024,
+            form_key="cchc-xa", issued_on="2024-02-22", decision_number="70/QĐ-UBND",
+            decision_on="2024-03-13",
+        )  # fmt: skip
+    if session.exec(select(Visit).where(Visit.plan_id == plan.id)).first() is not None:
+        return
+    for n, (code, name, _kind) in enumerate(UNITS):
+        plans.create_visit(
+            session, lead=lead, plan=plan, unit_code=code,
+            scheduled_on=FIRST_VISIT + dt.timedelta(days=n + (n // 5) * 2),
+            inspectors=["thanhvien1", "thanhvien2"], place=f"Trụ sở {name}",
+            participants=[{"name": "Chủ tịch " + name, "position": "Chủ tịch UBND"},
+                          {"name": "Công chức Văn phòng - Thống kê", "position": "Công chức"}],
+        )  # fmt: skip

@@ -1,0 +1,52 @@
+"""The inspecting agency's settings (one row): printed on every document."""
+
+from zoneinfo import available_timezones
+
+from sqlmodel import Session, select
+
+from inspection import audit
+from inspection.errors import ValidationError
+from inspection.models import Agency
+
+EDITABLE = (
+    "issuer_name", "parent_body", "notice_code", "place_name", "signer_name", "signer_title",
+    "timezone", "remediation_days",
+)  # fmt: skip
+
+
+def agency_public(agency: Agency) -> dict:
+    return {name: getattr(agency, name) for name in EDITABLE}
+
+
+def get_agency(session: Session, *, default_timezone: str = "Asia/Ho_Chi_Minh") -> Agency:
+    """The agency row, created with neutral defaults on first use."""
+    agency = session.exec(select(Agency)).first()
+    if agency is None:
+        agency = Agency(issuer_name="ĐOÀN KIỂM TRA CẢI CÁCH HÀNH CHÍNH", timezone=default_timezone)
+        session.add(agency)
+        session.commit()
+    return agency
+
+
+def update_agency(session: Session, *, actor_id: int, **values: object) -> Agency:
+    agency = get_agency(session)
+    fields: dict[str, str] = {}
+    for name in ("issuer_name", "notice_code", "place_name"):
+        if not str(values.get(name, "")).strip():
+            fields[name] = "is required"
+    if values.get("timezone") not in available_timezones():
+        fields["timezone"] = "unknown time zone"
+    days = values.get("remediation_days")
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+        fields["remediation_days"] = "must be a whole number of days from 1 to 365"
+    if fields:
+        raise ValidationError("invalid agency settings", fields=fields)
+    before = agency_public(agency)
+    for name in EDITABLE:
+        value = values.get(name, getattr(agency, name))
+        setattr(agency, name, value.strip() if isinstance(value, str) else value)
+    session.add(agency)
+    audit.record(session, actor_id=actor_id, action="agency.update", entity="agency",
+                 entity_id=agency.id, before=before, after=agency_public(agency))  # fmt: skip
+    session.commit()
+    return agency

@@ -1,0 +1,388 @@
+"""Answers to a visit's checklist: validation against the pinned template, idempotent client ids,
+the visit revision and the per-record conflict rule of API.md.
+
+A write takes the visit's row lock first (it bumps the visit revision), then checks the client id
+and the record's revision, so two writers never both pass a check that only one may pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from inspection import audit
+from inspection.checklist import answer_error, iter_items
+from inspection.errors import Conflict, NotFound, ValidationError
+from inspection.library import TemplateLibrary
+from inspection.models import (
+    WRITABLE_STATES,
+    Answer,
+    ClientRequest,
+    User,
+    Visit,
+    VisitStatus,
+    utcnow,
+)
+from inspection.scoring import ScoreSheet, score_sheet
+
+MAX_NOTE = 4000
+MAX_BATCH = 500
+
+
+class WrongState(Conflict):
+    code = "wrong_state"
+
+
+@dataclass
+class Entry:
+    """One answer write, as parsed from a request."""
+
+    item_key: str
+    value: Any
+    note: str | None = None
+    no_finding_reason: str | None = None
+    client_id: str | None = None
+    base_revision: int | None = None
+    answered_at: dt.datetime | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def content(self, visit_id: int) -> dict[str, Any]:
+        return {
+            "visit_id": visit_id,
+            "item_key": self.item_key,
+            "value": self.value,
+            "note": self.note,
+            "no_finding_reason": self.no_finding_reason,
+        }
+
+
+def template_of(library: TemplateLibrary, visit: Visit) -> dict[str, Any]:
+    """The checklist the visit's plan pinned (its hash checked)."""
+    plan = visit.plan
+    stored = library.get(plan.form_key, plan.form_version)
+    if stored is None or stored.sha256 != plan.form_sha256:
+        raise RuntimeError(f"template {plan.form_key} v{plan.form_version} missing or altered")
+    return stored.document
+
+
+def parse_entry(body: Any, *, item_key: str | None = None, batch: bool = False) -> Entry:
+    """Read one answer write from JSON; problems go to `entry.errors` by field."""
+    errors: dict[str, str] = {}
+    if not isinstance(body, dict):
+        return Entry(item_key=item_key or "", value=None, errors={"": "must be a JSON object"})
+    key = item_key if item_key is not None else body.get("item_key")
+    if not isinstance(key, str) or not key:
+        errors["item_key"] = "is required"
+    if "value" not in body:
+        errors["value"] = "is required (null clears the answer)"
+    entry = Entry(item_key=key if isinstance(key, str) else "", value=body.get("value"))
+    for name in ("note", "no_finding_reason"):
+        text = body.get(name)
+        if text is not None and (not isinstance(text, str) or len(text) > MAX_NOTE):
+            errors[name] = f"must be a string of at most {MAX_NOTE} characters"
+        else:
+            setattr(entry, name, text)
+    entry.client_id = _client_id(body.get("client_id"), errors, required=batch)
+    base = body.get("base_revision")
+    if base is not None and (not isinstance(base, int) or isinstance(base, bool) or base < 0):
+        errors["base_revision"] = "must be a whole number ≥ 0"
+    else:
+        entry.base_revision = base
+    entry.answered_at = _timestamp(body.get("answered_at"), errors, required=batch)
+    entry.errors = errors
+    return entry
+
+
+def _client_id(value: Any, errors: dict[str, str], *, required: bool) -> str | None:
+    if value is None:
+        if required:
+            errors["client_id"] = "is required"
+        return None
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) else _bad(errors)
+    except ValueError:
+        return _bad(errors)
+
+
+def _bad(errors: dict[str, str]) -> None:
+    errors["client_id"] = "must be a UUID"
+    return None
+
+
+def _timestamp(value: Any, errors: dict[str, str], *, required: bool) -> dt.datetime | None:
+    if value is None:
+        if required:
+            errors["answered_at"] = "is required"
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        errors["answered_at"] = "must be an ISO 8601 time with its offset"
+        return None
+    return moment
+
+
+def check_entry(entry: Entry, items: dict[str, dict[str, Any]]) -> None:
+    """Validate the value against the item's type (adds to entry.errors)."""
+    if "item_key" in entry.errors or "value" in entry.errors:
+        return
+    item = items.get(entry.item_key)
+    if item is None:
+        entry.errors["item_key"] = f"no item '{entry.item_key}' in this checklist"
+        return
+    if problem := answer_error(item, entry.value):
+        entry.errors["value"] = problem
+
+
+def payload_hash(content: dict[str, Any]) -> str:
+    data = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def answer_public(answer: Answer, sheet: ScoreSheet | None = None) -> dict[str, Any]:
+    result = sheet.items.get(answer.item_key) if sheet else None
+    return {
+        "item_key": answer.item_key,
+        "value": answer.value,
+        "note": answer.note,
+        "no_finding_reason": answer.no_finding_reason,
+        "score": float(result.score) if result and result.score is not None else None,
+        "max": float(result.max) if result and result.max is not None else None,
+        "answered_by": answer.answered_by.username if answer.answered_by else None,
+        "answered_at": answer.answered_at.isoformat(),
+        "revision": answer.revision,
+        "client_id": answer.client_id,
+    }
+
+
+def visit_answers(session: Session, visit: Visit) -> dict[str, Answer]:
+    rows = session.exec(select(Answer).where(Answer.visit_id == visit.id))
+    return {a.item_key: a for a in rows}
+
+
+def answer_rows(session: Session, visit: Visit) -> dict[str, Any]:
+    """A visit's answers for reading only: rows with item_key, value, note and revision (much
+    cheaper than ORM objects on the checklist page)."""
+    query = select(Answer.item_key, Answer.value, Answer.note, Answer.revision).where(
+        Answer.visit_id == visit.id
+    )
+    return {row.item_key: row for row in session.exec(query)}
+
+
+def answer_values(answers: dict[str, Any]) -> dict[str, Any]:
+    return {k: a.value for k, a in answers.items() if a.value is not None}
+
+
+def visit_sheet(session: Session, library: TemplateLibrary, visit: Visit) -> ScoreSheet:
+    return score_sheet(template_of(library, visit), answer_values(visit_answers(session, visit)))
+
+
+# Writing --------------------------------------------------------------------------------------
+
+
+def _lock_visit(session: Session, visit: Visit) -> int:
+    """Start a write transaction holding the visit's row (and SQLite's write lock); returns the
+    new visit revision. Any read transaction of the request is ended first, so the checks that
+    follow see the latest committed data."""
+    session.commit()
+    session.execute(update(Visit).where(Visit.id == visit.id).values(revision=Visit.revision + 1))
+    session.refresh(visit)
+    if visit.status not in WRITABLE_STATES:
+        session.rollback()
+        raise WrongState(f"the visit is {visit.status}: its answers can no longer change")
+    return visit.revision
+
+
+def _replayed(session: Session, entry: Entry, visit: Visit, user: User) -> dict | None:
+    """The first result of an already processed client id, or None if it is new.
+    Raises Conflict when the id was used for other content."""
+    if entry.client_id is None:
+        return None
+    seen = session.get(ClientRequest, entry.client_id)
+    if seen is None:
+        return None
+    if seen.payload_sha256 != payload_hash(entry.content(visit.id)) or seen.user_id != user.id:
+        raise Conflict("this client_id was already used for other content",
+                       extra={"client_id": entry.client_id})  # fmt: skip
+    return seen.result
+
+
+def _conflict(entry: Entry, current: Answer | None) -> bool:
+    return (
+        entry.base_revision is not None
+        and current is not None
+        and current.revision > entry.base_revision
+    )
+
+
+def _store(session: Session, *, visit: Visit, user: User, entry: Entry, current: Answer | None,
+           revision: int) -> Answer:  # fmt: skip
+    before = _snapshot(current)
+    answer = current or Answer(visit_id=visit.id, item_key=entry.item_key)
+    answer.value = entry.value
+    if entry.note is not None:
+        answer.note = entry.note
+    if entry.no_finding_reason is not None:
+        answer.no_finding_reason = entry.no_finding_reason
+    answer.answered_by_id = user.id
+    answer.answered_at = entry.answered_at or utcnow()
+    answer.updated_at = utcnow()
+    answer.client_id = entry.client_id
+    answer.revision = revision
+    session.add(answer)
+    session.flush()
+    audit.record(session, actor_id=user.id, action="answer.update", entity="answer",
+                 entity_id=answer.id, visit_id=visit.id, before=before,
+                 after=_snapshot(answer))  # fmt: skip
+    return answer
+
+
+def _snapshot(answer: Answer | None) -> dict[str, Any] | None:
+    if answer is None:
+        return None
+    return {"item_key": answer.item_key, "value": answer.value, "note": answer.note,
+            "no_finding_reason": answer.no_finding_reason, "revision": answer.revision}  # fmt: skip
+
+
+def _remember(session: Session, entry: Entry, visit: Visit, user: User, result: dict) -> None:
+    if entry.client_id is not None:
+        session.add(
+            ClientRequest(
+                client_id=entry.client_id,
+                user_id=user.id,
+                scope=f"answer:{visit.id}:{entry.item_key}",
+                payload_sha256=payload_hash(entry.content(visit.id)),
+                result=result,
+            )
+        )
+
+
+def _mark_started(visit: Visit) -> None:
+    if visit.status == VisitStatus.PLANNED:
+        visit.status = VisitStatus.IN_PROGRESS
+
+
+def put_answer(
+    session: Session, library: TemplateLibrary, *, visit: Visit, user: User, entry: Entry
+) -> tuple[dict[str, Any], bool]:
+    """Store one answer. Returns (the answer as JSON, replayed?)."""
+    template = template_of(library, visit)
+    items = {item["key"]: item for _, item in iter_items(template)}
+    if entry.item_key not in items and "item_key" not in entry.errors:
+        raise NotFound(f"no item '{entry.item_key}' in this checklist")
+    check_entry(entry, items)
+    if entry.errors:
+        raise ValidationError("invalid answer", fields=entry.errors)
+    revision = _lock_visit(session, visit)
+    try:
+        if (first := _replayed(session, entry, visit, user)) is not None:
+            session.rollback()
+            return first, True
+        answers = visit_answers(session, visit)
+        current = answers.get(entry.item_key)
+        if _conflict(entry, current):
+            sheet = score_sheet(template, answer_values(answers))
+            copy = answer_public(current, sheet)
+            session.rollback()
+            raise Conflict("this answer changed since your copy", extra={"current": copy})
+        answer = _store(session, visit=visit, user=user, entry=entry, current=current,
+                        revision=revision)  # fmt: skip
+        answers[entry.item_key] = answer
+        _mark_started(visit)
+        sheet = score_sheet(template, answer_values(answers))
+        result = {**answer_public(answer, sheet), "visit": _visit_state(visit, sheet)}
+        _remember(session, entry, visit, user, result)
+        session.commit()
+        return result, False
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _visit_state(visit: Visit, sheet: ScoreSheet) -> dict[str, Any]:
+    return {"revision": visit.revision, "status": visit.status, "score": sheet.as_dict()}
+
+
+@dataclass
+class BatchOutcome:
+    status: int
+    results: list[dict[str, Any]]
+    visit: dict[str, Any] | None = None
+
+
+def apply_batch(
+    session: Session, library: TemplateLibrary, *, visit: Visit, user: User, entries: list[Entry]
+) -> BatchOutcome:
+    """All or nothing: every entry is stored, or none and each is marked ok/invalid/conflict.
+    Conflicts are judged against the answers as they were before the batch, so a tablet's queue
+    of several edits to one item, all made from the same copy, goes through in order."""
+    template = template_of(library, visit)
+    items = {item["key"]: item for _, item in iter_items(template)}
+    seen_ids: set[str] = set()
+    for entry in entries:
+        check_entry(entry, items)
+        if entry.client_id in seen_ids:
+            entry.errors["client_id"] = "repeated within the batch"
+        if entry.client_id:
+            seen_ids.add(entry.client_id)
+    revision = _lock_visit(session, visit)
+    try:
+        answers = visit_answers(session, visit)
+        before = dict(answers)
+        results: list[dict[str, Any]] = []
+        pending: list[Entry] = []
+        for entry in entries:
+            results.append(_classify(session, entry, visit, user, before, pending))
+        statuses = {r["status"] for r in results}
+        if statuses - {"ok"}:
+            sheet = score_sheet(template, answer_values(answers))
+            for r in results:
+                if "current" in r and isinstance(r["current"], Answer):
+                    r["current"] = answer_public(r["current"], sheet)
+            session.rollback()
+            return BatchOutcome(400 if "invalid" in statuses else 409, results)
+        for entry in pending:
+            answers[entry.item_key] = _store(session, visit=visit, user=user, entry=entry,
+                                             current=answers.get(entry.item_key),
+                                             revision=revision)  # fmt: skip
+        if not pending:
+            session.rollback()
+            sheet = score_sheet(template, answer_values(answers))
+            return BatchOutcome(200, results, _visit_state(visit, sheet))
+        _mark_started(visit)
+        sheet = score_sheet(template, answer_values(answers))
+        for entry in pending:
+            _remember(session, entry, visit, user, {"status": "ok", "client_id": entry.client_id})
+        session.commit()
+        return BatchOutcome(200, results, _visit_state(visit, sheet))
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _classify(session: Session, entry: Entry, visit: Visit, user: User,
+              before: dict[str, Answer], pending: list[Entry]) -> dict[str, Any]:  # fmt: skip
+    result: dict[str, Any] = {"client_id": entry.client_id, "item_key": entry.item_key}
+    if entry.errors:
+        return {**result, "status": "invalid", "error": {"code": "validation_error",
+                                                         "fields": entry.errors}}  # fmt: skip
+    try:
+        if _replayed(session, entry, visit, user) is not None:
+            return {**result, "status": "ok", "replayed": True}
+    except Conflict as exc:
+        return {**result, "status": "conflict",
+                "error": {"code": "conflict", "message": exc.message}}  # fmt: skip
+    current = before.get(entry.item_key)
+    if _conflict(entry, current):
+        return {**result, "status": "conflict", "current": current}
+    pending.append(entry)
+    return {**result, "status": "ok"}

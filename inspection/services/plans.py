@@ -1,0 +1,234 @@
+"""Plans (Kế hoạch kiểm tra) and their visits."""
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from inspection import audit
+from inspection.errors import ValidationError
+from inspection.library import TemplateLibrary
+from inspection.models import Answer, Plan, Role, User, Visit, VisitInspector
+from inspection.scoring import ScoreSheet, score_sheet
+from inspection.services.units import get_by_code, unit_public
+
+
+def parse_date(value: Any, name: str, fields: dict[str, str], *, required: bool) -> dt.date | None:
+    if value in (None, ""):
+        if required:
+            fields[name] = "is required"
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        pass
+    fields[name] = "must be a date YYYY-MM-DD"
+    return None
+
+
+def _text(value: Any, name: str, fields: dict[str, str], *, required: bool, limit: int) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        fields[name] = "must be a string"
+        return ""
+    value = value.strip()
+    if required and not value:
+        fields[name] = "is required"
+    elif len(value) > limit:
+        fields[name] = f"must have at most {limit} characters"
+    return value
+
+
+def create_plan(
+    session: Session,
+    library: TemplateLibrary,
+    *,
+    lead: User,
+    number: Any,
+    title: Any,
+    year: Any,
+    form_key: Any,
+    form_version: Any = None,
+    issued_on: Any = None,
+    decision_number: Any = None,
+    decision_on: Any = None,
+) -> Plan:
+    """A lead creates a plan, becoming its lead; the checklist version is pinned with its hash."""
+    fields: dict[str, str] = {}
+    number = _text(number, "number", fields, required=True, limit=64)
+    title = _text(title, "title", fields, required=True, limit=300)
+    decision_number = _text(decision_number, "decision_number", fields, required=False, limit=64)
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        fields["year"] = "must be a year from 2000 to 2100"
+    issued = parse_date(issued_on, "issued_on", fields, required=False)
+    decided = parse_date(decision_on, "decision_on", fields, required=False)
+    template = None
+    if form_version is not None and (
+        not isinstance(form_version, int) or isinstance(form_version, bool)
+    ):
+        fields["form_version"] = "must be a whole number"
+    elif not isinstance(form_key, str) or not form_key:
+        fields["form_key"] = "is required"
+    else:
+        template = library.get(form_key, form_version)
+        if template is None:
+            fields["form_key"] = "no such checklist template (version) in the library"
+    if fields:
+        raise ValidationError("invalid plan", fields=fields)
+    plan = Plan(
+        number=number,
+        title=title,
+        year=year,
+        issued_on=issued,
+        decision_number=decision_number,
+        decision_on=decided,
+        lead_id=lead.id,
+        form_key=template.key,
+        form_version=template.version,
+        form_sha256=template.sha256,
+    )
+    session.add(plan)
+    session.flush()
+    audit.record(session, actor_id=lead.id, action="plan.create", entity="plan",
+                 entity_id=plan.id, after=plan_fields(plan))  # fmt: skip
+    session.commit()
+    return plan
+
+
+def plan_fields(plan: Plan) -> dict[str, Any]:
+    return {
+        "id": plan.id,
+        "number": plan.number,
+        "title": plan.title,
+        "year": plan.year,
+        "issued_on": plan.issued_on.isoformat() if plan.issued_on else None,
+        "decision_number": plan.decision_number,
+        "decision_on": plan.decision_on.isoformat() if plan.decision_on else None,
+        "lead": plan.lead.username if plan.lead else None,
+        "form_key": plan.form_key,
+        "form_version": plan.form_version,
+        "form_sha256": plan.form_sha256,
+    }
+
+
+def _participants(value: Any, fields: dict[str, str]) -> list[dict[str, str]]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        fields["participants"] = "must be a list of {name, position}"
+        return []
+    people = []
+    for i, person in enumerate(value):
+        if not isinstance(person, dict) or not str(person.get("name", "")).strip():
+            fields[f"participants[{i}].name"] = "is required"
+            continue
+        people.append(
+            {
+                "name": str(person["name"]).strip(),
+                "position": str(person.get("position", "")).strip(),
+            }
+        )
+    return people
+
+
+def create_visit(
+    session: Session,
+    *,
+    lead: User,
+    plan: Plan,
+    unit_code: Any,
+    scheduled_on: Any,
+    inspectors: Any,
+    place: Any = "",
+    participants: Any = None,
+) -> Visit:
+    fields: dict[str, str] = {}
+    unit = get_by_code(session, unit_code) if isinstance(unit_code, str) else None
+    if unit is None:
+        fields["unit_code"] = "unknown unit"
+    date = parse_date(scheduled_on, "scheduled_on", fields, required=True)
+    place = _text(place, "place", fields, required=False, limit=200)
+    people = _participants(participants, fields)
+    team = _inspectors(session, inspectors, fields)
+    if fields:
+        raise ValidationError("invalid visit", fields=fields)
+    visit = Visit(plan_id=plan.id, unit_id=unit.id, scheduled_on=date, place=place,
+                  participants=people, inspectors=team)  # fmt: skip
+    session.add(visit)
+    session.flush()
+    audit.record(session, actor_id=lead.id, action="visit.create", entity="visit",
+                 entity_id=visit.id, visit_id=visit.id, after=visit_fields(visit))  # fmt: skip
+    session.commit()
+    return visit
+
+
+def _inspectors(session: Session, usernames: Any, fields: dict[str, str]) -> list[User]:
+    if not isinstance(usernames, list) or not usernames:
+        fields["inspectors"] = "name at least one inspector"
+        return []
+    if not all(isinstance(u, str) for u in usernames):
+        fields["inspectors"] = "must be a list of usernames"
+        return []
+    wanted = list(dict.fromkeys(u.strip().lower() for u in usernames))
+    found = session.exec(select(User).where(col(User.username).in_(wanted))).all()
+    by_name = {u.username: u for u in found}
+    wrong = [u for u in wanted if u not in by_name or by_name[u].role != Role.INSPECTOR
+             or not by_name[u].active]  # fmt: skip
+    if wrong:
+        fields["inspectors"] = "not active inspectors: " + ", ".join(wrong)
+    return [by_name[u] for u in wanted if u in by_name]
+
+
+def visit_fields(visit: Visit) -> dict[str, Any]:
+    return {
+        "id": visit.id,
+        "plan_id": visit.plan_id,
+        "unit": unit_public(visit.unit),
+        "scheduled_on": visit.scheduled_on.isoformat(),
+        "place": visit.place,
+        "inspectors": [
+            {"username": u.username, "full_name": u.full_name, "position": u.position}
+            for u in visit.inspectors
+        ],
+        "participants": visit.participants,
+        "status": visit.status,
+        "revision": visit.revision,
+    }
+
+
+def answers_by_visit(session: Session, visit_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Answer values of many visits in one query: {visit_id: {item_key: value}}."""
+    values: dict[int, dict[str, Any]] = defaultdict(dict)
+    if visit_ids:
+        rows = session.exec(select(Answer).where(col(Answer.visit_id).in_(visit_ids)))
+        for answer in rows:
+            if answer.value is not None:
+                values[answer.visit_id][answer.item_key] = answer.value
+    return values
+
+
+def plan_visits_with_scores(
+    session: Session, library: TemplateLibrary, plan: Plan
+) -> list[tuple[Visit, ScoreSheet]]:
+    template = library.get(plan.form_key, plan.form_version)
+    visits = sorted(plan.visits, key=lambda v: (v.scheduled_on, v.id))
+    answers = answers_by_visit(session, [v.id for v in visits])
+    return [(v, score_sheet(template.document, answers.get(v.id, {}))) for v in visits]
+
+
+def list_plans(session: Session) -> list[Plan]:
+    return list(session.exec(select(Plan).order_by(col(Plan.year).desc(), col(Plan.id).desc())))
+
+
+def visits_of_inspector(session: Session, user: User) -> list[Visit]:
+    query = (
+        select(Visit)
+        .join(VisitInspector, col(VisitInspector.visit_id) == Visit.id)
+        .where(VisitInspector.user_id == user.id)
+        .order_by(col(Visit.scheduled_on).desc())
+    )
+    return list(session.exec(query))

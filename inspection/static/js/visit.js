@@ -1,0 +1,269 @@
+// The checklist page: save each answer through the API as it is given, show per item whether it
+// is saving, saved or failed, retry failed saves, and show or hide items that depend on others.
+// Without this script the same forms post to the server and everything still works.
+(function () {
+  "use strict";
+
+  var root = document.querySelector(".visit[data-visit]");
+  if (!root || !window.fetch) return;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var apiTemplate = root.dataset.api;
+  var lang = document.documentElement.lang || "vi";
+  var numberFormat = new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB", {
+    maximumFractionDigits: 2,
+  });
+  var items = {};
+  var pending = {}; // item key -> the latest write not yet stored
+  var RETRY_DELAYS = [1000, 2000, 5000, 10000, 20000, 30000];
+
+  Array.prototype.forEach.call(root.querySelectorAll(".item[data-key]"), function (el) {
+    items[el.dataset.key] = el;
+  });
+
+  function valueOf(el) {
+    return JSON.parse(el.dataset.value || "null");
+  }
+
+  function formatNumber(n) {
+    return numberFormat.format(n);
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) {
+      return (x + 0x100).toString(16).slice(1);
+    }).join("");
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
+  }
+
+  function setState(el, state, text) {
+    var out = el.querySelector("[data-state]");
+    el.dataset.state = state;
+    out.textContent = text || root.dataset[state] || "";
+  }
+
+  function sameValue(a, b) {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+
+  // Visibility: an item applies when its controller applies and has the expected answer.
+  function visible(key, seen) {
+    var el = items[key];
+    if (!el || !el.dataset.showIf) return true;
+    seen = seen || {};
+    if (seen[key]) return false;
+    seen[key] = true;
+    var rule = JSON.parse(el.dataset.showIf);
+    var controller = items[rule.item];
+    if (!controller) return false;
+    var value = valueOf(controller);
+    return visible(rule.item, seen) && value !== null && value !== "na" &&
+      sameValue(typeof value === "number" ? Number(value) : value, rule.equals);
+  }
+
+  function refreshVisibility() {
+    Object.keys(items).forEach(function (key) {
+      items[key].hidden = !visible(key);
+    });
+  }
+
+  // What the form says the answer is, for the submit button that was pressed.
+  function readAnswer(el, form, submitter) {
+    var kind = el.dataset.type;
+    var body = { note: form.elements.note ? form.elements.note.value : "" };
+    var pressed = submitter ? submitter.value : "";
+    if (submitter && submitter.name === "action" && submitter.value === "note") {
+      body.value = valueOf(el);
+    } else if (pressed === "na") {
+      body.value = "na";
+    } else if (kind === "yes_no" || kind === "choice") {
+      body.value = pressed || null;
+    } else if (kind === "ratio") {
+      var num = form.elements.num.value.trim();
+      var den = form.elements.den.value.trim();
+      body.value = num === "" && den === "" ? null : { num: toWhole(num), den: toWhole(den) };
+    } else if (kind === "score" || kind === "number") {
+      var raw = form.elements.number.value.trim().replace(/\s/g, "");
+      body.value = raw === "" ? null : (/^-?\d+([.,]\d+)?$/.test(raw) ? Number(raw.replace(",", ".")) : raw);
+    } else {
+      var text = form.elements.text.value.trim();
+      body.value = text === "" ? null : text;
+    }
+    return body;
+  }
+
+  function toWhole(text) {
+    return /^\d+$/.test(text) ? parseInt(text, 10) : text;
+  }
+
+  function showAnswer(el, answer) {
+    el.dataset.value = JSON.stringify(answer.value);
+    el.dataset.revision = answer.revision;
+    var form = el.querySelector("form");
+    form.elements.base_revision.value = answer.revision;
+    Array.prototype.forEach.call(el.querySelectorAll("button.answer"), function (button) {
+      button.setAttribute("aria-pressed", String(button.value === answer.value));
+    });
+    var kind = el.dataset.type;
+    if (kind === "ratio" && answer.value && typeof answer.value === "object") {
+      form.elements.num.value = answer.value.num;
+      form.elements.den.value = answer.value.den;
+    } else if ((kind === "score" || kind === "number") && typeof answer.value === "number") {
+      form.elements.number.value = formatNumber(answer.value);
+    } else if ((kind === "text" || kind === "date") && form.elements.text) {
+      form.elements.text.value = answer.value || "";
+    }
+    if (form.elements.note && answer.note !== undefined) form.elements.note.value = answer.note;
+    var score = el.querySelector("[data-item-score]");
+    if (score && answer.max !== null && answer.max !== undefined) {
+      score.textContent = formatNumber(answer.score) + " / " + formatNumber(answer.max);
+    }
+    el.classList.toggle("failed", answer.max !== null && answer.score !== null &&
+      answer.score < answer.max && answer.value !== null && answer.value !== "na");
+    updatePercent(el);
+  }
+
+  function updatePercent(el) {
+    var out = el.querySelector("[data-percent]");
+    if (!out) return;
+    var form = el.querySelector("form");
+    var num = Number(form.elements.num.value), den = Number(form.elements.den.value);
+    out.textContent = den > 0 && num >= 0 && num <= den ?
+      formatNumber(Math.round((num / den) * 10000) / 100) + " %" : "";
+  }
+
+  function showScore(score) {
+    function put(sel, text) {
+      var node = root.querySelector(sel);
+      if (node) node.textContent = text;
+    }
+    put("[data-total]", formatNumber(score.total));
+    put("[data-max]", formatNumber(score.max));
+    put("[data-percent-total]", score.percent === null ? "" : formatNumber(score.percent) + " %");
+    put("[data-band]", score.band || "");
+    put("[data-answered]", score.answered);
+    put("[data-answerable]", score.answerable);
+    put("[data-full]", score.full_marks);
+    put("[data-scorable]", score.scorable);
+    score.sections.forEach(function (section) {
+      var node = root.querySelector('[data-section="' + section.key + '"] [data-subtotal]');
+      if (node) node.textContent = formatNumber(section.score) + " / " + formatNumber(section.max);
+    });
+  }
+
+  function save(key) {
+    var write = pending[key];
+    if (!write || write.inFlight) return;
+    var el = items[key];
+    write.inFlight = true;
+    // Writes of one item go one at a time, each based on the revision the previous one returned,
+    // so only someone else's change in between is a conflict. A retry keeps its client id.
+    write.body.base_revision = Number(el.dataset.revision);
+    write.body.client_id = write.body.client_id || uuid();
+    setState(el, "saving");
+    var url = apiTemplate.replace(/KEY$/, encodeURIComponent(key));
+    fetch(url, {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(write.body),
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        write.inFlight = false;
+        if (pending[key] !== write) { // a newer answer was given meanwhile: send that one
+          save(key);
+          return;
+        }
+        if (response.ok) {
+          delete pending[key];
+          showAnswer(el, data);
+          if (data.visit) showScore(data.visit.score);
+          refreshVisibility();
+          setState(el, "saved");
+        } else if (response.status === 409 && data.current) {
+          delete pending[key];
+          showAnswer(el, data.current);
+          refreshVisibility();
+          setState(el, "conflict");
+        } else if (response.status === 409 || response.status === 403) {
+          delete pending[key];
+          setState(el, "locked");
+        } else if (response.status === 400 && data.error && data.error.code !== "csrf_failed") {
+          delete pending[key];
+          setState(el, "invalid", root.dataset.invalid + " " + el.dataset.hint);
+        } else {
+          retry(key, write);
+        }
+      });
+    }).catch(function () {
+      write.inFlight = false;
+      retry(key, write);
+    });
+  }
+
+  function retry(key, write) {
+    if (pending[key] !== write) return save(key);
+    var delay = RETRY_DELAYS[Math.min(write.attempts, RETRY_DELAYS.length - 1)];
+    write.attempts += 1;
+    setState(items[key], navigator.onLine === false ? "offline" : "failed");
+    window.setTimeout(function () { save(key); }, delay);
+  }
+
+  function queue(key, body) {
+    var el = items[key];
+    var waiting = pending[key];
+    if (waiting && waiting.body.note === body.note && sameValue(waiting.body.value, body.value)) {
+      return; // the same answer is already on its way (a field's change, then its Save button)
+    }
+    pending[key] = { body: body, attempts: 0, inFlight: false };
+    // Show the choice at once; the server's answer confirms it.
+    Array.prototype.forEach.call(el.querySelectorAll("button.answer"), function (button) {
+      button.setAttribute("aria-pressed", String(button.value === body.value));
+    });
+    el.dataset.value = JSON.stringify(body.value);
+    refreshVisibility();
+    save(key);
+  }
+
+  root.addEventListener("submit", function (event) {
+    var form = event.target;
+    var el = form.closest(".item[data-key]");
+    if (!el) return;
+    event.preventDefault();
+    queue(el.dataset.key, readAnswer(el, form, event.submitter));
+  });
+
+  // Typed answers save when the field is left, without a tap on "Save".
+  root.addEventListener("change", function (event) {
+    var field = event.target;
+    var el = field.closest(".item[data-key]");
+    if (!el || field.name === "note" || !/^(num|den|number|text)$/.test(field.name)) return;
+    var form = el.querySelector("form");
+    var body = readAnswer(el, form, null);
+    if (el.dataset.type === "ratio" && (form.elements.num.value === "" || form.elements.den.value === "")) return;
+    queue(el.dataset.key, body);
+  });
+
+  root.addEventListener("input", function (event) {
+    var el = event.target.closest(".item[data-type=ratio]");
+    if (el) updatePercent(el);
+  });
+
+  window.addEventListener("online", function () {
+    Object.keys(pending).forEach(save);
+  });
+
+  // Leaving with unsaved answers asks first.
+  window.addEventListener("beforeunload", function (event) {
+    if (Object.keys(pending).length) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  root.classList.add("js");
+})();

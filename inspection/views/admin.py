@@ -1,0 +1,309 @@
+"""Admin screens: users, inspected units (with a CSV import) and the agency's settings.
+
+Who may open them is decided by `auth.ACCESS` (admins only); the rules about what is valid live in
+the services, and these views only parse forms, call one service and show the outcome.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from sqlalchemy.orm import selectinload
+from sqlmodel import select
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from inspection.db import get_session
+from inspection.errors import DomainError
+from inspection.labels import ROLE_LABELS, UNIT_KIND_LABELS
+from inspection.models import Role, UnitKind, User
+from inspection.services import agency as agency_service
+from inspection.services import units as unit_service
+from inspection.services import users as user_service
+from inspection.views.helpers import flash_domain_error
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# WTForms ships no Vietnamese messages: every validator gets one of ours.
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("At most %(max)d characters.")
+COMMON_TIMEZONES = ("Asia/Ho_Chi_Minh", "Asia/Bangkok", "Asia/Jakarta", "Asia/Singapore",
+                    "Asia/Shanghai", "Asia/Tokyo", "Asia/Seoul", "UTC")  # fmt: skip
+
+
+def required() -> InputRequired:
+    return InputRequired(message=REQUIRED)
+
+
+def at_most(size: int) -> Length:
+    return Length(max=size, message=TOO_LONG)
+
+
+def form_status(form: FlaskForm, failed: bool = False) -> int:
+    """400 when the page shows the form again because of a refusal, 200 for a fresh form."""
+    return 400 if failed or form.errors else 200
+
+
+def unit_choices(empty_label: str) -> list[SelectChoice]:
+    units = unit_service.list_units(get_session())
+    return [SelectChoice("", empty_label)] + [SelectChoice(u.code, f"{u.name} ({u.code})")
+                                              for u in units]  # fmt: skip
+
+
+# Users ------------------------------------------------------------------------------------------
+
+ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role.value]) for role in Role]
+
+
+class NewUserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[required(), at_most(64)])
+    full_name = StringField(_l("Full name"), validators=[required(), at_most(120)])
+    position = StringField(_l("Position"), validators=[Optional(), at_most(120)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=False)  # service checks
+    unit_code = SelectField(_l("Unit (only for a unit account)"), validate_choice=False)
+    password = PasswordField(_l("Password"), validators=[Optional()])
+
+
+class EditUserForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[required(), at_most(120)])
+    position = StringField(_l("Position"), validators=[Optional(), at_most(120)])
+    active = BooleanField(_l("Active (may log in)"))
+    unit_code = SelectField(_l("Unit"), validate_choice=False)
+
+
+class ResetPasswordForm(FlaskForm):
+    """Only the CSRF token (the edit page renders it by hand): the password is generated."""
+
+
+@bp.get("/users")
+def users():
+    return render_template("admin/users.html", users=all_users())
+
+
+def all_users() -> list[User]:
+    """Every account with its unit, active first. (services.users has no listing function yet.)"""
+    query = select(User).options(selectinload(User.unit))
+    return list(get_session().exec(query.order_by(User.active.desc(), User.username)))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = NewUserForm()
+    form.unit_code.choices = unit_choices(_("— none —"))
+    if not form.validate_on_submit():
+        return render_template("admin/user_new.html", form=form), form_status(form)
+    # An empty password field means: generate one, and show it to the admin this one time.
+    generated = None if form.password.data else user_service.generate_password()
+    try:
+        user = user_service.create_user(
+            get_session(), actor_id=current_user.id, username=form.username.data,
+            role=form.role.data, full_name=form.full_name.data, position=form.position.data or "",
+            password=form.password.data or generated, unit_code=form.unit_code.data or None,
+        )  # fmt: skip
+    except DomainError as exc:
+        flash_domain_error(form, exc)
+        return render_template("admin/user_new.html", form=form), form_status(form, failed=True)
+    flash(_("The account %(username)s has been created.", username=user.username), "success")
+    if generated:
+        flash_password(user.username, generated)
+    return redirect(url_for("admin.users"))
+
+
+def flash_password(username: str, password: str) -> None:
+    """The generated password is never stored in clear: it rides in the flash (the session cookie)
+    to the next page, which shows it once and drops it."""
+    flash(_("Password of %(username)s: %(password)s — hand it over now; it will not be shown "
+            "again.", username=username, password=password), "password")  # fmt: skip
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    session = get_session()
+    user = user_service.get_user(session, user_id)  # NotFound: the 404 page
+    form = EditUserForm(obj=user, unit_code=user.unit.code if user.unit else "")
+    form.unit_code.choices = unit_choices(_("— choose a unit —"))
+    failed = False
+    if form.validate_on_submit():
+        try:
+            user_service.update_user(
+                session, actor_id=current_user.id, user=user, full_name=form.full_name.data,
+                position=form.position.data or "", active=form.active.data,
+                # Only a unit account shows (and has) a unit; the others never send one.
+                unit_code=(form.unit_code.data or None) if user.role == Role.UNIT else None,
+            )  # fmt: skip
+        except DomainError as exc:
+            flash_domain_error(form, exc)
+            failed = True
+        else:
+            flash(_("The account %(username)s has been saved.", username=user.username), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/user_edit.html", form=form, user=user), form_status(form, failed)
+
+
+@bp.post("/users/<int:user_id>/password")
+def reset_password(user_id: int):
+    """Give the account a new generated password; the admin hands it over in person."""
+    session = get_session()
+    user = user_service.get_user(session, user_id)
+    if ResetPasswordForm().validate_on_submit():
+        password = user_service.generate_password()
+        user_service.set_password(session, actor_id=current_user.id, user=user, password=password)
+        flash_password(user.username, password)
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+# Agency -----------------------------------------------------------------------------------------
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField whose parse error comes from our catalog (WTForms has no Vietnamese)."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Enter a whole number.")) from None
+
+
+class AgencyForm(FlaskForm):
+    issuer_name = StringField(_l("Issuing body"), validators=[required(), at_most(200)])
+    parent_body = StringField(_l("Parent body"), validators=[Optional(), at_most(200)])
+    notice_code = StringField(_l("Notice code"), validators=[required(), at_most(40)])
+    place_name = StringField(_l("Place name (printed before the date)"),
+                             validators=[required(), at_most(100)])  # fmt: skip
+    signer_name = StringField(_l("Signer's name"), validators=[Optional(), at_most(120)])
+    signer_title = StringField(_l("Signer's title"), validators=[Optional(), at_most(120)])
+    timezone = SelectField(_l("Time zone"), validate_choice=False)  # the service checks it
+    remediation_days = WholeNumberField(_l("Remediation period (days)"), validators=[required()])
+
+
+def timezone_choices(current: str) -> list[SelectChoice]:
+    zones = COMMON_TIMEZONES if current in COMMON_TIMEZONES else (current, *COMMON_TIMEZONES)
+    return [SelectChoice(zone) for zone in zones]
+
+
+@bp.route("/agency", methods=["GET", "POST"])
+def agency():
+    session = get_session()
+    current = agency_service.get_agency(session, default_timezone=current_app.config["TIMEZONE"])
+    form = AgencyForm(obj=current)
+    form.timezone.choices = timezone_choices(current.timezone)
+    failed = False
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in agency_service.EDITABLE}
+        try:
+            agency_service.update_agency(session, actor_id=current_user.id, **values)
+        except DomainError as exc:
+            flash_domain_error(form, exc)
+            failed = True
+        else:
+            flash(_("The agency settings have been saved."), "success")
+            return redirect(url_for("admin.agency"))
+    return render_template("admin/agency.html", form=form), form_status(form, failed)
+
+
+# Units ------------------------------------------------------------------------------------------
+
+
+KIND_CHOICES = [SelectChoice(kind.value, UNIT_KIND_LABELS[kind.value]) for kind in UnitKind]
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[required(), at_most(32)])
+    name = StringField(_l("Name"), validators=[required(), at_most(200)])
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validate_choice=False)  # service checks
+
+
+class ImportUnitsForm(FlaskForm):
+    file = FileField(
+        _l("CSV file with the columns code, name, kind"),
+        validators=[FileRequired(message=_l("Choose a file.")),
+                    FileAllowed(["csv"], message=_l("The file must be a .csv file."))],
+    )  # fmt: skip
+
+
+# Why a whole file was refused, by ImportRefused.reason.
+REFUSALS = {
+    "too_large": _l("The file is larger than %(limit_kb)d KB."),
+    "not_text": _l("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”."),
+    "bad_csv": _l("The file is not a valid CSV file (check the quotation marks)."),
+    "empty": _l("The file is empty."),
+    "no_header": _l(
+        "The first row must name the columns code, name and kind (missing: %(missing)s)."
+    ),
+    "too_many_rows": _l("The file has more than %(limit)d rows: split it into smaller files."),
+}
+# Why a row was left out, by the problem keys of services.units.RejectedRow.
+ROW_PROBLEMS = {
+    "missing_column": _l("missing cell: %(columns)s"),
+    "extra_cells": _l(
+        "more cells than the header names (put a name that contains the "
+        "separator in quotation marks)"
+    ),
+    "bad_code": _l("the code must have 1–32 letters, digits, '.', '_' or '-'"),
+    "bad_name": _l("the name is empty"),
+    "name_too_long": _l("the name is longer than %(limit)d characters"),
+    "bad_kind": _l("unknown kind “%(kind)s” (use xa, phuong, thi_tran or dac_khu)"),
+    "duplicate": _l("the same code as row %(row)d"),
+    "exists": _l("a unit with this code already exists"),
+}
+
+
+def describe(messages: dict, key: str, params: dict) -> str:
+    message = messages.get(key)
+    return str(message) % params if message is not None else key
+
+
+def render_units(import_form: ImportUnitsForm, status: int = 200):
+    units = unit_service.list_units(get_session())
+    limits = {"max_kb": unit_service.MAX_IMPORT_BYTES // 1024,
+              "max_rows": unit_service.MAX_IMPORT_ROWS}  # fmt: skip
+    return render_template("admin/units.html", units=units, import_form=import_form,
+                           **limits), status  # fmt: skip
+
+
+@bp.get("/units")
+def units():
+    return render_units(ImportUnitsForm())
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+def new_unit():
+    form = UnitForm()
+    failed = False
+    if form.validate_on_submit():
+        try:
+            unit = unit_service.create_unit(get_session(), actor_id=current_user.id,
+                                            code=form.code.data, name=form.name.data,
+                                            kind=form.kind.data)  # fmt: skip
+        except DomainError as exc:
+            flash_domain_error(form, exc)
+            failed = True
+        else:
+            flash(_("The unit %(name)s has been added.", name=unit.name), "success")
+            return redirect(url_for("admin.units"))
+    return render_template("admin/unit_new.html", form=form), form_status(form, failed)
+
+
+@bp.post("/units/import")
+def import_units():
+    form = ImportUnitsForm()
+    if not form.validate_on_submit():
+        return render_units(form, 400)
+    # One byte past the limit is enough to know a file is too large without reading all of it.
+    data = form.file.data.stream.read(unit_service.MAX_IMPORT_BYTES + 1)
+    try:
+        report = unit_service.import_units_csv(get_session(), actor_id=current_user.id, data=data)
+    except unit_service.ImportRefused as exc:
+        form.file.errors = [describe(REFUSALS, exc.reason, exc.params)]
+        return render_units(form, exc.status)
+    rejected = [
+        (row, "; ".join(describe(ROW_PROBLEMS, key, params) for key, params in row.problems))
+        for row in report.rejected
+    ]
+    return render_template("admin/import_report.html", report=report, rejected=rejected)

@@ -1,0 +1,71 @@
+"""Login, logout and changing one's own password (pages)."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from inspection.db import get_session
+from inspection.errors import DomainError
+from inspection.services import users
+from inspection.views.helpers import flash_domain_error, safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=users.MIN_PASSWORD)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = users.authenticate(get_session(), form.username.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+        flash(_("Wrong username or password, or the account is deactivated."), "error")
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not check_password_hash(current_user.password_hash, form.current.data):
+            form.current.errors = [_("The current password is wrong.")]
+        else:
+            try:
+                users.set_password(get_session(), actor_id=current_user.id,
+                                   user=current_user, password=form.password.data)  # fmt: skip
+            except DomainError as exc:
+                flash_domain_error(form, exc)
+            else:
+                flash(_("Your password has been changed."), "success")
+                return redirect(url_for("main.index"))
+    status = 400 if form.errors else 200
+    return render_template("auth/change_password.html", form=form), status

@@ -1,0 +1,30 @@
+"""Small helpers shared by the page blueprints."""
+
+from urllib.parse import urlsplit
+
+from flask import flash
+from flask_babel import gettext as _
+
+from inspection.errors import DomainError
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths are followed after login or a language switch."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def flash_domain_error(form, exc: DomainError) -> None:
+    """Show a service's refusal on the form: per field where it names fields, else on top."""
+    placed = False
+    for name, why in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, _(why)]
+            placed = True
+    if not placed:
+        flash(_(exc.message), "error")

@@ -1,0 +1,278 @@
+"""The team lead's screens: the list of plans, a new plan, a plan with its visits, a new visit.
+
+Who may open each page is decided by `auth.ACCESS` (leads and admins read; a lead creates plans;
+only the plan's lead adds visits); the rules about what is valid live in `services.plans`. These
+views parse a form, call one service, and show the outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlmodel import col, func, select
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from inspection.auth import leads_plan
+from inspection.db import get_session
+from inspection.errors import DomainError
+from inspection.library import TemplateLibrary
+from inspection.models import Plan, Role, User, Visit
+from inspection.services import plans as plan_service
+from inspection.services import units as unit_service
+from inspection.views.helpers import flash_domain_error
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+# WTForms ships no Vietnamese messages: every validator and parse error gets one of ours.
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("At most %(max)d characters.")
+NOT_OFFERED = _l("Choose from the list.")
+PARTICIPANTS_MAX = 5000  # characters of the textarea: a few dozen people at most
+
+
+def required() -> InputRequired:
+    return InputRequired(message=REQUIRED)
+
+
+def at_most(size: int) -> Length:
+    return Length(max=size, message=TOO_LONG)
+
+
+# Fields ------------------------------------------------------------------------------------------
+
+
+class LocalDateField(DateField):
+    """A date input. Tablets send ISO dates from their date picker; a browser without one lets
+    people type the dd/mm/yyyy they write on paper, so both are read."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Enter a date as dd/mm/yyyy.")) from None
+
+
+class WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Enter a whole number.")) from None
+
+
+class ChoiceField(SelectField):
+    """A select that refuses a value it did not offer (a forged post), in our words."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError(str(NOT_OFFERED))
+
+
+class CheckboxesField(SelectMultipleField):
+    """Touch-friendly checkboxes instead of a multi-select that needs a keyboard modifier."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        offered = {value for value, _label in self.choices}
+        if any(value not in offered for value in self.data or []):
+            raise ValidationError(str(NOT_OFFERED))
+
+
+# Forms: field names are the services' argument names, so that a service's refusal of a field
+# lands under that field (flash_domain_error).
+
+
+class PlanForm(FlaskForm):
+    number = StringField(_l("Plan number"), validators=[required(), at_most(64)])
+    issued_on = LocalDateField(_l("Plan date"), validators=[required()])
+    decision_number = StringField(_l("Decision forming the team: number"),
+                                  validators=[Optional(), at_most(64)])  # fmt: skip
+    decision_on = LocalDateField(_l("Decision date"), validators=[Optional()])
+    year = WholeNumberField(_l("Year"), validators=[required()])
+    title = StringField(_l("Title"), validators=[required(), at_most(300)])
+    template = ChoiceField(_l("Checklist"), validators=[required()])
+
+
+class VisitForm(FlaskForm):
+    unit_code = ChoiceField(_l("Inspected unit"), validators=[required()])
+    scheduled_on = LocalDateField(_l("Date of the visit"), validators=[required()])
+    place = StringField(_l("Place"), validators=[Optional(), at_most(200)])
+    inspectors = CheckboxesField(_l("Inspectors"), validators=[required()])
+    participants = TextAreaField(_l("The unit's participants"),
+                                 validators=[Optional(), at_most(PARTICIPANTS_MAX)])  # fmt: skip
+
+
+# Parsing -----------------------------------------------------------------------------------------
+
+# "Nguyễn Văn A - Chủ tịch UBND xã": the first " - " or dash splits a name from a position. A
+# hyphen without spaces stays in the name; tablets turn "--" into an em dash, so it counts too.
+SEPARATOR = re.compile(r"\s+-\s+|\s*[–—]\s*")
+# Lists copied from a document start with "- " or "+ " and end with ";".
+BULLET = re.compile(r"^\s*[-+•]\s+")
+
+
+def parse_participants(text: str | None) -> list[dict[str, str]]:
+    """One person per line, "Full name - Position"; blank lines are ignored."""
+    people = []
+    for line in (text or "").splitlines():
+        line = BULLET.sub("", line).strip().rstrip(";").strip()
+        if not line:
+            continue
+        name, *position = SEPARATOR.split(line, maxsplit=1)
+        people.append({"name": name.strip(), "position": "".join(position).strip()})
+    return people
+
+
+def parse_template(value: str) -> tuple[str, int | None]:
+    """ "cchc-xa:1" → ("cchc-xa", 1): the value of an option of the checklist select."""
+    key, _sep, version = value.rpartition(":")
+    return (key, int(version)) if key and version.isdigit() else (value, None)
+
+
+def on_form(exc: DomainError, aliases: dict[str, str],
+            messages: dict[str, str] | None = None) -> DomainError:  # fmt: skip
+    """The service's refusal with its field paths renamed to the form's fields
+    (`participants[2].name` → `participants`, `form_key` → `template`), and where the service's
+    words would not make sense under the form's field, ours instead."""
+    fields: dict[str, str] = {}
+    for path, why in exc.fields.items():
+        name = re.split(r"[\[.]", path, maxsplit=1)[0]
+        name = aliases.get(name, name)
+        fields.setdefault(name, (messages or {}).get(name, why))
+    return DomainError(exc.message, fields=fields)
+
+
+def form_status(form: FlaskForm, failed: bool = False) -> int:
+    """400 when the page shows the form again because of a refusal, 200 for a fresh form."""
+    return 400 if failed or form.errors else 200
+
+
+# Look-ups for the pages --------------------------------------------------------------------------
+
+
+def library() -> TemplateLibrary:
+    return current_app.extensions["inspection.library"]
+
+
+def template_choices() -> list[tuple[str, str]]:
+    """The latest version of each checklist; create_plan pins the version and its hash."""
+    return [(f"{t.key}:{t.version}", f"{t.title} (v{t.version})") for t in library().latest()]
+
+
+def alphabetical(text: str) -> tuple[str, str]:
+    """A sort key close to Vietnamese dictionary order: "Ninh Đa" before "Ninh Xuân" (the
+    database compares code points, which puts every Đ after Z)."""
+    bare = unicodedata.normalize("NFD", text.casefold().replace("đ", "d~"))
+    return "".join(c for c in bare if not unicodedata.combining(c)), text
+
+
+def unit_choices() -> list[tuple[str, str]]:
+    units = [u for u in unit_service.list_units(get_session()) if u.active]
+    units.sort(key=lambda u: alphabetical(u.name))
+    return [("", _("— choose a unit —"))] + [(u.code, u.name) for u in units]
+
+
+def active_inspectors() -> list[User]:
+    """The people who may be assigned to a visit. (services.users has no listing function yet.)"""
+    query = select(User).where(User.role == Role.INSPECTOR).where(col(User.active))
+    return sorted(get_session().exec(query), key=lambda u: (alphabetical(u.full_name), u.username))
+
+
+def visit_counts() -> dict[int, int]:
+    """Visits per plan in one query, so the list does not load every plan's visits."""
+    query = select(Visit.plan_id, func.count()).group_by(Visit.plan_id)
+    return dict(get_session().exec(query).all())
+
+
+def this_year() -> int:
+    return dt.datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).year
+
+
+# Views -------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    plans = plan_service.list_plans(get_session())
+    return render_template("plans/index.html", plans=plans, visit_counts=visit_counts())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_plan():
+    form = PlanForm()
+    form.template.choices = template_choices()
+    if not form.is_submitted():
+        form.year.data = this_year()
+    if not form.validate_on_submit():
+        return render_template("plans/new_plan.html", form=form), form_status(form)
+    form_key, form_version = parse_template(form.template.data)
+    try:
+        plan = plan_service.create_plan(
+            get_session(), library(), lead=current_user, number=form.number.data,
+            title=form.title.data, year=form.year.data, form_key=form_key,
+            form_version=form_version, issued_on=form.issued_on.data,
+            decision_number=form.decision_number.data, decision_on=form.decision_on.data,
+        )  # fmt: skip
+    except DomainError as exc:
+        flash_domain_error(form, on_form(exc, {"form_key": "template", "form_version": "template"}))
+        return render_template("plans/new_plan.html", form=form), form_status(form, failed=True)
+    flash(_("The plan %(number)s has been created.", number=plan.number), "success")
+    return redirect(url_for("plans.view", plan_id=plan.id))
+
+
+@bp.get("/<int:plan_id>")
+def view(plan_id: int):
+    plan: Plan = g.plan
+    rows = plan_service.plan_visits_with_scores(get_session(), library(), plan)
+    checklist = library().get(plan.form_key, plan.form_version)
+    return render_template("plans/view.html", plan=plan, rows=rows, checklist=checklist,
+                           is_lead=leads_plan(current_user, plan))  # fmt: skip
+
+
+@bp.route("/<int:plan_id>/visits/new", methods=["GET", "POST"])
+def new_visit(plan_id: int):
+    plan: Plan = g.plan
+    form = VisitForm()
+    form.unit_code.choices = unit_choices()
+    inspectors = active_inspectors()
+    form.inspectors.choices = [(u.username, u.full_name) for u in inspectors]
+    people = {u.username: u for u in inspectors}
+    if not form.validate_on_submit():
+        return render_template("plans/new_visit.html", form=form, plan=plan,
+                               people=people), form_status(form)  # fmt: skip
+    try:
+        plan_service.create_visit(
+            get_session(), lead=current_user, plan=plan, unit_code=form.unit_code.data,
+            scheduled_on=form.scheduled_on.data, inspectors=form.inspectors.data,
+            place=form.place.data or "", participants=parse_participants(form.participants.data),
+        )  # fmt: skip
+    except DomainError as exc:
+        # The service names the person by position in the list; the textarea has lines.
+        words = {"participants": _("Every line needs a full name before the position.")}
+        flash_domain_error(form, on_form(exc, {}, words))
+        return render_template("plans/new_visit.html", form=form, plan=plan,
+                               people=people), form_status(form, failed=True)  # fmt: skip
+    flash(_("The visit has been added to the plan."), "success")
+    return redirect(url_for("plans.view", plan_id=plan.id))

@@ -1,0 +1,125 @@
+"""Browser tests: real headless Chromium (Debian's) driving the app served from a thread.
+
+One browser per test session; each test gets a fresh server, database and browser context. Every
+request the page makes is recorded, and a test fails if any goes to a host other than 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from inspection import create_app
+from inspection.db import create_schema, get_engine
+from tests.factories import make_plan, make_unit, make_user, make_visit
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORTS = {"tablet-portrait": (768, 1024), "tablet-landscape": (1280, 800)}
+PROJECT_FORMS = Path(__file__).resolve().parents[2] / "forms"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: apt-get install -y chromium (make test does it as root)"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+        self.app.extensions["inspection.engine"].dispose()
+
+
+@pytest.fixture
+def live_app(tmp_path: Path):
+    instance = tmp_path / "instance"
+    app = create_app({
+        "SECRET_KEY": "browser-test", "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance / 'browser.db'}",
+        "LIBRARY_PATH": str(instance / "library.json"), "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "FORMS_DIR": str(PROJECT_FORMS),
+    })  # fmt: skip
+    with app.app_context():
+        create_schema(get_engine())
+    return app
+
+
+@pytest.fixture
+def demo_visit(live_app):
+    """A lead's plan with one visit assigned to inspector 'insp-a'."""
+    make_unit(live_app, code="ninh-xuan", name="UBND xã Ninh Xuân")
+    lead = make_user(live_app, "lead-a", "lead", full_name="Trần Văn Bình")
+    make_user(live_app, "insp-a", "inspector", full_name="Lê Thị Hoa")
+    plan = make_plan(live_app, lead)
+    return make_visit(live_app, plan, ["insp-a"], unit_code="ninh-xuan")
+
+
+@pytest.fixture
+def server(live_app) -> Iterator[LiveServer]:
+    with LiveServer(live_app) as live:
+        yield live
+
+
+class RequestLog:
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def foreign(self) -> list[str]:
+        return [u for u in self.urls if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+                and urlsplit(u).hostname != "127.0.0.1"]  # fmt: skip
+
+
+def open_context(browser: Browser, viewport: tuple[int, int], *, javascript: bool = True,
+                 log: RequestLog) -> BrowserContext:  # fmt: skip
+    width, height = viewport
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  java_script_enabled=javascript, has_touch=True,
+                                  locale="vi-VN")  # fmt: skip
+    context.on("request", lambda request: log.urls.append(request.url))
+    return context
+
+
+@pytest.fixture
+def requests_log() -> Iterator[RequestLog]:
+    log = RequestLog()
+    yield log
+    assert log.foreign() == [], "requests to other hosts"
+
+
+def login(page: Page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")

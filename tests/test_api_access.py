@@ -1,0 +1,124 @@
+"""The access table of API.md, for every API route and every role. The route list is read from
+the application, so a new API route that is missing here fails this test."""
+
+from __future__ import annotations
+
+import pytest
+
+from inspection.auth import ACCESS
+from tests.builders import valid_template
+from tests.factories import ApiClient, make_plan, make_unit, make_user, make_visit, new_client_id
+
+ROLES = ["anonymous", "admin", "plan_lead", "other_lead", "assigned", "unassigned", "unit"]
+EVERYONE = set(ROLES)
+LOGGED_IN = EVERYONE - {"anonymous"}
+LEADS = {"plan_lead", "other_lead"}
+VISIT_READERS = {"admin", "plan_lead", "other_lead", "assigned"}
+VISIT_WRITERS = {"plan_lead", "assigned"}
+
+
+def answer(key="kh-cchc", value="yes"):
+    return {"item_key": key, "value": value, "client_id": new_client_id(),
+            "answered_at": "2024-06-28T09:00:00+07:00"}  # fmt: skip
+
+
+# (endpoint, method): (url, JSON body or None, roles allowed)
+CASES = {
+    ("api.health", "GET"): ("/api/v1/health", None, EVERYONE),
+    ("api.login", "POST"): ("/api/v1/login", {"username": "x", "password": "y"}, EVERYONE),
+    ("api.logout", "POST"): ("/api/v1/logout", {}, EVERYONE),
+    ("api.me", "GET"): ("/api/v1/me", None, LOGGED_IN),
+    ("api.list_forms", "GET"): ("/api/v1/forms", None, LOGGED_IN),
+    ("api.get_form", "GET"): ("/api/v1/forms/cchc-xa", None, LOGGED_IN),
+    ("api.get_form_version", "GET"): ("/api/v1/forms/cchc-xa/1", None, LOGGED_IN),
+    ("api.import_form", "POST"): ("/api/v1/forms", valid_template(), {"admin"}),
+    ("api.list_units", "GET"): ("/api/v1/units", None, LOGGED_IN),
+    ("api.create_unit", "POST"): (
+        "/api/v1/units",
+        {"code": "ninh-thuy", "name": "UBND xã Ninh Thủy", "kind": "xa"},
+        {"admin"},
+    ),  # fmt: skip
+    ("api.list_plans", "GET"): ("/api/v1/plans", None, LEADS | {"admin"}),
+    ("api.create_plan", "POST"): (
+        "/api/v1/plans",
+        {"number": "23/KH-UBND", "title": "KH", "year": 2025, "form_key": "cchc-xa"},
+        LEADS,
+    ),  # fmt: skip
+    ("api.get_plan", "GET"): ("/api/v1/plans/{plan}", None, LEADS | {"admin"}),
+    ("api.create_visit", "POST"): (
+        "/api/v1/plans/{plan}/visits",
+        {"unit_code": "ninh-da", "scheduled_on": "2024-07-01", "inspectors": ["insp-a"]},
+        {"plan_lead"},
+    ),
+    ("api.get_visit", "GET"): ("/api/v1/visits/{visit}", None, VISIT_READERS),
+    ("api.get_score", "GET"): ("/api/v1/visits/{visit}/score", None, VISIT_READERS),
+    ("api.put_answer", "PUT"): (
+        "/api/v1/visits/{visit}/answers/kh-cchc",
+        {"value": "yes"},
+        VISIT_WRITERS,
+    ),  # fmt: skip
+    ("api.batch_answers", "POST"): (
+        "/api/v1/visits/{visit}/answers",
+        {"answers": [answer()]},
+        VISIT_WRITERS,
+    ),  # fmt: skip
+}
+
+
+def api_routes(app) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_api_route_is_in_this_table(app):
+    assert api_routes(app) == set(CASES)
+
+
+def test_every_route_of_the_app_has_an_access_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(ACCESS) == set()
+
+
+@pytest.fixture
+def world(app):
+    make_unit(app)
+    make_user(app, "admin", "admin")
+    lead = make_user(app, "lead-a", "lead")
+    make_user(app, "lead-b", "lead")
+    make_user(app, "insp-a", "inspector")
+    make_user(app, "insp-b", "inspector")
+    make_user(app, "unit-user", "unit", unit_code="ninh-da")
+    plan = make_plan(app, lead)
+    visit = make_visit(app, plan, ["insp-a"])
+    usernames = {"admin": "admin", "plan_lead": "lead-a", "other_lead": "lead-b",
+                 "assigned": "insp-a", "unassigned": "insp-b", "unit": "unit-user"}  # fmt: skip
+    clients = {role: ApiClient(app, name) for role, name in usernames.items()}
+    clients["anonymous"] = ApiClient(app)
+    return {"plan": plan.id, "visit": visit.id, "clients": clients}
+
+
+@pytest.mark.parametrize("case", sorted(CASES), ids=lambda c: f"{c[1]} {c[0]}")
+def test_access_for_every_role(world, case):
+    url, body, allowed = CASES[case]
+    url = url.format(plan=world["plan"], visit=world["visit"])
+    method = case[1]
+    outcomes = {}
+    for role in ROLES:
+        client = world["clients"][role]
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = getattr(client, method.lower())(url, json=body)
+        assert response.is_json, (role, response.status_code)
+        error = (response.get_json() or {}).get("error") or {}
+        outcomes[role] = (response.status_code, error.get("code"))
+    refused = {"anonymous": (401, "unauthorized")}
+    for role, outcome in outcomes.items():
+        if role in allowed:
+            assert outcome[1] not in ("unauthorized", "forbidden"), (role, outcome)
+        else:
+            assert outcome == refused.get(role, (403, "forbidden")), (role, outcome)

@@ -1,0 +1,276 @@
+"""Answers through the API: validation, idempotent client ids, revisions and conflicts, batches,
+audit, and the score."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from inspection.db import get_session
+from inspection.models import Answer, AuditEvent, Visit, VisitStatus
+from inspection.scoring import score_sheet
+from tests.factories import ApiClient, make_plan, make_unit, make_user, make_visit, new_client_id
+
+
+@pytest.fixture
+def visit(app):
+    make_unit(app)
+    lead = make_user(app, "lead-a", "lead")
+    make_user(app, "insp-a", "inspector")
+    make_user(app, "insp-b", "inspector")
+    plan = make_plan(app, lead)
+    return make_visit(app, plan, ["insp-a", "insp-b"])
+
+
+@pytest.fixture
+def insp_a(app, visit):
+    return ApiClient(app, "insp-a")
+
+
+@pytest.fixture
+def insp_b(app, visit):
+    return ApiClient(app, "insp-b")
+
+
+def url(visit, key=None):
+    base = f"/api/v1/visits/{visit.id}/answers"
+    return f"{base}/{key}" if key else base
+
+
+def stored(app, visit) -> dict:
+    with app.app_context():
+        rows = get_session().exec(select(Answer).where(Answer.visit_id == visit.id))
+        return {a.item_key: a.value for a in rows}
+
+
+def visit_row(app, visit) -> Visit:
+    with app.app_context():
+        return get_session().get(Visit, visit.id)
+
+
+def test_put_answer_scores_it_and_starts_the_visit(app, visit, insp_a):
+    assert visit_row(app, visit).status == VisitStatus.PLANNED
+    body = {"value": {"num": 60, "den": 100}, "note": "Đọc trên hệ thống"}
+    response = insp_a.put(url(visit, "ty-le-so-hoa"), json=body)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["value"] == {"num": 60, "den": 100} and body["note"] == "Đọc trên hệ thống"
+    assert body["score"] == 2.25 and body["max"] == 3.0  # 3 × 60 / 80
+    assert body["revision"] == 1 and body["visit"]["revision"] == 1
+    assert body["answered_by"] == "insp-a"
+    row = visit_row(app, visit)
+    assert (row.status, row.revision) == (VisitStatus.IN_PROGRESS, 1)
+
+
+def test_csrf_header_is_required_and_nothing_is_written_without_it(app, visit, insp_a):
+    response = insp_a.put(url(visit, "kh-cchc"), json={"value": "yes"}, csrf=False)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "csrf_failed"
+    forged = insp_a.client.put(url(visit, "kh-cchc"), json={"value": "yes"},
+                               headers={"X-CSRFToken": "forged"})  # fmt: skip
+    assert forged.status_code == 400
+    assert stored(app, visit) == {}
+
+
+@pytest.mark.parametrize(
+    ("key", "body", "field"),
+    [
+        ("kh-cchc", {"value": "maybe"}, "value"),
+        ("kh-cchc", {"value": True}, "value"),
+        ("kh-cchc", {}, "value"),
+        ("ty-le-so-hoa", {"value": {"num": 5, "den": 4}}, "value"),
+        ("ty-le-so-hoa", {"value": {"num": "5", "den": 10}}, "value"),
+        ("ty-le-so-hoa", {"value": 0.8}, "value"),
+        ("sipas-diem", {"value": 12.5}, "value"),
+        ("sipas-diem", {"value": "10"}, "value"),
+        ("kh-cchc-ngay", {"value": "22/02/2024"}, "value"),
+        ("kh-cchc", {"value": "yes", "note": 5}, "note"),
+        ("kh-cchc", {"value": "yes", "base_revision": "3"}, "base_revision"),
+        ("kh-cchc", {"value": "yes", "client_id": "not-a-uuid"}, "client_id"),
+        ("niem-yet-day-du", {"value": "na"}, "value"),  # allow_na is false
+    ],
+)
+def test_wrong_types_are_refused_with_the_field(app, visit, insp_a, key, body, field):
+    response = insp_a.put(url(visit, key), json=body)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error" and field in error["fields"]
+    assert stored(app, visit) == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [("{not json", "application/json"), ('["yes"]', "application/json"),
+     ("value=yes", "application/x-www-form-urlencoded"), ("", "application/json")],
+)  # fmt: skip
+def test_malformed_bodies_get_a_json_400(visit, insp_a, data, content_type):
+    response = insp_a.client.put(url(visit, "kh-cchc"), data=data, content_type=content_type,
+                                 headers={"X-CSRFToken": insp_a.token})  # fmt: skip
+    assert response.status_code == 400 and response.is_json
+    assert response.get_json()["error"]["code"] == "validation_error"
+
+
+def test_unknown_item_is_a_404_and_unknown_visit_too(visit, insp_a):
+    assert insp_a.put(url(visit, "khong-co"), json={"value": "yes"}).status_code == 404
+    missing = insp_a.put("/api/v1/visits/999/answers/kh-cchc", json={"value": "yes"})
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
+
+
+def test_same_client_id_again_returns_the_first_result_and_changes_nothing(app, visit, insp_a):
+    body = {"value": "no", "note": "Chưa ban hành", "client_id": new_client_id()}
+    first = insp_a.put(url(visit, "kh-cchc"), json=body)
+    again = insp_a.put(url(visit, "kh-cchc"), json=body)
+    assert first.status_code == again.status_code == 200
+    assert again.get_json()["replayed"] is True
+    assert {k: v for k, v in again.get_json().items() if k != "replayed"} == {
+        k: v for k, v in first.get_json().items() if k != "replayed"
+    }
+    assert visit_row(app, visit).revision == 1
+    with app.app_context():
+        events = get_session().exec(select(AuditEvent).where(AuditEvent.action == "answer.update"))
+        assert len(list(events)) == 1
+
+
+def test_same_client_id_with_other_content_is_a_409(app, visit, insp_a):
+    client_id = new_client_id()
+    insp_a.put(url(visit, "kh-cchc"), json={"value": "no", "client_id": client_id})
+    response = insp_a.put(url(visit, "kh-cchc"), json={"value": "yes", "client_id": client_id})
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "conflict"
+    assert stored(app, visit) == {"kh-cchc": "no"}
+
+
+def test_two_inspectors_editing_different_items_never_conflict(app, visit, insp_a, insp_b):
+    base = visit_row(app, visit).revision
+    a = insp_a.put(url(visit, "kh-cchc"), json={"value": "yes", "base_revision": base})
+    b = insp_b.put(url(visit, "bao-cao-cchc"), json={"value": "no", "base_revision": base})
+    assert (a.status_code, b.status_code) == (200, 200)
+    assert stored(app, visit) == {"kh-cchc": "yes", "bao-cao-cchc": "no"}
+    assert visit_row(app, visit).revision == base + 2
+
+
+def test_same_item_edited_from_a_stale_copy_is_a_409_with_the_servers_copy(
+    app, visit, insp_a, insp_b
+):
+    base = visit_row(app, visit).revision
+    insp_a.put(url(visit, "kh-cchc"), json={"value": "yes", "note": "Có kế hoạch",
+                                            "base_revision": base})  # fmt: skip
+    late = insp_b.put(url(visit, "kh-cchc"), json={"value": "no", "base_revision": base})
+    assert late.status_code == 409
+    body = late.get_json()
+    assert body["error"]["code"] == "conflict"
+    assert body["current"]["value"] == "yes" and body["current"]["note"] == "Có kế hoạch"
+    assert body["current"]["answered_by"] == "insp-a"
+    assert stored(app, visit) == {"kh-cchc": "yes"}
+    # Re-based on the server's copy, the edit goes through.
+    rebased = insp_b.put(url(visit, "kh-cchc"), json={
+        "value": "no", "base_revision": body["current"]["revision"]})  # fmt: skip
+    assert rebased.status_code == 200
+
+
+def test_null_clears_an_answer(app, visit, insp_a):
+    insp_a.put(url(visit, "kh-cchc"), json={"value": "yes"})
+    cleared = insp_a.put(url(visit, "kh-cchc"), json={"value": None})
+    assert cleared.status_code == 200 and cleared.get_json()["score"] == 0.0
+    score = insp_a.get(f"/api/v1/visits/{visit.id}/score").get_json()
+    assert score["answered"] == 0 and score["total"] == 0.0
+
+
+def test_answers_are_refused_once_the_visit_left_the_writable_states(app, visit, insp_a):
+    with app.app_context():
+        session = get_session()
+        row = session.get(Visit, visit.id)
+        row.status = VisitStatus.SUBMITTED
+        session.add(row)
+        session.commit()
+    response = insp_a.put(url(visit, "kh-cchc"), json={"value": "yes"})
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "wrong_state"
+    assert stored(app, visit) == {} and visit_row(app, visit).revision == 0
+
+
+def test_audit_records_who_changed_what_before_and_after(app, visit, insp_a, insp_b):
+    insp_a.put(url(visit, "kh-cchc"), json={"value": "no"})
+    insp_b.put(url(visit, "kh-cchc"), json={"value": "yes", "note": "Đã bổ sung"})
+    with app.app_context():
+        session = get_session()
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "answer.update").order_by(AuditEvent.id)
+        ).all()
+        assert [(e.before and e.before["value"], e.after["value"]) for e in events] == [
+            (None, "no"), ("no", "yes"),
+        ]  # fmt: skip
+        actors = [e.actor_id for e in events]
+        assert actors[0] != actors[1] and all(e.visit_id == visit.id for e in events)
+        assert events[1].after["note"] == "Đã bổ sung" and events[1].at.tzinfo is not None
+
+
+def batch_entry(key, value, **extra):
+    return {"item_key": key, "value": value, "client_id": new_client_id(),
+            "answered_at": "2024-06-28T09:15:00+07:00", **extra}  # fmt: skip
+
+
+def test_batch_stores_everything_in_one_revision(app, visit, insp_a):
+    entries = [batch_entry("kh-cchc", "yes"), batch_entry("sipas-diem", 10.5),
+               batch_entry("ty-le-truc-tuyen", {"num": 40, "den": 100})]  # fmt: skip
+    response = insp_a.post(url(visit), json={"answers": entries})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [r["status"] for r in body["results"]] == ["ok", "ok", "ok"]
+    assert body["visit"]["revision"] == 1
+    assert stored(app, visit) == {"kh-cchc": "yes", "sipas-diem": 10.5,
+                                  "ty-le-truc-tuyen": {"num": 40, "den": 100}}  # fmt: skip
+    with app.app_context():
+        row = get_session().exec(select(Answer).where(Answer.item_key == "kh-cchc")).one()
+        assert row.answered_at.isoformat() == "2024-06-28T02:15:00+00:00"
+    replay = insp_a.post(url(visit), json={"answers": entries})
+    assert replay.status_code == 200 and visit_row(app, visit).revision == 1
+
+
+def test_batch_is_all_or_nothing_on_an_invalid_entry(app, visit, insp_a):
+    entries = [batch_entry("kh-cchc", "yes"), batch_entry("sipas-diem", 99),
+               {"item_key": "bao-cao-cchc", "value": "yes"}]  # fmt: skip
+    response = insp_a.post(url(visit), json={"answers": entries})
+    assert response.status_code == 400
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == ["ok", "invalid", "invalid"]
+    assert "value" in results[1]["error"]["fields"]
+    assert set(results[2]["error"]["fields"]) == {"client_id", "answered_at"}
+    assert stored(app, visit) == {} and visit_row(app, visit).revision == 0
+
+
+def test_batch_conflict_stores_nothing_and_returns_the_current_copy(app, visit, insp_a, insp_b):
+    insp_a.put(url(visit, "kh-cchc"), json={"value": "yes"})
+    entries = [batch_entry("bao-cao-cchc", "yes", base_revision=0),
+               batch_entry("kh-cchc", "no", base_revision=0)]  # fmt: skip
+    response = insp_b.post(url(visit), json={"answers": entries})
+    assert response.status_code == 409
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == ["ok", "conflict"]
+    assert results[1]["current"]["value"] == "yes"
+    assert stored(app, visit) == {"kh-cchc": "yes"}
+
+
+def test_batch_of_several_edits_to_one_item_from_one_copy_applies_in_order(app, visit, insp_a):
+    entries = [batch_entry("kh-cchc", "no", base_revision=0),
+               batch_entry("kh-cchc", "yes", base_revision=0)]  # fmt: skip
+    assert insp_a.post(url(visit), json={"answers": entries}).status_code == 200
+    assert stored(app, visit) == {"kh-cchc": "yes"}
+
+
+@pytest.mark.parametrize("body", [{}, {"answers": []}, {"answers": "kh-cchc"}, []])
+def test_batch_with_a_malformed_body_is_a_400(visit, insp_a, body):
+    response = insp_a.post(url(visit), json=body)
+    assert response.status_code == 400 and response.is_json
+
+
+def test_score_endpoint_matches_the_engine(app, visit, insp_a):
+    answers = {"kh-cchc": "yes", "sipas-diem": 9.75, "co-ho-so-tre-han": "yes",
+               "thu-xin-loi": "no", "ty-le-dung-han": {"num": 61, "den": 62}}  # fmt: skip
+    for key, value in answers.items():
+        assert insp_a.put(url(visit, key), json={"value": value}).status_code == 200
+    body = insp_a.get(f"/api/v1/visits/{visit.id}/score").get_json()
+    template = app.extensions["inspection.library"].get("cchc-xa", 1).document
+    expected = score_sheet(template, answers).as_dict()
+    assert body == expected
+    assert body["answered"] == 5 and "thu-xin-loi" in body["failed"]

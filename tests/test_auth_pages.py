@@ -1,0 +1,100 @@
+"""Login, logout, own password and language on the pages."""
+
+from sqlmodel import select
+
+from inspection.db import get_session
+from inspection.models import AuditEvent
+from tests.factories import PASSWORD, csrf_from, make_user, page_login
+
+
+def test_login_page_then_home_then_logout(app):
+    make_user(app, "insp-a", "inspector", full_name="Lê Thị Hoa")
+    client = app.test_client()
+    response = page_login(client, "insp-a")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    home = client.get("/").get_data(as_text=True)
+    assert "Lê Thị Hoa" in home
+    token = csrf_from(home)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_shows_the_form_again(app):
+    make_user(app, "insp-a", "inspector")
+    client = app.test_client()
+    response = page_login(client, "insp-a", "sai-mat-khau")
+    assert response.status_code == 200 and 'name="password"' in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_login_follows_only_local_next(app):
+    make_user(app, "lead-a", "lead")
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    form = {"username": "lead-a", "password": PASSWORD, "csrf_token": token}
+    evil = client.post("/login?next=https://evil.example/x", data=form)
+    assert evil.headers["Location"] == "/"
+    client2 = app.test_client()
+    token = csrf_from(client2.get("/login").get_data(as_text=True))
+    form["csrf_token"] = token
+    local = client2.post("/login?next=/plans/", data=form)
+    assert local.headers["Location"] == "/plans/"
+
+
+def test_login_without_csrf_token_is_refused(app):
+    make_user(app, "insp-a", "inspector")
+    client = app.test_client()
+    response = client.post("/login", data={"username": "insp-a", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_change_own_password(app):
+    make_user(app, "insp-a", "inspector")
+    client = app.test_client()
+    page_login(client, "insp-a")
+    token = csrf_from(client.get("/password").get_data(as_text=True))
+    wrong = client.post(
+        "/password",
+        data={
+            "csrf_token": token,
+            "current": "khong-dung",
+            "password": "mat-khau-moi",
+            "confirm": "mat-khau-moi",
+        },
+    )
+    assert wrong.status_code == 400
+    ok = client.post(
+        "/password",
+        data={
+            "csrf_token": token,
+            "current": PASSWORD,
+            "password": "mat-khau-moi",
+            "confirm": "mat-khau-moi",
+        },
+    )
+    assert ok.status_code == 302
+    fresh = app.test_client()
+    assert page_login(fresh, "insp-a").status_code == 200  # the old password no longer works
+    assert page_login(fresh, "insp-a", "mat-khau-moi").status_code == 302
+    with app.app_context():
+        actions = [e.action for e in get_session().exec(select(AuditEvent))]
+        assert "user.password" in actions
+
+
+def test_vietnamese_by_default_and_english_on_request(app):
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="vi">' in page and "Đăng nhập" in page
+    client.get("/lang/en?next=/login")
+    english = client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in english and "Log in" in english
+    assert client.get("/lang/en?next=https://evil.example").headers["Location"] == "/"
+
+
+def test_forbidden_page_is_a_page(app):
+    make_user(app, "insp-a", "inspector")
+    client = app.test_client()
+    page_login(client, "insp-a")
+    response = client.get("/admin/users")
+    assert response.status_code == 403 and response.mimetype == "text/html"
