@@ -9,7 +9,7 @@ PYTEST_ARGS ?= -n 2
 CATALOGS := inspection/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint bench venv clean translations extract-messages
+.PHONY: run test lint bench venv clean translations extract-messages system-deps
 
 venv: $(STAMP)
 
@@ -27,7 +27,7 @@ $(CATALOGS)/%/LC_MESSAGES/messages.mo: $(CATALOGS)/%/LC_MESSAGES/messages.po $(S
 
 # For developers: collect new strings from the code and merge them into each catalog.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(CATALOGS)/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o $(CATALOGS)/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching --omit-header
 
 run: $(STAMP) translations
@@ -36,7 +36,20 @@ run: $(STAMP) translations
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) translations
+# Debian packages the browser tests need (real Chromium, fonts with Vietnamese letters).
+SYSTEM_PACKAGES := chromium fonts-liberation2 fonts-dejavu-core fonts-noto-core poppler-utils
+
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Missing system packages; run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) translations system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -6,6 +6,7 @@ visit named in the URL once, keep it on `g` for the view, and answer 404 when it
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -134,12 +135,14 @@ def init_app(app: Flask) -> None:
     app.before_request(enforce_access)
 
 
-def _load_user(user_id: str) -> User | None:
-    try:
-        user = get_session().get(User, int(user_id))
-    except ValueError:
+def _load_user(session_id: str) -> User | None:
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
         return None
-    return user if user is not None and user.active else None
+    user = get_session().get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def enforce_access():

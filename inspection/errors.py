@@ -9,7 +9,14 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
+
+
+def N_(message: str) -> str:
+    """Marks a message for translation where it is shown (pages translate it, the API sends it
+    as is)."""
+    return message
 
 
 class DomainError(Exception):
@@ -79,14 +86,25 @@ def json_error(status: int, code: str, message: str, fields: dict[str, str] | No
     return response
 
 
+def domain_error_response(exc: DomainError):
+    if is_api_request():
+        return json_error(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+    page = render_template("errors/error.html", message=_(exc.message), status=exc.status)
+    return page, exc.status
+
+
 def init_app(app: Flask) -> None:
-    @app.errorhandler(DomainError)
-    def _domain_error(exc: DomainError):
-        if is_api_request():
-            return json_error(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
-        return render_template("errors/error.html", message=_(exc.message), status=exc.status), (
-            exc.status
-        )
+    app.register_error_handler(DomainError, domain_error_response)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(exc: IntegrityError):
+        """Two writers raced past the same check (e.g. one username created twice at once): the
+        database refused the second. Nothing was stored by it; say so instead of a 500."""
+        from inspection.db import get_session
+
+        get_session().rollback()
+        message = N_("Someone else saved the same thing at the same moment. Please try again.")
+        return domain_error_response(Conflict(message))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Flask, g, has_request_context
@@ -24,6 +25,8 @@ def format_number(value: Decimal | float | int | None, places: int = 2, *,
     number = _decimal(value)
     if number.as_tuple().exponent < -places:  # type: ignore[operator]
         number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if number == 0:
+        number = abs(number)  # never "-0"
     text = f"{number:,f}"  # grouped with ',' and '.' as in English
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -39,6 +42,13 @@ def decimal_separator() -> str:
             g.decimal_sep = "." if str(get_locale() or "vi") == "en" else ","
         return g.decimal_sep
     return ","
+
+
+def vi_sort_key(text: str) -> tuple[str, str]:
+    """A sort key close to Vietnamese dictionary order: "Ninh Đa" before "Ninh Xuân" (databases
+    compare code points, which puts every Đ after Z)."""
+    bare = unicodedata.normalize("NFD", text.casefold().replace("đ", "d~"))
+    return "".join(c for c in bare if not unicodedata.combining(c)), text
 
 
 def format_date(value: dt.date | None) -> str:

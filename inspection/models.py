@@ -5,6 +5,7 @@ value is a code change, not a schema change.
 """
 
 import datetime as dt
+import hashlib
 from enum import StrEnum
 from typing import Any
 
@@ -121,7 +122,13 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The session's reference to this user; it changes with the password, so that a new
+        password (or a reset by the admin) ends every session opened with the old one."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def session_token(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
 
 class Plan(SQLModel, table=True):

@@ -196,3 +196,27 @@ def test_visit_refuses_unknown_units_and_non_inspectors(app):
     assert response.status_code == 400
     assert set(response.get_json()["error"]["fields"]) == {"unit_code", "scheduled_on",
                                                             "inspectors"}  # fmt: skip
+
+
+def test_too_long_text_is_a_400_not_a_database_error(app):
+    make_user(app, "admin", "admin")
+    api = ApiClient(app, "admin")
+    response = api.post("/api/v1/units", json={"code": "ninh-da", "name": "X" * 201,
+                                               "kind": "xa"})  # fmt: skip
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"name": "is too long"}
+
+
+def test_a_race_past_the_uniqueness_check_is_a_409_not_a_500(app, monkeypatch):
+    """Two admins create the same unit at the same moment: both pass the service's check, the
+    database refuses the second insert."""
+    from inspection.services import units as unit_service
+
+    make_user(app, "admin", "admin")
+    api = ApiClient(app, "admin")
+    body = {"code": "ninh-da", "name": "UBND phường Ninh Đa", "kind": "phuong"}
+    assert api.post("/api/v1/units", json=body).status_code == 201
+    monkeypatch.setattr(unit_service, "get_by_code", lambda session, code: None)
+    raced = api.post("/api/v1/units", json=body)
+    assert raced.status_code == 409 and raced.get_json()["error"]["code"] == "conflict"
+    assert api.get("/api/v1/units").status_code == 200  # the session was rolled back cleanly

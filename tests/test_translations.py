@@ -11,7 +11,7 @@ METHODS = [("inspection/**.py", "python"), ("inspection/templates/**.html", "jin
 
 
 def extracted_messages() -> set[str]:
-    keywords = {**DEFAULT_KEYWORDS, "_l": None}
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), METHODS, keywords=keywords

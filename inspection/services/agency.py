@@ -5,8 +5,9 @@ from zoneinfo import available_timezones
 from sqlmodel import Session, select
 
 from inspection import audit
-from inspection.errors import ValidationError
+from inspection.errors import N_, ValidationError
 from inspection.models import Agency
+from inspection.services.validation import text_field
 
 EDITABLE = (
     "issuer_name", "parent_body", "notice_code", "place_name", "signer_name", "signer_title",
@@ -31,16 +32,18 @@ def get_agency(session: Session, *, default_timezone: str = "Asia/Ho_Chi_Minh") 
 def update_agency(session: Session, *, actor_id: int, **values: object) -> Agency:
     agency = get_agency(session)
     fields: dict[str, str] = {}
-    for name in ("issuer_name", "notice_code", "place_name"):
-        if not str(values.get(name, "")).strip():
-            fields[name] = "is required"
+    limits = {"issuer_name": 200, "parent_body": 200, "notice_code": 40, "place_name": 100,
+              "signer_name": 120, "signer_title": 120}  # fmt: skip
+    for name, limit in limits.items():
+        required = name in ("issuer_name", "notice_code", "place_name")
+        text_field(values.get(name, ""), name, fields, required=required, limit=limit)
     if values.get("timezone") not in available_timezones():
-        fields["timezone"] = "unknown time zone"
+        fields["timezone"] = N_("unknown time zone")
     days = values.get("remediation_days")
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
-        fields["remediation_days"] = "must be a whole number of days from 1 to 365"
+        fields["remediation_days"] = N_("must be a whole number of days from 1 to 365")
     if fields:
-        raise ValidationError("invalid agency settings", fields=fields)
+        raise ValidationError(N_("The settings could not be saved."), fields=fields)
     before = agency_public(agency)
     for name in EDITABLE:
         value = values.get(name, getattr(agency, name))

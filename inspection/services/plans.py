@@ -1,46 +1,19 @@
 """Plans (Kế hoạch kiểm tra) and their visits."""
 
-import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from inspection import audit
-from inspection.errors import ValidationError
+from inspection.errors import N_, ValidationError
 from inspection.library import TemplateLibrary
 from inspection.models import Answer, Plan, Role, User, Visit, VisitInspector
 from inspection.scoring import ScoreSheet, score_sheet
 from inspection.services.units import get_by_code, unit_public
-
-
-def parse_date(value: Any, name: str, fields: dict[str, str], *, required: bool) -> dt.date | None:
-    if value in (None, ""):
-        if required:
-            fields[name] = "is required"
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        pass
-    fields[name] = "must be a date YYYY-MM-DD"
-    return None
-
-
-def _text(value: Any, name: str, fields: dict[str, str], *, required: bool, limit: int) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        fields[name] = "must be a string"
-        return ""
-    value = value.strip()
-    if required and not value:
-        fields[name] = "is required"
-    elif len(value) > limit:
-        fields[name] = f"must have at most {limit} characters"
-    return value
+from inspection.services.validation import date_field, text_field
 
 
 def create_plan(
@@ -59,26 +32,28 @@ def create_plan(
 ) -> Plan:
     """A lead creates a plan, becoming its lead; the checklist version is pinned with its hash."""
     fields: dict[str, str] = {}
-    number = _text(number, "number", fields, required=True, limit=64)
-    title = _text(title, "title", fields, required=True, limit=300)
-    decision_number = _text(decision_number, "decision_number", fields, required=False, limit=64)
+    number = text_field(number, "number", fields, required=True, limit=64)
+    title = text_field(title, "title", fields, required=True, limit=300)
+    decision_number = text_field(
+        decision_number, "decision_number", fields, required=False, limit=64
+    )
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-        fields["year"] = "must be a year from 2000 to 2100"
-    issued = parse_date(issued_on, "issued_on", fields, required=False)
-    decided = parse_date(decision_on, "decision_on", fields, required=False)
+        fields["year"] = N_("must be a year from 2000 to 2100")
+    issued = date_field(issued_on, "issued_on", fields, required=False)
+    decided = date_field(decision_on, "decision_on", fields, required=False)
     template = None
     if form_version is not None and (
         not isinstance(form_version, int) or isinstance(form_version, bool)
     ):
-        fields["form_version"] = "must be a whole number"
+        fields["form_version"] = N_("must be a whole number")
     elif not isinstance(form_key, str) or not form_key:
-        fields["form_key"] = "is required"
+        fields["form_key"] = N_("is required")
     else:
         template = library.get(form_key, form_version)
         if template is None:
-            fields["form_key"] = "no such checklist template (version) in the library"
+            fields["form_key"] = N_("no such checklist template in the library")
     if fields:
-        raise ValidationError("invalid plan", fields=fields)
+        raise ValidationError(N_("The plan could not be saved."), fields=fields)
     plan = Plan(
         number=number,
         title=title,
@@ -119,12 +94,12 @@ def _participants(value: Any, fields: dict[str, str]) -> list[dict[str, str]]:
     if value in (None, ""):
         return []
     if not isinstance(value, list):
-        fields["participants"] = "must be a list of {name, position}"
+        fields["participants"] = N_("must be a list of {name, position}")
         return []
     people = []
     for i, person in enumerate(value):
         if not isinstance(person, dict) or not str(person.get("name", "")).strip():
-            fields[f"participants[{i}].name"] = "is required"
+            fields[f"participants[{i}].name"] = N_("is required")
             continue
         people.append(
             {
@@ -148,14 +123,14 @@ def create_visit(
 ) -> Visit:
     fields: dict[str, str] = {}
     unit = get_by_code(session, unit_code) if isinstance(unit_code, str) else None
-    if unit is None:
-        fields["unit_code"] = "unknown unit"
-    date = parse_date(scheduled_on, "scheduled_on", fields, required=True)
-    place = _text(place, "place", fields, required=False, limit=200)
+    if unit is None or not unit.active:
+        fields["unit_code"] = N_("unknown unit")
+    date = date_field(scheduled_on, "scheduled_on", fields, required=True)
+    place = text_field(place, "place", fields, required=False, limit=200)
     people = _participants(participants, fields)
     team = _inspectors(session, inspectors, fields)
     if fields:
-        raise ValidationError("invalid visit", fields=fields)
+        raise ValidationError(N_("The visit could not be saved."), fields=fields)
     visit = Visit(plan_id=plan.id, unit_id=unit.id, scheduled_on=date, place=place,
                   participants=people, inspectors=team)  # fmt: skip
     session.add(visit)
@@ -168,10 +143,10 @@ def create_visit(
 
 def _inspectors(session: Session, usernames: Any, fields: dict[str, str]) -> list[User]:
     if not isinstance(usernames, list) or not usernames:
-        fields["inspectors"] = "name at least one inspector"
+        fields["inspectors"] = N_("name at least one inspector")
         return []
     if not all(isinstance(u, str) for u in usernames):
-        fields["inspectors"] = "must be a list of usernames"
+        fields["inspectors"] = N_("must be a list of usernames")
         return []
     wanted = list(dict.fromkeys(u.strip().lower() for u in usernames))
     found = session.exec(select(User).where(col(User.username).in_(wanted))).all()
@@ -179,7 +154,7 @@ def _inspectors(session: Session, usernames: Any, fields: dict[str, str]) -> lis
     wrong = [u for u in wanted if u not in by_name or by_name[u].role != Role.INSPECTOR
              or not by_name[u].active]  # fmt: skip
     if wrong:
-        fields["inspectors"] = "not active inspectors: " + ", ".join(wrong)
+        fields["inspectors"] = N_("only active inspectors can be assigned")
     return [by_name[u] for u in wanted if u in by_name]
 
 
@@ -215,9 +190,20 @@ def plan_visits_with_scores(
     session: Session, library: TemplateLibrary, plan: Plan
 ) -> list[tuple[Visit, ScoreSheet]]:
     template = library.get(plan.form_key, plan.form_version)
-    visits = sorted(plan.visits, key=lambda v: (v.scheduled_on, v.id))
+    query = (
+        select(Visit)
+        .where(Visit.plan_id == plan.id)
+        .options(selectinload(Visit.unit), selectinload(Visit.inspectors))
+        .order_by(Visit.scheduled_on, Visit.id)
+    )
+    visits = list(session.exec(query))
     answers = answers_by_visit(session, [v.id for v in visits])
     return [(v, score_sheet(template.document, answers.get(v.id, {}))) for v in visits]
+
+
+def visit_counts(session: Session) -> dict[int, int]:
+    """Visits per plan in one query, so a list of plans does not load every plan's visits."""
+    return dict(session.exec(select(Visit.plan_id, func.count()).group_by(Visit.plan_id)).all())
 
 
 def list_plans(session: Session) -> list[Plan]:

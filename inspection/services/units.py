@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from inspection import audit
-from inspection.errors import Conflict, ValidationError
+from inspection.errors import N_, Conflict, ValidationError
+from inspection.formatting import vi_sort_key
 from inspection.models import Unit, UnitKind
+from inspection.services.validation import text_field
 
 CODE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 
@@ -21,7 +23,8 @@ def unit_public(unit: Unit) -> dict:
 
 
 def list_units(session: Session) -> list[Unit]:
-    return list(session.exec(select(Unit).order_by(Unit.name)))
+    """Every unit in Vietnamese alphabetical order of its name."""
+    return sorted(session.exec(select(Unit)), key=lambda u: vi_sort_key(u.name))
 
 
 def get_by_code(session: Session, code: str) -> Unit | None:
@@ -32,21 +35,21 @@ def unit_problems(code: object, name: object, kind: object) -> dict[str, str]:
     """Why these values cannot make a unit (empty when they can)."""
     fields: dict[str, str] = {}
     if not isinstance(code, str) or not CODE.match(code.strip()):
-        fields["code"] = "1–32 characters: letters, digits, '.', '_' or '-'"
-    if not isinstance(name, str) or not name.strip():
-        fields["name"] = "is required"
+        fields["code"] = N_("1–32 characters: letters, digits, '.', '_' or '-'")
+    text_field(name, "name", fields, required=True, limit=200)
     if kind not in set(UnitKind):
-        fields["kind"] = "must be one of " + ", ".join(UnitKind)
+        fields["kind"] = N_("must be one of xa, phuong, thi_tran, dac_khu")
     return fields
 
 
 def create_unit(session: Session, *, actor_id: int | None, code: str, name: str, kind: str,
                 commit: bool = True) -> Unit:  # fmt: skip
     if fields := unit_problems(code, name, kind):
-        raise ValidationError("invalid unit", fields=fields)
+        raise ValidationError(N_("The unit could not be saved."), fields=fields)
     code = code.strip()
     if get_by_code(session, code):
-        raise Conflict(f"unit code '{code}' exists", fields={"code": "already exists"})
+        raise Conflict(N_("This unit code already exists."),
+                       fields={"code": N_("already exists")})  # fmt: skip
     unit = Unit(code=code, name=name.strip(), kind=kind)
     session.add(unit)
     session.flush()

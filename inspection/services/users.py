@@ -3,12 +3,15 @@
 import re
 import secrets
 
-from sqlmodel import Session, select
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from inspection import audit
-from inspection.errors import Conflict, NotFound, ValidationError
+from inspection.errors import N_, Conflict, NotFound, ValidationError
+from inspection.formatting import vi_sort_key
 from inspection.models import Role, Unit, User
+from inspection.services.validation import text_field
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
 MIN_PASSWORD = 8
@@ -20,13 +23,17 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=HASH_METHOD)
 
 
-def generate_password() -> str:
-    return secrets.token_urlsafe(12)
+# No look-alikes (0/O, 1/l/I): a generated password is often read out or written on paper.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def generate_password(length: int = 14) -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
 
 
 def password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD:
-        return f"must have at least {MIN_PASSWORD} characters"
+        return N_("must have at least 8 characters")
     return None
 
 
@@ -45,8 +52,20 @@ def user_public(user: User) -> dict:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("user not found")
+        raise NotFound(N_("This user does not exist."))
     return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every account with its unit, active ones first, then by username."""
+    query = select(User).options(selectinload(User.unit))
+    return list(session.exec(query.order_by(col(User.active).desc(), User.username)))
+
+
+def active_inspectors(session: Session) -> list[User]:
+    """The people who may be assigned to a visit, in Vietnamese alphabetical order."""
+    query = select(User).where(User.role == Role.INSPECTOR, col(User.active))
+    return sorted(session.exec(query), key=lambda u: (vi_sort_key(u.full_name), u.username))
 
 
 def find_by_username(session: Session, username: str) -> User | None:
@@ -67,23 +86,23 @@ def create_user(
     username = username.strip().lower()
     fields: dict[str, str] = {}
     if not USERNAME.match(username):
-        fields["username"] = "3–64 characters: lowercase letters, digits, '.', '_' or '-'"
+        fields["username"] = N_("3–64 characters: lowercase letters, digits, '.', '_' or '-'")
     if role not in set(Role):
-        fields["role"] = "must be one of " + ", ".join(Role)
-    if not full_name.strip():
-        fields["full_name"] = "is required"
+        fields["role"] = N_("must be one of admin, lead, inspector, unit")
+    full_name = text_field(full_name, "full_name", fields, required=True, limit=120)
+    position = text_field(position, "position", fields, required=False, limit=120)
     if problem := password_problem(password):
         fields["password"] = problem
     unit = _unit_for(session, role, unit_code, fields)
     if fields:
-        raise ValidationError("invalid user", fields=fields)
+        raise ValidationError(N_("The user could not be saved."), fields=fields)
     if find_by_username(session, username):
-        raise Conflict(f"username '{username}' is taken", fields={"username": "is taken"})
+        raise Conflict(N_("This username is taken."), fields={"username": N_("is taken")})
     user = User(
         username=username,
         role=role,
-        full_name=full_name.strip(),
-        position=position.strip(),
+        full_name=full_name,
+        position=position,
         password_hash=hash_password(password),
         unit_id=unit.id if unit else None,
     )
@@ -98,14 +117,14 @@ def create_user(
 def _unit_for(session: Session, role: str, unit_code: str | None, fields: dict) -> Unit | None:
     if role != Role.UNIT:
         if unit_code:
-            fields["unit_code"] = "only a unit user belongs to a unit"
+            fields["unit_code"] = N_("only a unit user belongs to a unit")
         return None
     if not unit_code:
-        fields["unit_code"] = "a unit user must belong to a unit"
+        fields["unit_code"] = N_("a unit user must belong to a unit")
         return None
     unit = session.exec(select(Unit).where(Unit.code == unit_code)).first()
     if unit is None:
-        fields["unit_code"] = f"unknown unit '{unit_code}'"
+        fields["unit_code"] = N_("unknown unit")
     return unit
 
 
@@ -121,14 +140,14 @@ def update_user(
 ) -> User:
     before = user_public(user)
     fields: dict[str, str] = {}
-    if not full_name.strip():
-        fields["full_name"] = "is required"
+    full_name = text_field(full_name, "full_name", fields, required=True, limit=120)
+    position = text_field(position, "position", fields, required=False, limit=120)
     if actor_id == user.id and not active:
-        fields["active"] = "you cannot deactivate yourself"
+        fields["active"] = N_("you cannot deactivate yourself")
     unit = _unit_for(session, user.role, unit_code, fields)
     if fields:
-        raise ValidationError("invalid user", fields=fields)
-    user.full_name, user.position, user.active = full_name.strip(), position.strip(), active
+        raise ValidationError(N_("The user could not be saved."), fields=fields)
+    user.full_name, user.position, user.active = full_name, position, active
     user.unit_id = unit.id if unit else None
     session.add(user)
     session.flush()
@@ -142,7 +161,9 @@ def update_user(
 def set_password(session: Session, *, actor_id: int, user: User, password: str) -> None:
     """An admin resets a password, or a user changes their own (after `check_password`)."""
     if problem := password_problem(password):
-        raise ValidationError("invalid password", fields={"password": problem})
+        raise ValidationError(
+            N_("The password could not be changed."), fields={"password": problem}
+        )
     user.password_hash = hash_password(password)
     session.add(user)
     audit.record(session, actor_id=actor_id, action="user.password", entity="user",

@@ -12,41 +12,24 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from sqlalchemy.orm import selectinload
-from sqlmodel import select
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Optional
 
 from inspection.db import get_session
 from inspection.errors import DomainError
 from inspection.labels import ROLE_LABELS, UNIT_KIND_LABELS
-from inspection.models import Role, UnitKind, User
+from inspection.models import Role, UnitKind
 from inspection.services import agency as agency_service
 from inspection.services import units as unit_service
 from inspection.services import users as user_service
+from inspection.views.forms import WholeNumberField, at_most, form_status, required
 from inspection.views.helpers import flash_domain_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# WTForms ships no Vietnamese messages: every validator gets one of ours.
-REQUIRED = _l("This field is required.")
-TOO_LONG = _l("At most %(max)d characters.")
 COMMON_TIMEZONES = ("Asia/Ho_Chi_Minh", "Asia/Bangkok", "Asia/Jakarta", "Asia/Singapore",
                     "Asia/Shanghai", "Asia/Tokyo", "Asia/Seoul", "UTC")  # fmt: skip
-
-
-def required() -> InputRequired:
-    return InputRequired(message=REQUIRED)
-
-
-def at_most(size: int) -> Length:
-    return Length(max=size, message=TOO_LONG)
-
-
-def form_status(form: FlaskForm, failed: bool = False) -> int:
-    """400 when the page shows the form again because of a refusal, 200 for a fresh form."""
-    return 400 if failed or form.errors else 200
 
 
 def unit_choices(empty_label: str) -> list[SelectChoice]:
@@ -82,13 +65,7 @@ class ResetPasswordForm(FlaskForm):
 
 @bp.get("/users")
 def users():
-    return render_template("admin/users.html", users=all_users())
-
-
-def all_users() -> list[User]:
-    """Every account with its unit, active first. (services.users has no listing function yet.)"""
-    query = select(User).options(selectinload(User.unit))
-    return list(get_session().exec(query.order_by(User.active.desc(), User.username)))
+    return render_template("admin/users.html", users=user_service.list_users(get_session()))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -158,16 +135,6 @@ def reset_password(user_id: int):
 
 
 # Agency -----------------------------------------------------------------------------------------
-
-
-class WholeNumberField(IntegerField):
-    """An IntegerField whose parse error comes from our catalog (WTForms has no Vietnamese)."""
-
-    def process_formdata(self, valuelist: list) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_("Enter a whole number.")) from None
 
 
 class AgencyForm(FlaskForm):

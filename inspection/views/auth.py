@@ -65,6 +65,7 @@ def change_password():
             except DomainError as exc:
                 flash_domain_error(form, exc)
             else:
+                login_user(current_user._get_current_object())  # this session stays open
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("main.index"))
     status = 400 if form.errors else 200

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
@@ -17,42 +16,31 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlmodel import col, func, select
 from wtforms import (
     DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from inspection.auth import leads_plan
 from inspection.db import get_session
 from inspection.errors import DomainError
 from inspection.library import TemplateLibrary
-from inspection.models import Plan, Role, User, Visit
+from inspection.models import Plan
 from inspection.services import plans as plan_service
 from inspection.services import units as unit_service
+from inspection.services import users as user_service
+from inspection.views.forms import WholeNumberField, at_most, form_status, required
 from inspection.views.helpers import flash_domain_error
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
-# WTForms ships no Vietnamese messages: every validator and parse error gets one of ours.
-REQUIRED = _l("This field is required.")
-TOO_LONG = _l("At most %(max)d characters.")
 NOT_OFFERED = _l("Choose from the list.")
 PARTICIPANTS_MAX = 5000  # characters of the textarea: a few dozen people at most
-
-
-def required() -> InputRequired:
-    return InputRequired(message=REQUIRED)
-
-
-def at_most(size: int) -> Length:
-    return Length(max=size, message=TOO_LONG)
 
 
 # Fields ------------------------------------------------------------------------------------------
@@ -70,14 +58,6 @@ class LocalDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_("Enter a date as dd/mm/yyyy.")) from None
-
-
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist: list) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_("Enter a whole number.")) from None
 
 
 class ChoiceField(SelectField):
@@ -164,11 +144,6 @@ def on_form(exc: DomainError, aliases: dict[str, str],
     return DomainError(exc.message, fields=fields)
 
 
-def form_status(form: FlaskForm, failed: bool = False) -> int:
-    """400 when the page shows the form again because of a refusal, 200 for a fresh form."""
-    return 400 if failed or form.errors else 200
-
-
 # Look-ups for the pages --------------------------------------------------------------------------
 
 
@@ -181,29 +156,9 @@ def template_choices() -> list[tuple[str, str]]:
     return [(f"{t.key}:{t.version}", f"{t.title} (v{t.version})") for t in library().latest()]
 
 
-def alphabetical(text: str) -> tuple[str, str]:
-    """A sort key close to Vietnamese dictionary order: "Ninh Đa" before "Ninh Xuân" (the
-    database compares code points, which puts every Đ after Z)."""
-    bare = unicodedata.normalize("NFD", text.casefold().replace("đ", "d~"))
-    return "".join(c for c in bare if not unicodedata.combining(c)), text
-
-
 def unit_choices() -> list[tuple[str, str]]:
     units = [u for u in unit_service.list_units(get_session()) if u.active]
-    units.sort(key=lambda u: alphabetical(u.name))
     return [("", _("— choose a unit —"))] + [(u.code, u.name) for u in units]
-
-
-def active_inspectors() -> list[User]:
-    """The people who may be assigned to a visit. (services.users has no listing function yet.)"""
-    query = select(User).where(User.role == Role.INSPECTOR).where(col(User.active))
-    return sorted(get_session().exec(query), key=lambda u: (alphabetical(u.full_name), u.username))
-
-
-def visit_counts() -> dict[int, int]:
-    """Visits per plan in one query, so the list does not load every plan's visits."""
-    query = select(Visit.plan_id, func.count()).group_by(Visit.plan_id)
-    return dict(get_session().exec(query).all())
 
 
 def this_year() -> int:
@@ -216,7 +171,9 @@ def this_year() -> int:
 @bp.get("/")
 def index():
     plans = plan_service.list_plans(get_session())
-    return render_template("plans/index.html", plans=plans, visit_counts=visit_counts())
+    return render_template(
+        "plans/index.html", plans=plans, visit_counts=plan_service.visit_counts(get_session())
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -256,7 +213,7 @@ def new_visit(plan_id: int):
     plan: Plan = g.plan
     form = VisitForm()
     form.unit_code.choices = unit_choices()
-    inspectors = active_inspectors()
+    inspectors = user_service.active_inspectors(get_session())
     form.inspectors.choices = [(u.username, u.full_name) for u in inspectors]
     people = {u.username: u for u in inspectors}
     if not form.validate_on_submit():
