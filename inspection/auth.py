@@ -62,6 +62,16 @@ def can_write_visit(user: User, visit: Visit) -> bool:
     return leads_plan(user, visit.plan)
 
 
+def can_fill_visit(user: User, visit: Visit) -> bool:
+    """Who answers on the checklist page: the assigned inspectors. (The lead reads it; review
+    comes later.)"""
+    return user.role == Role.INSPECTOR and is_assigned(user, visit)
+
+
+def _visit_filler(user: User) -> bool:
+    return can_fill_visit(user, g.visit)
+
+
 def _plan_lead(user: User) -> bool:
     return leads_plan(user, g.plan)
 
@@ -116,7 +126,7 @@ ACCESS: dict[str, Rule] = {
     "plans.view": roles(LEAD, ADMIN),
     "plans.new_visit": roles(LEAD, check=_plan_lead),
     "visits.view": Rule(check=_visit_reader),
-    "visits.save_item": Rule(check=_visit_writer),
+    "visits.save_item": Rule(check=_visit_filler),
 }
 
 LOADERS: dict[str, type] = {"plan_id": Plan, "visit_id": Visit}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -42,6 +43,22 @@ def decimal_separator() -> str:
             g.decimal_sep = "." if str(get_locale() or "vi") == "en" else ","
         return g.decimal_sep
     return ","
+
+
+def parse_number(text: str, decimal_sep: str = ",") -> float | int | None:
+    """A number typed the way format_number writes it ("1.240,5" in Vietnamese, "1,240.5" in
+    English), or None when it is not one. The other separator alone is read as the decimal one
+    too ("10.5" on a Vietnamese page), unless it groups thousands ("1.240")."""
+    raw = text.strip().replace(" ", "").replace("\u00a0", "")
+    group_sep = "." if decimal_sep == "," else ","
+    grouped = re.fullmatch(rf"-?\d{{1,3}}(?:{re.escape(group_sep)}\d{{3}})+"
+                           rf"(?:{re.escape(decimal_sep)}\d+)?", raw)  # fmt: skip
+    if grouped:
+        raw = raw.replace(group_sep, "")
+    if not re.fullmatch(r"-?\d+(?:[.,]\d+)?", raw):
+        return None
+    number = float(raw.replace(",", "."))
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def vi_sort_key(text: str) -> tuple[str, str]:

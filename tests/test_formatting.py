@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from flask import render_template_string
 
-from inspection.formatting import format_date, format_number
+from inspection.formatting import format_date, format_number, parse_number
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,31 @@ def test_pages_get_the_filters_vietnamese_by_default(app):
         assert render_template_string(source, **context) == "1.240,5 · 22/02/2024"
     with app.test_request_context("/?lang=en"):
         assert render_template_string(source, **context) == "1,240.5 · 22/02/2024"
+
+
+@pytest.mark.parametrize(
+    ("text", "separator", "number"),
+    [
+        ("1.240", ",", 1240),  # Vietnamese thousands, as format_number writes them
+        ("1.240,5", ",", 1240.5),
+        ("10,5", ",", 10.5),
+        ("10.5", ",", 10.5),  # a lone dot on a Vietnamese page is still a decimal point
+        ("1 240", ",", 1240),
+        ("-3,25", ",", -3.25),
+        ("1,240.5", ".", 1240.5),
+        ("1,240", ".", 1240),
+        ("10,5", ".", 10.5),
+        ("12.34.5", ",", None),
+        ("mười", ",", None),
+        ("", ",", None),
+    ],
+)
+def test_numbers_typed_as_written_are_read_back(text, separator, number):
+    assert parse_number(text, separator) == number
+
+
+@pytest.mark.parametrize("value", [Decimal("1240.5"), Decimal("91.84"), 12, Decimal("0.5")])
+def test_format_then_parse_round_trips(value):
+    for separator in (",", "."):
+        parsed = parse_number(format_number(value, decimal_sep=separator), separator)
+        assert Decimal(str(parsed)) == value

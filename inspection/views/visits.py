@@ -6,7 +6,6 @@ The page works with plain form posts: each item is a small form whose answer but
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
@@ -16,10 +15,11 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from inspection.auth import can_write_visit
+from inspection.auth import can_fill_visit
 from inspection.checklist import iter_items
 from inspection.db import get_session
 from inspection.errors import Conflict, DomainError
+from inspection.formatting import decimal_separator, parse_number
 from inspection.models import WRITABLE_STATES
 from inspection.scoring import score_sheet
 from inspection.services import answers
@@ -33,7 +33,6 @@ from inspection.views.visit_page import (
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
-DECIMAL = re.compile(r"^-?\d+([.,]\d+)?$")
 
 
 def _library():
@@ -44,7 +43,7 @@ def _library():
 def view(visit_id: int):
     visit = g.visit
     locale = str(get_locale())
-    writable = can_write_visit(current_user, visit) and visit.status in WRITABLE_STATES
+    writable = can_fill_visit(current_user, visit) and visit.status in WRITABLE_STATES
     cache: ChecklistCache = current_app.extensions["inspection.checklist_cache"]
     key = (visit.id, visit.revision, visit.status, writable, locale)
     cached = cache.get(key)
@@ -114,13 +113,10 @@ def form_answer(item: dict[str, Any], form, current: Any) -> dict[str, Any]:
 
 
 def _number(raw: str) -> Any:
-    raw = raw.strip().replace(" ", "")
-    if not raw:
+    if not raw.strip():
         return None
-    if not DECIMAL.match(raw):
-        return raw  # refused by validation with the item's own message
-    number = float(raw.replace(",", "."))
-    return int(number) if number.is_integer() else number
+    number = parse_number(raw, decimal_separator())
+    return raw if number is None else number  # not a number: refused with the item's message
 
 
 def _ratio(num: str, den: str) -> Any:

@@ -87,13 +87,27 @@
       var den = form.elements.den.value.trim();
       body.value = num === "" && den === "" ? null : { num: toWhole(num), den: toWhole(den) };
     } else if (kind === "score" || kind === "number") {
-      var raw = form.elements.number.value.trim().replace(/\s/g, "");
-      body.value = raw === "" ? null : (/^-?\d+([.,]\d+)?$/.test(raw) ? Number(raw.replace(",", ".")) : raw);
+      var raw = form.elements.number.value;
+      body.value = raw.trim() === "" ? null : parseNumber(raw);
     } else {
       var text = form.elements.text.value.trim();
       body.value = text === "" ? null : text;
     }
     return body;
+  }
+
+  // A number typed as the page writes them ("1.240,5" in Vietnamese, "1,240.5" in English);
+  // the other separator alone is read as the decimal one, unless it groups thousands. The same
+  // rule as formatting.parse_number on the server. Not a number: sent as typed, refused there.
+  function parseNumber(text) {
+    var raw = text.replace(/[\s\u00a0]/g, "");
+    var decimal = lang === "vi" ? "," : ".";
+    var group = decimal === "," ? "." : ",";
+    var esc = function (c) { return c === "." ? "\\." : c; };
+    var grouped = new RegExp("^-?\\d{1,3}(" + esc(group) + "\\d{3})+(" + esc(decimal) + "\\d+)?$");
+    if (grouped.test(raw)) raw = raw.split(group).join("");
+    if (!/^-?\d+([.,]\d+)?$/.test(raw)) return text.trim();
+    return Number(raw.replace(",", "."));
   }
 
   function toWhole(text) {

@@ -1,0 +1,208 @@
+"""The checklist page served to each role, and its plain form posts (JavaScript off)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from inspection.db import get_session
+from inspection.models import Answer, Unit, Visit, VisitStatus
+from tests.factories import (
+    ApiClient,
+    csrf_from,
+    make_plan,
+    make_unit,
+    make_user,
+    make_visit,
+    page_login,
+)
+
+
+@pytest.fixture
+def visit(app):
+    make_unit(app, code="ninh-xuan", name="UBND xã Ninh Xuân")
+    lead = make_user(app, "lead-a", "lead")
+    make_user(app, "lead-b", "lead")
+    make_user(app, "admin", "admin")
+    make_user(app, "insp-a", "inspector")
+    make_user(app, "insp-b", "inspector")
+    make_user(app, "unit-user", "unit", unit_code="ninh-xuan")
+    return make_visit(app, make_plan(app, lead), ["insp-a"], unit_code="ninh-xuan")
+
+
+def logged_in(app, username):
+    client = app.test_client()
+    assert page_login(client, username).status_code == 302
+    return client
+
+
+def page_of(client, visit) -> str:
+    response = client.get(f"/visits/{visit.id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def item_html(page: str, key: str) -> str:
+    match = re.search(rf'<article[^>]* id="item-{key}".*?</article>', page, re.S)
+    assert match, key
+    return match.group(0)
+
+
+def stored(app, visit) -> dict:
+    with app.app_context():
+        rows = get_session().exec(select(Answer).where(Answer.visit_id == visit.id))
+        return {a.item_key: a.value for a in rows}
+
+
+def post_item(client, visit, key, data, page=None):
+    token = csrf_from(page or page_of(client, visit))
+    return client.post(f"/visits/{visit.id}/items/{key}", data={"csrf_token": token, **data})
+
+
+def test_assigned_inspector_gets_every_item_with_working_forms(app, visit):
+    page = page_of(logged_in(app, "insp-a"), visit)
+    assert "UBND xã Ninh Xuân" in page
+    assert page.count('<article class="item') == 53
+    assert " disabled" not in item_html(page, "kh-cchc")
+    assert 'id="item-thu-xin-loi"' in page and "hidden>" in item_html(page, "thu-xin-loi")
+    # A strict CSP holds: no inline script or style on the page.
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+    assert " style=" not in page and "onclick" not in page
+
+
+@pytest.mark.parametrize("username", ["lead-a", "lead-b", "admin"])
+def test_leads_and_admin_read_the_page_without_controls(app, visit, username):
+    page = page_of(logged_in(app, username), visit)
+    assert 'class="answer-row" disabled' in item_html(page, "kh-cchc")
+
+
+@pytest.mark.parametrize("username", ["insp-b", "unit-user"])
+def test_others_are_refused(app, visit, username):
+    assert logged_in(app, username).get(f"/visits/{visit.id}").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(app, visit):
+    response = app.test_client().get(f"/visits/{visit.id}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_plain_form_posts_save_every_kind_of_answer(app, visit):
+    client = logged_in(app, "insp-a")
+    saved = post_item(client, visit, "kh-cchc", {"value": "yes", "note": "Có kế hoạch"})
+    assert saved.status_code == 302
+    assert saved.headers["Location"].endswith(f"/visits/{visit.id}#item-kh-cchc")
+    post_item(client, visit, "sipas-diem", {"value": "", "number": "10,5"})
+    post_item(client, visit, "ty-le-so-hoa", {"value": "", "num": "60", "den": "100"})
+    post_item(client, visit, "kh-cchc-ngay", {"value": "", "text": "2024-01-15"})
+    post_item(client, visit, "so-tthc-niem-yet", {"value": "", "number": "1.240"})
+    post_item(client, visit, "niem-yet-qr", {"value": "na"})
+    assert stored(app, visit) == {
+        "kh-cchc": "yes", "sipas-diem": 10.5, "ty-le-so-hoa": {"num": 60, "den": 100},
+        "kh-cchc-ngay": "2024-01-15", "so-tthc-niem-yet": 1240, "niem-yet-qr": "na",
+    }  # fmt: skip
+    page = page_of(client, visit)
+    assert 'aria-pressed="true">' in item_html(page, "kh-cchc").split("answer yes")[1][:40]
+    assert 'value="10,5"' in item_html(page, "sipas-diem")
+    assert "2,25 / 3" in item_html(page, "ty-le-so-hoa")
+    assert "hidden>" not in item_html(page, "kh-cchc-ngay")
+
+
+def test_a_note_alone_keeps_the_answer(app, visit):
+    client = logged_in(app, "insp-a")
+    post_item(client, visit, "kh-cchc", {"value": "no"})
+    post_item(client, visit, "kh-cchc", {"action": "note", "note": "Thiếu kế hoạch năm"})
+    with app.app_context():
+        answer = get_session().exec(select(Answer).where(Answer.item_key == "kh-cchc")).one()
+        assert (answer.value, answer.note) == ("no", "Thiếu kế hoạch năm")
+
+
+@pytest.mark.parametrize(
+    ("key", "data"),
+    [("sipas-diem", {"number": "mười"}), ("sipas-diem", {"number": "13"}),
+     ("ty-le-so-hoa", {"num": "7", "den": "5"}), ("ty-le-so-hoa", {"num": "a", "den": "5"}),
+     ("kh-cchc", {"value": "maybe"}), ("niem-yet-day-du", {"value": "na"})],
+)  # fmt: skip
+def test_a_bad_value_is_refused_with_a_message_and_nothing_stored(app, visit, key, data):
+    client = logged_in(app, "insp-a")
+    response = post_item(client, visit, key, {"value": "", **data})
+    assert response.status_code == 302
+    follow = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "flash-error" in follow
+    assert stored(app, visit) == {}
+
+
+def test_a_stale_form_does_not_overwrite_a_newer_answer(app, visit):
+    client = logged_in(app, "insp-a")
+    old_page = page_of(client, visit)
+    ApiClient(app, "insp-a").put(f"/api/v1/visits/{visit.id}/answers/kh-cchc",
+                                 json={"value": "yes"})  # fmt: skip
+    token = csrf_from(old_page)
+    response = client.post(
+        f"/visits/{visit.id}/items/kh-cchc",
+        data={"csrf_token": token, "value": "no", "base_revision": "0"},
+    )
+    assert response.status_code == 302
+    assert "flash-error" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert stored(app, visit) == {"kh-cchc": "yes"}
+
+
+def test_the_lead_cannot_post_answers_from_the_page(app, visit):
+    client = logged_in(app, "lead-a")
+    response = post_item(client, visit, "kh-cchc", {"value": "yes"})
+    assert response.status_code == 403 and stored(app, visit) == {}
+
+
+def test_a_submitted_visit_is_read_only(app, visit):
+    with app.app_context():
+        session = get_session()
+        row = session.get(Visit, visit.id)
+        row.status = VisitStatus.SUBMITTED
+        session.add(row)
+        session.commit()
+    client = logged_in(app, "insp-a")
+    page = page_of(client, visit)
+    assert 'class="answer-row" disabled' in item_html(page, "kh-cchc")
+    response = post_item(client, visit, "kh-cchc", {"value": "yes"}, page=page)
+    assert "flash-error" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert stored(app, visit) == {}
+
+
+def test_the_page_shows_each_new_answer_even_when_served_from_its_cache(app, visit):
+    client = logged_in(app, "insp-a")
+    api = ApiClient(app, "insp-a")
+    assert "0 / 2" in item_html(page_of(client, visit), "kh-cchc")
+    api.put(f"/api/v1/visits/{visit.id}/answers/kh-cchc", json={"value": "yes"})
+    assert "2 / 2" in item_html(page_of(client, visit), "kh-cchc")
+    api.put(f"/api/v1/visits/{visit.id}/answers/kh-cchc", json={"value": "no"})
+    assert "0 / 2" in item_html(page_of(client, visit), "kh-cchc")
+    # Two sessions share the cached checklist but never each other's CSRF token.
+    other = logged_in(app, "insp-a")
+    assert csrf_from(page_of(other, visit)) != csrf_from(page_of(client, visit))
+
+
+def test_text_is_escaped(app, visit):
+    with app.app_context():
+        session = get_session()
+        unit = session.exec(select(Unit)).one()
+        unit.name = '<script>alert("x")</script>'
+        session.add(unit)
+        session.commit()
+    client = logged_in(app, "insp-a")
+    post_item(client, visit, "ghi-chu-chung", {"value": "", "text": "<b>đậm</b>",
+                                               "note": '"><img src=x>'})  # fmt: skip
+    page = page_of(client, visit)
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert "<b>đậm</b>" not in page and "&lt;b&gt;đậm&lt;/b&gt;" in page
+    assert "<img src=x>" not in page
+
+
+def test_decimals_and_dates_follow_the_language(app, visit):
+    client = logged_in(app, "insp-a")
+    post_item(client, visit, "sipas-diem", {"value": "", "number": "10,5"})
+    vietnamese = page_of(client, visit)
+    assert "28/06/2024" in vietnamese and 'value="10,5"' in vietnamese
+    client.get("/lang/en")
+    english = page_of(client, visit)
+    assert 'value="10.5"' in english and "Pass" in english
