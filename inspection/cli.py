@@ -39,8 +39,8 @@ def _library() -> TemplateLibrary:
 @with_appcontext
 def init_db_command() -> None:
     """Bring the database schema to the latest version (idempotent)."""
-    db.create_schema(db.get_engine())
-    click.echo("Database ready.")
+    revision = db.create_schema(db.get_engine())
+    click.echo(f"Database ready (schema revision {revision}).")
 
 
 @click.command("seed-demo")

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 ENGINE_KEY = "inspection.engine"
 
@@ -56,11 +56,11 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every table of the models (idempotent)."""
-    from inspection import models  # noqa: F401  (registers the tables)
+def create_schema(engine: Engine) -> str:
+    """Bring the database to the latest schema revision (idempotent); returns the revision."""
+    from inspection import migrate
 
-    SQLModel.metadata.create_all(engine)
+    return migrate.upgrade(engine)
 
 
 def ping(engine: Engine) -> bool:

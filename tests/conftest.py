@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from inspection import create_app
-from inspection.db import create_schema, get_engine
 from inspection.services import users
+from tests.databases import BACKEND, open_databases
 
 PROJECT_FORMS = Path(__file__).resolve().parent.parent / "forms"
 
@@ -19,13 +20,39 @@ def cheap_password_hashing(monkeypatch):
     monkeypatch.setattr(users, "HASH_METHOD", "pbkdf2:sha256:1000")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that only make sense on one database are deselected on the other (not skipped)."""
+    other = "postgresql_only" if BACKEND == "sqlite" else "sqlite_only"
+    selected = [item for item in items if other not in item.keywords]
+    deselected = [item for item in items if other in item.keywords]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    """Migrated once per session (and xdist worker); each test gets a copy."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    pool = open_databases(tmp_path_factory.mktemp("db-template"), worker)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def app_config(tmp_path: Path) -> dict:
+def database_url(databases, tmp_path: Path):
+    url = databases.create(tmp_path / "instance")
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app_config(tmp_path: Path, database_url: str) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'test.db'}",
+        "DATABASE_URL": database_url,
         "LIBRARY_PATH": str(tmp_path / "instance" / "library.json"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "FORMS_DIR": str(PROJECT_FORMS),
@@ -35,8 +62,6 @@ def app_config(tmp_path: Path) -> dict:
 @pytest.fixture
 def app(app_config: dict):
     app = create_app(app_config)
-    with app.app_context():
-        create_schema(get_engine())
     yield app
     app.extensions["inspection.engine"].dispose()
 

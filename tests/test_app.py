@@ -36,6 +36,7 @@ def test_unknown_api_route_and_wrong_method_answer_json(client):
     assert wrong.get_json()["error"]["code"] == "method_not_allowed"
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_busy_timeout(app):
     with app.extensions["inspection.engine"].connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"

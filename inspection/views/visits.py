@@ -34,7 +34,6 @@ from inspection.views.visit_page import (
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
 
-
 def _library():
     return current_app.extensions["inspection.library"]
 

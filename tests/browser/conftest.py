@@ -16,7 +16,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from inspection import create_app
-from inspection.db import create_schema, get_engine
 from tests.factories import make_plan, make_unit, make_user, make_visit
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,7 +28,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORTS = {"tablet-portrait": (768, 1024), "tablet-landscape": (1280, 800)}
-PROJECT_FORMS = Path(__file__).resolve().parents[2] / "forms"
 
 
 @pytest.fixture(scope="session")
@@ -62,17 +60,9 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(tmp_path: Path):
-    instance = tmp_path / "instance"
-    app = create_app({
-        "SECRET_KEY": "browser-test", "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": f"sqlite:///{instance / 'browser.db'}",
-        "LIBRARY_PATH": str(instance / "library.json"), "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "FORMS_DIR": str(PROJECT_FORMS),
-    })  # fmt: skip
-    with app.app_context():
-        create_schema(get_engine())
-    return app
+def live_app(app_config):
+    """The app on the test's own database (SQLite file or PostgreSQL), served from a thread."""
+    return create_app(app_config)
 
 
 @pytest.fixture
