@@ -29,6 +29,7 @@ STATUS_LABELS = {
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
+        status_labels_all=lambda: {code: str(label) for code, label in STATUS_LABELS.items()},
         role_label=lambda code: ROLE_LABELS.get(code, code),
         unit_kind_label=lambda code: UNIT_KIND_LABELS.get(code, code),
         status_label=lambda code: STATUS_LABELS.get(code, code),

@@ -19,7 +19,7 @@ EXPECTED = {
     "ty-le-so-hoa": {"num": 60, "den": 100},
     "sipas-diem": 10.5,
     "the-thuc-van-ban": "dung-tat-ca",
-    "so-tthc-niem-yet": 133,
+    "so-tthc-niem-yet": 1240,  # typed "1.240", the Vietnamese way
     "ghi-chu-chung": "Đoàn làm việc buổi sáng",
     "co-ho-so-tre-han": "yes",
     "thu-xin-loi": "no",
@@ -44,8 +44,11 @@ def answer_everything(page, *, javascript: bool) -> None:
             page.wait_for_selector(f"#item-{key}[data-state=saved]")
 
     assert item(page, "kh-cchc-ngay").is_hidden()
+    assert page.locator("[data-status]").inner_text() == "Chưa bắt đầu"
     item(page, "kh-cchc").locator("button[value=yes]").click()
     saved("kh-cchc")
+    if javascript:  # the first answer starts the visit
+        assert page.locator("[data-status]").inner_text() == "Đang kiểm tra"
     assert item(page, "kh-cchc-ngay").is_visible()  # shown by its controller's answer
     item(page, "kh-cchc-ngay").locator("input[name=text]").fill("2024-01-15")
     item(page, "kh-cchc-ngay").locator("button.save[name=value]").click()
@@ -62,7 +65,7 @@ def answer_everything(page, *, javascript: bool) -> None:
     saved("sipas-diem")
     item(page, "the-thuc-van-ban").locator("button[value=dung-tat-ca]").click()
     saved("the-thuc-van-ban")
-    item(page, "so-tthc-niem-yet").locator("input[name=number]").fill("133")
+    item(page, "so-tthc-niem-yet").locator("input[name=number]").fill("1.240")
     item(page, "so-tthc-niem-yet").locator("button.save[name=value]").click()
     saved("so-tthc-niem-yet")
     item(page, "ghi-chu-chung").locator("textarea[name=text]").fill("Đoàn làm việc buổi sáng")

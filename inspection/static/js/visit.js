@@ -150,6 +150,12 @@
       formatNumber(Math.round((num / den) * 10000) / 100) + " %" : "";
   }
 
+  function showStatus(status) {
+    var node = root.querySelector("[data-status]");
+    var labels = JSON.parse(root.dataset.statuses || "{}");
+    if (node && labels[status]) node.textContent = labels[status];
+  }
+
   function showScore(score) {
     function put(sel, text) {
       var node = root.querySelector(sel);
@@ -195,7 +201,10 @@
         if (response.ok) {
           delete pending[key];
           showAnswer(el, data);
-          if (data.visit) showScore(data.visit.score);
+          if (data.visit) {
+            showScore(data.visit.score);
+            showStatus(data.visit.status);
+          }
           refreshVisibility();
           setState(el, "saved");
         } else if (response.status === 409 && data.current) {
