@@ -33,7 +33,7 @@ from inspection.services import answers, users  # noqa: E402
 from tests.factories import PASSWORD, make_plan, make_unit, make_user, make_visit  # noqa: E402
 from tests.test_shipped_forms import best_answers  # noqa: E402
 
-DURATION_S = int(os.environ.get("BENCH_SECONDS", "8"))
+DURATION_S = int(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = 16
 TARGET_RATIO = 0.2
 TARGET_BYTES = 150 * 1024
@@ -158,8 +158,11 @@ def measure(env: dict[str, str], visit_id: int, load) -> tuple[float, float, int
         cookie = login(base)
         page = f"{base}/visits/{visit_id}"
         load(page, cookie)  # warm up every worker
-        health_rps = load(f"{base}/api/v1/health", cookie)
-        page_rps = load(page, cookie)
+        # Interleaved, best of two rounds each: a shared machine's noise hits both alike.
+        health_rps = page_rps = 0.0
+        for _ in range(2):
+            health_rps = max(health_rps, load(f"{base}/api/v1/health", cookie))
+            page_rps = max(page_rps, load(page, cookie))
         total, parts = page_bytes(base, f"/visits/{visit_id}", cookie)
     finally:
         server.send_signal(signal.SIGTERM)

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from flask import Flask, abort, flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from inspection.db import get_session
 from inspection.errors import is_api_request, json_error
-from inspection.models import Plan, Role, User, Visit
+from inspection.models import Plan, Role, User, Visit, VisitInspector
 
 login_manager = LoginManager()
 
@@ -41,7 +41,9 @@ def roles(*names: Role, check: Callable[[User], bool] | None = None) -> Rule:
 
 
 def is_assigned(user: User, visit: Visit) -> bool:
-    return any(inspector.id == user.id for inspector in visit.inspectors)
+    """One indexed look-up of the link row (no need to load the team)."""
+    link = get_session().get(VisitInspector, (visit.id, user.id))
+    return link is not None
 
 
 def leads_plan(user: User, plan: Plan) -> bool:
@@ -134,7 +136,6 @@ LOADERS: dict[str, type] = {"plan_id": Plan, "visit_id": Visit}
 VISIT_OPTIONS = (
     joinedload(Visit.plan),
     joinedload(Visit.unit),
-    selectinload(Visit.inspectors),
 )
 
 

@@ -1,6 +1,7 @@
 """Translated labels of the stored codes (roles, unit kinds, visit statuses) for pages."""
 
 from flask import Flask
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 ROLE_LABELS = {
@@ -27,9 +28,22 @@ STATUS_LABELS = {
 }
 
 
+_status_labels_by_locale: dict[str, dict[str, str]] = {}
+
+
+def status_labels_all() -> dict[str, str]:
+    """Every status label in the page's language (for the page script), made once per language."""
+    locale = str(get_locale())
+    labels = _status_labels_by_locale.get(locale)
+    if labels is None:
+        labels = {code: str(label) for code, label in STATUS_LABELS.items()}
+        _status_labels_by_locale[locale] = labels
+    return labels
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        status_labels_all=lambda: {code: str(label) for code, label in STATUS_LABELS.items()},
+        status_labels_all=status_labels_all,
         role_label=lambda code: ROLE_LABELS.get(code, code),
         unit_kind_label=lambda code: UNIT_KIND_LABELS.get(code, code),
         status_label=lambda code: STATUS_LABELS.get(code, code),
