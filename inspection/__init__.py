@@ -64,9 +64,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from inspection.security import csrf
-    from inspection.views import admin, api, auth, main, plans, visits
+    from inspection.views import admin, api, auth, checklists, main, plans, visits
 
-    for module in (main, auth, admin, plans, visits, api):
+    for module in (main, auth, admin, checklists, plans, visits, api):
         app.register_blueprint(module.bp)
     # A JSON login cannot be forged cross-site (a JSON body needs a CORS preflight that this app
     # never grants); it is how an API client obtains its CSRF token.

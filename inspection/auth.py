@@ -127,6 +127,9 @@ ACCESS: dict[str, Rule] = {
     "plans.new_plan": roles(LEAD),
     "plans.view": roles(LEAD, ADMIN),
     "plans.new_visit": roles(LEAD, check=_plan_lead),
+    "checklists.index": roles(ADMIN, LEAD),
+    "checklists.upload": roles(ADMIN),
+    "checklists.view": roles(ADMIN, LEAD),
     "visits.view": Rule(check=_visit_reader),
     "visits.save_item": Rule(check=_visit_filler),
 }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from inspection.db import get_session
 from inspection.models import Plan, Unit, User, Visit
@@ -106,3 +109,15 @@ def page_login(app_client: FlaskClient, username: str, password: str = PASSWORD)
     return app_client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token}
     )
+
+
+def post_file(client: FlaskClient, url: str, fields: dict, *, name: str, data: bytes,
+              content_type: str = "application/octet-stream"):  # fmt: skip
+    """Post a form with one file, as a browser would.
+
+    The body is encoded in memory: given the file itself, Werkzeug's test client spills a large
+    body to a temporary file it never closes (a ResourceWarning, an error under pytest here).
+    """
+    upload = FileStorage(io.BytesIO(data), name, content_type=content_type)
+    boundary, body = encode_multipart({**fields, "file": upload})
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")

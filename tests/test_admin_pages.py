@@ -15,13 +15,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from inspection.db import get_session
 from inspection.models import Agency, AuditEvent, Unit, User
 from inspection.services import units, users
-from tests.factories import PASSWORD, csrf_from, make_unit, make_user, page_login
+from tests.factories import PASSWORD, csrf_from, make_unit, make_user, page_login, post_file
 
 # Helpers -----------------------------------------------------------------------------------------
 
@@ -274,17 +272,10 @@ def test_admin_creates_a_unit_and_a_taken_code_is_refused(app, admin):
 
 
 def import_csv(client: FlaskClient, data: bytes, filename: str = "don-vi.csv"):
-    """Upload a file from the units page's import form.
-
-    The body is encoded in memory: given the file itself, Werkzeug's test client spills a large
-    body to a temporary file it never closes (a ResourceWarning, an error under pytest here).
-    """
+    """Upload a file from the units page's import form."""
     token = token_of(client, "/admin/units")
-    upload = FileStorage(io.BytesIO(data), filename, content_type="text/csv")
-    boundary, body = encode_multipart({"csrf_token": token, "file": upload})
-    return client.post(
-        "/admin/units/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
+    return post_file(client, "/admin/units/import", {"csrf_token": token}, name=filename,
+                     data=data, content_type="text/csv")  # fmt: skip
 
 
 def rejected_rows(html: str) -> dict[int, str]:

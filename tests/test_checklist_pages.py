@@ -1,0 +1,97 @@
+"""The template library on pages: the list, a version's outline, and the admin's upload."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from tests.builders import valid_template
+from tests.factories import csrf_from, make_user, page_login, post_file
+
+
+@pytest.fixture
+def admin(app):
+    make_user(app, "admin", "admin")
+    client = app.test_client()
+    page_login(client, "admin")
+    return client
+
+
+def upload(client, data: bytes, name: str = "mau.json"):
+    token = csrf_from(client.get("/checklists/").get_data(as_text=True))
+    return post_file(client, "/checklists/upload", {"csrf_token": token}, name=name, data=data)
+
+
+def library_keys(app) -> set[tuple[str, int]]:
+    return {(t.key, t.version) for t in app.extensions["inspection.library"].all()}
+
+
+def test_the_list_shows_the_shipped_checklists_with_their_points(app, admin):
+    page = admin.get("/checklists/").get_data(as_text=True)
+    assert "Kiểm tra công tác cải cách hành chính cấp xã" in page and ">100<" in page
+
+
+def test_upload_a_new_template_then_see_its_outline(app, admin):
+    response = upload(admin, json.dumps(valid_template(), ensure_ascii=False).encode())
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/checklists/mau-thu/1")
+    assert ("mau-thu", 1) in library_keys(app)
+    outline = admin.get("/checklists/mau-thu/1").get_data(as_text=True)
+    assert "Tiêu chí thu-xin-loi" in outline and "tre-han" in outline
+
+
+def test_a_bad_template_lists_every_problem_by_key_path_and_imports_nothing(app, admin):
+    bad = valid_template()
+    bad["version"] = 0
+    bad["sections"][0]["items"][0]["points"] = -1
+    response = upload(admin, json.dumps(bad).encode())
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "version: must be a whole number ≥ 1" in page
+    assert "sections[0].items[0].points: must be a number ≥ 0" in page
+    assert ("mau-thu", 0) not in library_keys(app) and ("mau-thu", 1) not in library_keys(app)
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "status"),
+    [(b"{not json", "x.json", 400), (b"\xff\xfe{\x00}", "x.json", 400),
+     (b"key,version", "x.csv", 400), (b"{}" + b" " * (1024 * 1024), "x.json", 413)],
+)  # fmt: skip
+def test_a_wrong_file_is_refused_with_a_message(app, admin, data, name, status):
+    before = library_keys(app)
+    response = upload(admin, data, name)
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    assert "flash-error" in page or 'class="error"' in page
+    assert library_keys(app) == before
+
+
+def test_same_version_with_other_content_is_a_409(app, admin):
+    upload(admin, json.dumps(valid_template()).encode())
+    changed = valid_template()
+    changed["title"] = "Khác"
+    response = upload(admin, json.dumps(changed).encode())
+    assert response.status_code == 409
+    assert app.extensions["inspection.library"].get("mau-thu", 1).title == "Mẫu thử"
+
+
+def test_leads_read_the_library_but_only_admins_upload(app):
+    make_user(app, "lead-a", "lead")
+    make_user(app, "insp-a", "inspector")
+    lead = app.test_client()
+    page_login(lead, "lead-a")
+    page = lead.get("/checklists/")
+    assert page.status_code == 200 and 'action="/checklists/upload"' not in page.get_data(
+        as_text=True
+    )
+    token = csrf_from(page.get_data(as_text=True))
+    refused = lead.post("/checklists/upload", content_type="multipart/form-data",
+                        data={"csrf_token": token,
+                              "file": (io.BytesIO(b"{}"), "x.json")})  # fmt: skip
+    assert refused.status_code == 403
+    inspector = app.test_client()
+    page_login(inspector, "insp-a")
+    assert inspector.get("/checklists/").status_code == 403
+    assert lead.get("/checklists/khong-co/1").status_code == 404
