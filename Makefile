@@ -9,7 +9,7 @@ PYTEST_ARGS ?= -n 2
 CATALOGS := inspection/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint bench venv clean translations extract-messages system-deps test-postgres migration
+.PHONY: run test lint bench venv clean translations extract-messages system-deps serve test-postgres migration
 
 venv: $(STAMP)
 
@@ -71,3 +71,14 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Serve with waitress (Linux and Windows alike), as in production: `make serve THREADS=16`,
+# `make serve HOST=0.0.0.0 PORT=8000`. Behind a reverse proxy see docs/deployment.md.
+# Defaults come from INSPECTION_HOST/PORT/THREADS, never from a shell's own HOST or PORT.
+HOST = $(or $(INSPECTION_HOST),127.0.0.1)
+PORT = $(or $(INSPECTION_PORT),5000)
+THREADS = $(or $(INSPECTION_THREADS),8)
+
+serve: $(STAMP) translations
+	$(FLASK) init-db
+	INSPECTION_HOST=$(HOST) INSPECTION_PORT=$(PORT) INSPECTION_THREADS=$(THREADS) $(BIN)/python app.py

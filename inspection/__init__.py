@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -15,6 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     register_config(app, config)
+    register_logging(app)
     register_database(app)
     register_library(app)
     register_extensions(app)
@@ -28,6 +30,14 @@ def register_config(app: Flask, config: dict[str, Any] | None) -> None:
     from inspection.config import load_config
 
     load_config(app, config)
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def register_logging(app: Flask) -> None:
+    from inspection import logging_setup, proxy
+
+    logging_setup.init_app(app)
+    proxy.init_app(app)
 
 
 def register_database(app: Flask) -> None:

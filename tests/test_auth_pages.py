@@ -106,8 +106,15 @@ def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app):
     page_login(tablet, "insp-a")
     page_login(phone, "insp-a")
     token = csrf_from(phone.get("/password").get_data(as_text=True))
-    changed = phone.post("/password", data={"csrf_token": token, "current": PASSWORD,
-                                            "password": "mat-khau-moi", "confirm": "mat-khau-moi"})
+    changed = phone.post(
+        "/password",
+        data={
+            "csrf_token": token,
+            "current": PASSWORD,
+            "password": "mat-khau-moi",
+            "confirm": "mat-khau-moi",
+        },
+    )
     assert changed.status_code == 302
     assert phone.get("/").status_code == 200  # where it was changed, the session goes on
     assert tablet.get("/").status_code == 302  # the tablet must log in again

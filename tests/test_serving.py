@@ -1,0 +1,484 @@
+"""Serving: the request id and the logs, the proxy headers, and the real servers.
+
+The slow tests start gunicorn (several processes) and waitress (`python app.py`) as
+subprocesses on a free port of 127.0.0.1, against the test's own database, library and upload
+folder, and always stop them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError
+
+import pytest
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from inspection import create_app, logging_setup, proxy
+from inspection.checklist import iter_items
+from inspection.config import ConfigError
+from inspection.library import TemplateLibrary
+from tests.factories import PASSWORD, ApiClient, make_plan, make_unit, make_user, make_visit
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED_ID = re.compile(r"[0-9a-f]{32}")
+STARTUP_TIMEOUT_S = 30
+REQUEST_TIMEOUT_S = 30
+
+
+# The request id and the logs ------------------------------------------------------------------
+
+
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """Put logging back as it was: a test must not leave its handler or level to the next."""
+    root, own = logging.getLogger(), logging.getLogger(logging_setup.APP_LOGGER)
+    handlers, level = list(root.handlers), own.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    own.setLevel(level)
+
+
+@pytest.fixture
+def logged_app(app: Flask, root_logging: None) -> Flask:
+    logging_setup.init_app(app)
+    logging_setup.init_app(app)  # create_app may already have run it: twice must be harmless
+    return app
+
+
+def stdout_lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return capsys.readouterr().out.splitlines()
+
+
+def test_a_sane_request_id_is_echoed_and_on_the_access_line(logged_app, capsys):
+    response = logged_app.test_client().get(
+        "/api/v1/health", headers={"X-Request-ID": "tablet-07.a_1"}
+    )
+    assert response.headers["X-Request-ID"] == "tablet-07.a_1"
+    access = [line for line in stdout_lines(capsys) if "inspection.access" in line]
+    assert len(access) == 1, access
+    assert re.search(
+        r"INFO \[tablet-07\.a_1\] inspection\.access: GET /api/v1/health 200 [\d.]+ ms user=-$",
+        access[0],
+    ), access[0]
+
+
+@pytest.mark.parametrize(
+    "given", [None, "", "has space", "x" * 65, "semi;colon", "tab\tinside", "ý-tiếng-việt"]
+)
+def test_a_missing_or_unsafe_request_id_is_replaced(logged_app, capsys, given):
+    headers = {} if given is None else {"X-Request-ID": given}
+    response = logged_app.test_client().get("/api/v1/health", headers=headers)
+    generated = response.headers["X-Request-ID"]
+    assert GENERATED_ID.fullmatch(generated)
+    assert f"[{generated}] inspection.access: GET /api/v1/health 200" in capsys.readouterr().out
+
+
+def test_a_request_id_of_64_characters_is_kept(logged_app):
+    given = "A" * 64
+    response = logged_app.test_client().get("/api/v1/health", headers={"X-Request-ID": given})
+    assert response.headers["X-Request-ID"] == given
+
+
+def test_each_request_gets_its_own_id(logged_app):
+    client = logged_app.test_client()
+    ids = {client.get("/api/v1/health").headers["X-Request-ID"] for _ in range(3)}
+    assert len(ids) == 3
+
+
+def test_records_logged_during_a_request_carry_its_id(logged_app, capsys, caplog):
+    def note() -> None:
+        logging.getLogger("tests.serving").warning("inside the request")
+
+    logged_app.before_request(note)
+    logged_app.test_client().get("/api/v1/health", headers={"X-Request-ID": "req-42"})
+    logging.getLogger("tests.serving").warning("outside any request")
+
+    inside, outside = [r for r in caplog.records if r.name == "tests.serving"]
+    assert inside.request_id == "req-42"
+    assert outside.request_id == "-"
+    out = capsys.readouterr().out
+    assert "WARNING [req-42] tests.serving: inside the request" in out
+    assert "WARNING [-] tests.serving: outside any request" in out
+
+
+def test_errors_get_an_id_and_an_access_line_too(logged_app, capsys):
+    response = logged_app.test_client().get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    request_id = response.headers["X-Request-ID"]
+    assert f"[{request_id}] inspection.access: GET /api/v1/no-such-thing 404" in (
+        capsys.readouterr().out
+    )
+
+
+def test_a_crash_is_logged_with_the_id_the_500_carries(logged_app, capsys):
+    def crash() -> None:
+        raise RuntimeError("boom")
+
+    logged_app.config["PROPAGATE_EXCEPTIONS"] = False  # answer 500 as in production
+    logged_app.before_request(crash)
+    response = logged_app.test_client().get("/api/v1/health")
+    assert response.status_code == 500
+    request_id = response.headers["X-Request-ID"]
+    out = capsys.readouterr().out
+    assert f"ERROR [{request_id}] inspection: Exception on /api/v1/health [GET]" in out
+    assert "RuntimeError: boom" in out
+    assert f"[{request_id}] inspection.access: GET /api/v1/health 500" in out
+
+
+def test_the_access_line_names_the_user_and_never_the_password_or_cookie(logged_app, capsys):
+    user = make_user(logged_app, "insp-a", "inspector")
+    api = ApiClient(logged_app, "insp-a")
+    api.get("/api/v1/me", query_string={"token": "secret-in-query"})
+    out = capsys.readouterr().out
+    me_line = next(line for line in out.splitlines() if "GET /api/v1/me " in line)
+    assert me_line.endswith(f"user={user.id}")
+    assert "POST /api/v1/login 200" in out
+    for secret in (PASSWORD, "session=", api.token, "secret-in-query"):
+        assert secret not in out
+
+
+def test_set_up_again_still_one_handler_and_one_access_line(app_config, logged_app, capsys):
+    other = create_app(app_config)  # a second app in the same process
+    logging_setup.init_app(other)
+    logging_setup.init_app(logged_app)
+    root = logging.getLogger()
+    assert sum(isinstance(h, logging_setup.StdoutHandler) for h in root.handlers) == 1
+    logged_app.test_client().get("/api/v1/health")
+    assert sum("inspection.access" in line for line in stdout_lines(capsys)) == 1
+    other.extensions["inspection.engine"].dispose()
+
+
+def test_the_log_level_comes_from_configuration(app_config, root_logging, capsys):
+    quiet = create_app({**app_config, "LOG_LEVEL": "WARNING"})
+    logging_setup.init_app(quiet)
+    assert logging.getLogger("inspection").level == logging.WARNING
+    quiet.test_client().get("/api/v1/health")
+    assert "inspection.access" not in capsys.readouterr().out
+    quiet.extensions["inspection.engine"].dispose()
+
+
+@pytest.mark.parametrize("value, level", [("debug", 10), ("WARNING", 30), (20, 20)])
+def test_log_levels_by_name_or_number(value, level):
+    bare = Flask("bare")
+    bare.config["LOG_LEVEL"] = value
+    assert logging_setup.log_level(bare) == level
+
+
+def test_an_unknown_log_level_is_refused(monkeypatch):
+    monkeypatch.setenv("INSPECTION_LOG_LEVEL", "LOUD")
+    with pytest.raises(ConfigError, match="INSPECTION_LOG_LEVEL='LOUD'"):
+        logging_setup.log_level(Flask("bare"))  # read from the environment without a config
+
+
+# Proxy headers ------------------------------------------------------------------------------------
+
+FORWARDED = {
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-For": "203.0.113.7",
+    "X-Forwarded-Host": "kiemtra.example.vn",
+}
+
+
+def seen_by_app(app: Flask) -> list[tuple[str, str | None, str]]:
+    """Record what each request looks like from inside the app."""
+    seen: list[tuple[str, str | None, str]] = []
+    app.before_request(lambda: seen.append((request.scheme, request.remote_addr, request.host)))
+    return seen
+
+
+@pytest.fixture
+def proxied_app(app_config: dict) -> Iterator[Flask]:
+    proxied = create_app({**app_config, "PROXY_FIX": 1})
+    proxy.init_app(proxied)
+    proxy.init_app(proxied)  # not wrapped twice
+    yield proxied
+    proxied.extensions["inspection.engine"].dispose()
+
+
+def test_forwarded_headers_are_ignored_by_default(app):
+    proxy.init_app(app)
+    seen = seen_by_app(app)
+    app.test_client().get("/api/v1/health", headers=FORWARDED)
+    assert seen == [("http", "127.0.0.1", "localhost")]
+
+
+def test_with_proxy_fix_the_app_sees_the_tablets_https_request(proxied_app):
+    seen = seen_by_app(proxied_app)
+    proxied_app.test_client().get("/api/v1/health", headers=FORWARDED)
+    assert seen == [("https", "203.0.113.7", "kiemtra.example.vn")]
+    assert not isinstance(proxied_app.wsgi_app.app, ProxyFix)
+
+
+def test_behind_the_proxy_writes_need_a_referrer_of_the_public_origin(proxied_app):
+    """Over HTTPS Flask-WTF also checks that the Referer is this host: the proxy must pass the
+    public host on (nginx: Host and X-Forwarded-Host), and API clients must send a Referer."""
+    make_user(proxied_app, "insp-a", "inspector")
+    client = proxied_app.test_client()
+    login = {"username": "insp-a", "password": PASSWORD}
+    token = client.post("/api/v1/login", json=login, headers=FORWARDED).get_json()["csrf_token"]
+    headers = {**FORWARDED, "X-CSRFToken": token}
+
+    no_referrer = client.post("/api/v1/logout", headers=headers)
+    assert (
+        no_referrer.status_code == 400 and "referrer" in no_referrer.get_json()["error"]["message"]
+    )
+    foreign = client.post("/api/v1/logout", headers={**headers, "Referer": "https://evil.example/"})
+    assert foreign.status_code == 400
+    own = client.post(
+        "/api/v1/logout", headers={**headers, "Referer": "https://kiemtra.example.vn/"}
+    )
+    assert own.status_code == 200
+
+
+@pytest.mark.parametrize("value, hops", [(None, 0), (0, 0), (False, 0), (True, 1), ("2", 2)])
+def test_proxy_fix_values(value, hops):
+    assert proxy.proxy_hops(value) == hops
+
+
+@pytest.mark.parametrize("value", ["yes", -1, 1.5])
+def test_proxy_fix_nonsense_is_refused(value):
+    with pytest.raises(ConfigError, match="INSPECTION_PROXY_FIX"):
+        proxy.proxy_hops(value)
+
+
+# Real servers ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(app_config: dict, **extra: str) -> dict[str, str]:
+    """The environment of a server process: this test's database, library and folders, and
+    no INSPECTION_* variable of the caller's shell."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INSPECTION_")}
+    for key in ("SECRET_KEY", "INSTANCE_PATH", "DATABASE_URL", "LIBRARY_PATH", "FORMS_DIR"):
+        env[f"INSPECTION_{key}"] = str(app_config[key])
+    env["INSPECTION_UPLOAD_DIR"] = str(app_config["UPLOAD_DIR"])
+    env["PYTHONUNBUFFERED"] = "1"
+    return {**env, **extra}
+
+
+def call(base: str, method: str, path: str, body: Any = None,
+         headers: dict[str, str] | None = None) -> tuple[int, Any, Any]:  # fmt: skip
+    """One HTTP request; returns (status, JSON body or text, headers), 4xx/5xx included."""
+    data = None if body is None else json.dumps(body).encode()
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    req = urllib.request.Request(base + path, data=data, method=method, headers=all_headers)
+    try:
+        with urllib.request.urlopen(req, timeout=REQUEST_TIMEOUT_S) as response:
+            return response.status, _decode(response.read()), response.headers
+    except HTTPError as error:
+        with error:
+            return error.code, _decode(error.read()), error.headers
+
+
+def _decode(raw: bytes) -> Any:  # noqa: ANN401  (JSON or text)
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+class Session:
+    """A user logged in through the JSON API of a running server: cookie and CSRF token."""
+
+    def __init__(self, base: str, username: str):
+        self.base = base
+        status, body, headers = call(
+            base, "POST", "/api/v1/login", {"username": username, "password": PASSWORD}
+        )
+        assert status == 200, body
+        cookies = SimpleCookie()
+        for value in headers.get_all("Set-Cookie"):
+            cookies.load(value)
+        self.headers = {"Cookie": f"session={cookies['session'].value}",
+                        "X-CSRFToken": body["csrf_token"]}  # fmt: skip
+
+    def __call__(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        status, answer, _ = call(self.base, method, path, body, self.headers)
+        return status, answer
+
+
+def wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if call(base, "GET", "/api/v1/health")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"the server did not answer within {STARTUP_TIMEOUT_S} s:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM (a graceful stop for both servers), then SIGKILL if it hangs."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], log: Path, base: str
+            ) -> Iterator[subprocess.Popen]:  # fmt: skip
+    """A server subprocess answering on `base`; stopped whatever happens, its output in `log`."""
+    with (
+        log.open("wb") as out,
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        ) as process,
+    ):
+        try:
+            wait_until_up(base, process, log)
+            yield process
+            assert process.poll() is None, f"the server stopped:\n{log.read_text()}"
+        finally:
+            stop(process)
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def commune_yes_no_keys(app: Flask, count: int) -> list[str]:
+    """Yes/no items of the commune template that are always shown (no `show_if`)."""
+    template = app.extensions["inspection.library"].get("cchc-xa").document
+    keys = [i["key"] for _, i in iter_items(template)
+            if i["type"] == "yes_no" and "show_if" not in i]  # fmt: skip
+    assert len(keys) >= count
+    return keys[:count]
+
+
+def new_templates(app: Flask) -> list[dict[str, Any]]:
+    """Two templates the library does not have yet, copies of the commune one."""
+    base = app.extensions["inspection.library"].get("cchc-xa").document
+    documents = []
+    for key in ("song-song-a", "song-song-b"):
+        document = copy.deepcopy(base)
+        document.update(key=key, version=1, title=f"Mẫu thử nhiều tiến trình {key}")
+        documents.append(document)
+    return documents
+
+
+def parallel(calls: list[Callable[[], Any]], threads: int) -> list[Any]:
+    """Run the calls from `threads` threads, the first ones released together; results in
+    order."""
+    go = threading.Event()
+
+    def run(fn: Callable[[], Any]) -> Any:  # noqa: ANN401
+        go.wait(timeout=REQUEST_TIMEOUT_S)
+        return fn()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        futures = [pool.submit(run, fn) for fn in calls]
+        go.set()
+        return [f.result(timeout=2 * REQUEST_TIMEOUT_S) for f in futures]
+
+
+@pytest.mark.slow
+def test_gunicorn_workers_share_the_database_library_and_uploads(app, app_config, tmp_path):
+    make_unit(app)
+    lead = make_user(app, "lead-a", "lead")
+    make_user(app, "admin-a", "admin")
+    make_user(app, "insp-a", "inspector")
+    visit = make_visit(app, make_plan(app, lead), ["insp-a"])
+    keys = commune_yes_no_keys(app, 30)
+    writes = [(keys[n % len(keys)], "yes" if n < len(keys) else "no") for n in range(60)]
+    documents = new_templates(app)
+    app.extensions["inspection.engine"].dispose()  # the servers own the database from here
+    uploads = tmp_path / "not-yet" / "uploads"  # several workers start without it
+    env = server_env({**app_config, "UPLOAD_DIR": str(uploads)})
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn", "--workers", "3", "--worker-class", "sync",
+               "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "10",
+               "--no-control-socket",  # gunicorn 25+ would share ~/.gunicorn/gunicorn.ctl
+               "app:app"]  # fmt: skip
+    log = tmp_path / "gunicorn.log"
+
+    with serving(command, env, log, base):
+        inspector, admin = Session(base, "insp-a"), Session(base, "admin-a")
+        start = inspector("GET", f"/api/v1/visits/{visit.id}")[1]["revision"]
+
+        statuses = parallel([
+            lambda key=key, value=value: inspector(
+                "PUT", f"/api/v1/visits/{visit.id}/answers/{key}", {"value": value}
+            )[0]
+            for key, value in writes
+        ], threads=8)  # fmt: skip
+        assert statuses == [200] * len(writes), statuses
+        current = inspector("GET", f"/api/v1/visits/{visit.id}")[1]
+        assert current["revision"] == start + len(writes)
+        score = inspector("GET", f"/api/v1/visits/{visit.id}/score")[1]
+        assert score["answered"] == len(keys)
+
+        imports = parallel([lambda d=d: admin("POST", "/api/v1/forms", d)[0]
+                            for d in documents for _ in range(2)], threads=4)  # fmt: skip
+        assert sorted(imports[:2]) == [200, 201] and sorted(imports[2:]) == [200, 201], imports
+        library = TemplateLibrary(app_config["LIBRARY_PATH"])
+        for document in documents:
+            assert library.get(document["key"], 1).document == document
+        assert library.get("cchc-xa") is not None
+        for _ in range(6):  # whichever worker answers sees both
+            listed = {f["key"] for f in admin("GET", "/api/v1/forms")[1]["forms"]}
+            assert {"song-song-a", "song-song-b", "cchc-xa"} <= listed
+
+    text = log.read_text()
+    assert text.count("Booting worker") == 3 and "Worker failed to boot" not in text, text
+    assert uploads.is_dir(), "create_app must create UPLOAD_DIR (mkdir parents, exist_ok)"
+
+
+@pytest.mark.slow
+def test_python_app_py_serves_with_waitress(app_config, tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = server_env(app_config, INSPECTION_PORT=str(port), INSPECTION_THREADS="4",
+                     INSPECTION_TRUSTED_PROXY="127.0.0.1")  # fmt: skip
+    log = tmp_path / "waitress.log"
+    with serving([sys.executable, "app.py"], env, log, base):
+        status, body, _ = call(base, "GET", "/api/v1/health", headers=FORWARDED)
+        assert (status, body) == (200, {"status": "ok", "db": "ok"})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("INSPECTION_THREADS", "many", "INSPECTION_THREADS='many': must be a whole number"),
+        ("INSPECTION_PORT", "80a", "INSPECTION_PORT='80a': must be a whole number"),
+        ("INSPECTION_PORT", "70000", "INSPECTION_PORT=70000: must be between 1 and 65535"),
+        ("INSPECTION_THREADS", "0", "INSPECTION_THREADS=0: must be between 1 and 256"),
+        ("INSPECTION_URL_SCHEME", "ftp", "INSPECTION_URL_SCHEME='ftp': must be http or https"),
+    ],
+)
+def test_python_app_py_refuses_bad_settings_clearly(app_config, variable, value, message):
+    env = server_env(app_config, **{variable: value})
+    done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
