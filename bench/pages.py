@@ -150,8 +150,9 @@ def measure(env: dict[str, str], visit_id: int, load) -> tuple[float, float, int
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "3", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "app:app"],
+         "--log-level", "warning", "--no-control-socket", "app:app"],
         cwd=ROOT, env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,  # the access log: one line per request, written but not shown
     )  # fmt: skip
     try:
         wait_until_up(base)

@@ -41,9 +41,14 @@ def roles(*names: Role, check: Callable[[User], bool] | None = None) -> Rule:
 
 
 def is_assigned(user: User, visit: Visit) -> bool:
-    """One indexed look-up of the link row (no need to load the team)."""
-    link = get_session().get(VisitInspector, (visit.id, user.id))
-    return link is not None
+    """One indexed look-up of the link row (no need to load the team), remembered for the
+    request: the access check and the page both ask, and the session's identity map does not
+    keep a row nobody holds."""
+    known = g.setdefault("assignments", {})
+    key = (visit.id, user.id)
+    if key not in known:
+        known[key] = get_session().get(VisitInspector, key) is not None
+    return known[key]
 
 
 def leads_plan(user: User, plan: Plan) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -60,14 +62,24 @@ def _derive(app: Flask) -> None:
 
 
 def _instance_secret(instance: Path) -> str:
-    """A development secret kept in the instance folder so sessions survive restarts."""
+    """A development secret kept in the instance folder so sessions survive restarts.
+
+    Several workers may start at once: each writes its candidate to a private temporary file and
+    links it into place only if no key is there yet, so all of them end up with the same key.
+    """
     path = instance / "secret_key"
     if path.exists():
         return path.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(key)
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    return key
+    fd, tmp_name = tempfile.mkstemp(prefix=".secret_key-", dir=instance)
+    try:
+        with os.fdopen(fd, "w") as tmp:
+            tmp.write(secrets.token_hex(32))
+        os.chmod(tmp_name, 0o600)
+        try:
+            os.link(tmp_name, path)  # atomic create-if-absent; never replaces another's key
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp_name)
+    return path.read_text().strip()

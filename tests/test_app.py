@@ -71,6 +71,25 @@ def test_development_secret_is_generated_once_into_the_instance_folder(app_confi
         app.extensions["inspection.engine"].dispose()
 
 
+def test_workers_starting_at_once_agree_on_the_development_secret(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from inspection.config import _instance_secret
+
+    instance = tmp_path / "fresh-instance"
+    start = Barrier(12)
+
+    def worker(_: int) -> str:
+        start.wait()
+        return _instance_secret(instance)
+
+    with ThreadPoolExecutor(12) as pool:
+        keys = set(pool.map(worker, range(12)))
+    assert keys == {(instance / "secret_key").read_text()}
+    assert [p.name for p in instance.iterdir()] == ["secret_key"]  # no temporary file left
+
+
 def test_init_db_is_idempotent(runner):
     assert runner.invoke(args=["init-db"]).exit_code == 0
     result = runner.invoke(args=["init-db"])
