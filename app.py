@@ -12,11 +12,15 @@ import os
 from typing import Any
 
 from inspection import create_app
+from inspection.config import ConfigError
 
 # What nginx sets in docs/deployment.md; waitress applies them only for requests from the proxy.
 TRUSTED_PROXY_HEADERS = "x-forwarded-proto x-forwarded-for x-forwarded-host"
 
-app = create_app()
+try:
+    app = create_app()
+except ConfigError as exc:  # a setting to fix, said in one line rather than a traceback
+    raise SystemExit(f"Inspection cannot start: {exc}") from None
 
 
 def env_int(name: str, default: int, lowest: int, highest: int) -> int:

@@ -41,6 +41,7 @@ from typing import IO, Any
 
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
+from filelock import Timeout as LockTimeout
 from sqlalchemy import Engine, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -103,12 +104,23 @@ def create_backup(
     a temporary file beside it and renamed when complete, so a crash never leaves half an archive
     under the final name; an existing file is never overwritten.
     """
+    try:
+        return _create_backup(engine=engine, database_url=database_url,
+                              library_path=Path(library_path), upload_dir=Path(upload_dir),
+                              dest=dest)  # fmt: skip
+    except (OSError, sqlite3.Error, SQLAlchemyError, LockTimeout) as exc:
+        raise BackupError(f"the backup was not written: {reason(exc)}") from exc
+
+
+def _create_backup(*, engine: Engine, database_url: str, library_path: Path, upload_dir: Path,
+                   dest: str | os.PathLike[str]) -> Path:  # fmt: skip
     now = dt.datetime.now().astimezone()
+    backend = _backend(engine)
+    revision = _revision_to_back_up(engine, backend, database_url)
     target = _archive_path(dest, now)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         raise BackupError(f"{target} already exists: a backup never overwrites a file")
-    backend = _backend(engine)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
@@ -119,9 +131,9 @@ def create_backup(
             archive = tarfile.open(fileobj=raw, mode="w:gz", compresslevel=COMPRESS_LEVEL,
                                    copybufsize=CHUNK)  # fmt: skip
             with archive as tar:
-                _write_members(tar, engine=engine, backend=backend, database_url=database_url,
-                               library_path=Path(library_path), upload_dir=Path(upload_dir),
-                               work=Path(work), now=now)  # fmt: skip
+                _write_members(tar, revision=revision, backend=backend,
+                               database_url=database_url, library_path=library_path,
+                               upload_dir=upload_dir, work=Path(work), now=now)  # fmt: skip
             raw.flush()
             os.fsync(raw.fileno())
         if target.exists():
@@ -147,13 +159,28 @@ def _archive_path(dest: str | os.PathLike[str], now: dt.datetime) -> Path:
     return path / ARCHIVE_NAME.format(now)
 
 
-def _write_members(tar: tarfile.TarFile, *, engine: Engine, backend: str, database_url: str,
+def _revision_to_back_up(engine: Engine, backend: str, database_url: str) -> str:
+    """The schema revision of the database to back up, which must exist and hold the schema:
+    a mistyped path or URL must fail the nightly job, not archive an empty database."""
+    if backend == "sqlite":
+        source = _sqlite_path(database_url)
+        if not source.is_file():  # checked first: connecting would create an empty file
+            raise BackupError(f"the SQLite database {source} does not exist")
+    revision = migrate.current_revision(engine)
+    if revision is None:
+        raise BackupError(
+            f"the database {_describe(engine)} holds no Inspection schema (was `init-db` run, "
+            "and is INSPECTION_DATABASE_URL right?)"
+        )
+    return revision
+
+
+def _write_members(tar: tarfile.TarFile, *, revision: str, backend: str, database_url: str,
                    library_path: Path, upload_dir: Path, work: Path,
                    now: dt.datetime) -> None:  # fmt: skip
     """Database, then library, then photos (see the module's docstring for why this order),
     and the manifest last: it lists the hashes of the bytes actually written."""
     files: dict[str, dict[str, Any]] = {}
-    revision = migrate.current_revision(engine)
     member = DATABASE_MEMBERS[backend]
     snapshot = _snapshot_database(backend, database_url, work)
     files[member] = _add_file(tar, member, snapshot)
@@ -455,7 +482,12 @@ def restore_backup(
     _check_backend(manifest, backend, engine)
     _check_revision(manifest)
     library_path, upload_dir = Path(library_path), Path(upload_dir)
-    _check_empty(engine, library_path, upload_dir, None if forms_dir is None else Path(forms_dir))
+    try:
+        _check_empty(
+            engine, library_path, upload_dir, None if forms_dir is None else Path(forms_dir)
+        )
+    except (OSError, SQLAlchemyError, LockTimeout) as exc:
+        raise BackupError(f"nothing was restored: {reason(exc)}") from exc
     try:
         files = _restore_members(archive, manifest, engine=engine, backend=backend,
                                  database_url=database_url, library_path=library_path,
@@ -489,6 +521,9 @@ def _check_revision(manifest: dict[str, Any]) -> None:
     revision = manifest["database"].get("revision")
     if revision is None:
         return
+    if not isinstance(revision, str) or not re.fullmatch(r"[0-9A-Za-z_]{1,64}", revision):
+        raise BackupError(f"the manifest's schema revision {revision!r} is not one: the archive "
+                          "was altered after it was written")  # fmt: skip
     script = ScriptDirectory.from_config(migrate.alembic_config())
     try:
         known = script.get_revision(str(revision)) is not None
@@ -682,6 +717,19 @@ def _backend(engine: Engine) -> str:
     if name not in DATABASE_MEMBERS:
         raise BackupError(f"backups support SQLite and PostgreSQL, not {name}")
     return name
+
+
+def reason(exc: BaseException) -> str:
+    """One line for the operator: what failed and on which file, without a traceback."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    if isinstance(exc, SQLAlchemyError):
+        exc = getattr(exc, "orig", None) or exc
+    if isinstance(exc, LockTimeout):
+        return f"the template library stayed locked ({exc.lock_file}); try again"
+    first = str(exc).strip().splitlines()
+    return first[0] if first else type(exc).__name__
 
 
 def _describe(engine: Engine) -> str:

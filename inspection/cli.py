@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -23,6 +28,9 @@ forms_cli = AppGroup("forms", help="The checklist template library.")
 
 
 users_cli = AppGroup("users", help="User accounts.")
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def init_app(app: Flask) -> None:
@@ -132,9 +140,31 @@ def forms_list() -> None:
         click.echo(f"refused forms/{name}: {reason}", err=True)
 
 
+def _stops_cleanly(command: Callable[P, R]) -> Callable[P, R]:
+    """A SIGTERM (systemd stopping a timer's job) unwinds like Ctrl+C, so the temporary archive
+    and the work folder holding a database copy are removed instead of left behind."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        if threading.current_thread() is not threading.main_thread():
+            return command(*args, **kwargs)
+
+        def terminate(signum: int, _frame: object) -> None:
+            raise SystemExit(128 + signum)
+
+        previous = signal.signal(signal.SIGTERM, terminate)
+        try:
+            return command(*args, **kwargs)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return run
+
+
 @click.command("backup")
 @click.argument("dest", type=click.Path())
 @with_appcontext
+@_stops_cleanly
 def backup_command(dest: str) -> None:
     """Write one archive of the database, photos and template library (safe while serving).
 
@@ -165,6 +195,7 @@ def backup_command(dest: str) -> None:
 @click.command("restore")
 @click.argument("src", type=click.Path())
 @with_appcontext
+@_stops_cleanly
 def restore_command(src: str) -> None:
     """Restore an archive made by `backup` into this instance, which must be empty.
 

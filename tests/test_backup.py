@@ -10,11 +10,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
+import signal
+import sqlite3
 import tarfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -345,6 +349,15 @@ def test_a_backup_from_a_newer_schema_is_refused(archive, target, tmp_path):
     assert_empty(target)
 
 
+@pytest.mark.parametrize("revision", ["", 7, "../0001", ["0001"]])
+def test_a_manifest_with_a_malformed_revision_is_refused(archive, target, tmp_path, revision):
+    forged = rehashed(read_members(archive), lambda m: m["database"].update(revision=revision))
+    result = restore(target, write_members(tmp_path / "odd.tar.gz", forged))
+    assert result.exit_code == 1
+    assert "is not one: the archive was altered" in result.output
+    assert_empty(target)
+
+
 def test_a_manifest_of_another_format_is_refused(archive, target, tmp_path):
     forged = rehashed(read_members(archive), lambda m: m.update(format=2))
     result = restore(target, write_members(tmp_path / "format2.tar.gz", forged))
@@ -470,7 +483,7 @@ def test_a_failed_backup_leaves_no_file_behind(seeded, runner, tmp_path, monkeyp
     (tmp_path / "gone" / "original.jpg").write_bytes(jpeg((64, 48)))
     monkeypatch.setattr(backup, "_upload_files", broken_walk)
     result = runner.invoke(args=["backup", str(dest)])
-    assert result.exit_code != 0 and isinstance(result.exception, OSError)
+    assert result.exit_code == 1 and "the backup was not written: disk unplugged" in result.output
     assert list(dest.iterdir()) == []
 
     def refused_dump(*_args: Any) -> Path:
@@ -482,13 +495,81 @@ def test_a_failed_backup_leaves_no_file_behind(seeded, runner, tmp_path, monkeyp
     assert list(dest.iterdir()) == []
 
 
+def test_a_backup_stopped_by_sigterm_leaves_no_file_behind(seeded, runner, tmp_path, monkeypatch):
+    """systemd stops a job with SIGTERM: the partial archive and the work folder (a database
+    copy) go too."""
+    dest = tmp_path / "out"
+    walk = backup._upload_files
+
+    def stopped_walk(upload_dir: Path):
+        os.kill(os.getpid(), signal.SIGTERM)
+        yield from walk(upload_dir)
+
+    monkeypatch.setattr(backup, "_upload_files", stopped_walk)
+    result = runner.invoke(args=["backup", str(dest)])
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 128 + signal.SIGTERM
+    assert list(dest.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back
+
+
+def test_a_backup_that_cannot_be_written_says_why(seeded, runner, tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    result = runner.invoke(args=["backup", str(a_file / "sub")])
+    assert result.exit_code == 1
+    assert "the backup was not written: Not a directory" in result.output
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.sqlite_only
-def test_sqlite_restore_over_leftover_wal_files_gives_a_sound_database(archive, target):
-    """Leftover -wal and -shm files beside the target do not spoil the restored copy."""
+def test_a_backup_of_a_missing_database_is_refused_and_creates_nothing(tmp_path):
+    """A mistyped path must fail the nightly job, not archive a new empty database."""
+    missing = tmp_path / "typo" / "inspection.db"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "i"),
+                      "DATABASE_URL": f"sqlite:///{missing}",
+                      "UPLOAD_DIR": str(tmp_path / "up")})  # fmt: skip
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "out")])
+    app.extensions["inspection.engine"].dispose()
+    assert (
+        result.exit_code == 1 and f"the SQLite database {missing} does not exist" in result.output
+    )
+    assert not missing.exists() and not (tmp_path / "out").exists()
+
+
+def test_a_backup_of_a_database_without_the_schema_is_refused(target, tmp_path):
+    with target.app_context(), get_engine().connect():
+        pass  # the database exists (SQLite makes its file), with no table in it
+    result = target.test_cli_runner().invoke(args=["backup", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "holds no Inspection schema" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_restore_never_replays_a_leftover_wal_onto_the_copy(archive, target, monkeypatch):
+    """A -wal file beside the target when the copy is put in place (left by a process that had
+    another database of that name open) would be replayed onto the copy: SQLite applies any
+    valid WAL it finds. A real, un-checkpointed WAL of another database is planted after the
+    emptiness check (opening the empty target deletes one that is there before) by a process
+    other than ours."""
     database = Path(target.config["DATABASE_URL"].removeprefix("sqlite:///"))
     database.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{database}{suffix}").write_bytes(b"stale" * 1000)
+    other = database.with_name("other.db")
+    with closing(sqlite3.connect(other)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA wal_autocheckpoint=0")
+        connection.execute("CREATE TABLE visits (id INTEGER PRIMARY KEY, note TEXT)")
+        connection.executemany("INSERT INTO visits VALUES (?, ?)", [(i, "x") for i in range(99)])
+        connection.commit()
+        stale = {suffix: Path(f"{other}{suffix}").read_bytes() for suffix in ("-wal", "-shm")}
+    check_empty = backup._check_empty
+
+    def check_then_plant(engine: Any, *args: Any) -> None:
+        check_empty(engine, *args)
+        engine.dispose()  # our last connection would check the WAL in and delete it on closing
+        for suffix, data in stale.items():
+            Path(f"{database}{suffix}").write_bytes(data)
+
+    monkeypatch.setattr(backup, "_check_empty", check_then_plant)
     result = restore(target, archive)
     assert result.exit_code == 0, result.output
     with target.app_context(), get_engine().connect() as connection:

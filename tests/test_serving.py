@@ -473,10 +473,14 @@ def test_python_app_py_serves_with_waitress(app_config, tmp_path):
         ("INSPECTION_PORT", "70000", "INSPECTION_PORT=70000: must be between 1 and 65535"),
         ("INSPECTION_THREADS", "0", "INSPECTION_THREADS=0: must be between 1 and 256"),
         ("INSPECTION_URL_SCHEME", "ftp", "INSPECTION_URL_SCHEME='ftp': must be http or https"),
+        ("INSPECTION_PROXY_FIX", "maybe", "INSPECTION_PROXY_FIX='maybe': give the number"),
+        ("INSPECTION_ENV", "production", "INSPECTION_SECRET_KEY must be set"),
     ],
 )
 def test_python_app_py_refuses_bad_settings_clearly(app_config, variable, value, message):
     env = server_env(app_config, **{variable: value})
+    if variable == "INSPECTION_ENV":
+        del env["INSPECTION_SECRET_KEY"]
     done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)  # fmt: skip
     assert done.returncode == 1

@@ -13,10 +13,16 @@ target_metadata = SQLModel.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from inspection.config import DEFAULTS
+        import os
+
         from inspection.db import make_engine
 
-        url = config.get_main_option("sqlalchemy.url") or DEFAULTS["DATABASE_URL"]
+        url = config.get_main_option("sqlalchemy.url") or os.environ.get("INSPECTION_DATABASE_URL")
+        if not url:
+            raise SystemExit(
+                "Set INSPECTION_DATABASE_URL, or run `flask --app app init-db`, which knows the "
+                "instance's default database."
+            )
         with make_engine(url).connect() as connection:
             _run(connection)
     else:
