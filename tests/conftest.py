@@ -46,17 +46,24 @@ def database_url(databases, tmp_path: Path):
     databases.drop(url)
 
 
-@pytest.fixture
-def app_config(tmp_path: Path, database_url: str) -> dict:
+def instance_config(root: Path, database_url: str, prefix: str = "") -> dict:
+    """The settings of a test instance whose folders are `<prefix>instance` and
+    `<prefix>uploads` under `root`."""
+    instance = root / f"{prefix}instance"
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "INSTANCE_PATH": str(instance),
         "DATABASE_URL": database_url,
-        "LIBRARY_PATH": str(tmp_path / "instance" / "library.json"),
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "LIBRARY_PATH": str(instance / "library.json"),
+        "UPLOAD_DIR": str(root / f"{prefix}uploads"),
         "FORMS_DIR": str(PROJECT_FORMS),
     }
+
+
+@pytest.fixture
+def app_config(tmp_path: Path, database_url: str) -> dict:
+    return instance_config(tmp_path, database_url)
 
 
 @pytest.fixture

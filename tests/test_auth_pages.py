@@ -6,6 +6,15 @@ from inspection.db import get_session
 from inspection.models import AuditEvent
 from tests.factories import PASSWORD, csrf_from, make_user, page_login
 
+NEW_PASSWORD = "mat-khau-moi"
+
+
+def change_password(client, token: str, current: str):
+    """Post the change-password form with the current password and a new one, typed twice."""
+    form = {"csrf_token": token, "current": current, "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD}  # fmt: skip
+    return client.post("/password", data=form)
+
 
 def test_login_page_then_home_then_logout(app):
     make_user(app, "insp-a", "inspector", full_name="Lê Thị Hoa")
@@ -54,25 +63,9 @@ def test_change_own_password(app):
     client = app.test_client()
     page_login(client, "insp-a")
     token = csrf_from(client.get("/password").get_data(as_text=True))
-    wrong = client.post(
-        "/password",
-        data={
-            "csrf_token": token,
-            "current": "khong-dung",
-            "password": "mat-khau-moi",
-            "confirm": "mat-khau-moi",
-        },
-    )
+    wrong = change_password(client, token, "khong-dung")
     assert wrong.status_code == 400
-    ok = client.post(
-        "/password",
-        data={
-            "csrf_token": token,
-            "current": PASSWORD,
-            "password": "mat-khau-moi",
-            "confirm": "mat-khau-moi",
-        },
-    )
+    ok = change_password(client, token, PASSWORD)
     assert ok.status_code == 302
     fresh = app.test_client()
     assert page_login(fresh, "insp-a").status_code == 200  # the old password no longer works
@@ -106,15 +99,7 @@ def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app):
     page_login(tablet, "insp-a")
     page_login(phone, "insp-a")
     token = csrf_from(phone.get("/password").get_data(as_text=True))
-    changed = phone.post(
-        "/password",
-        data={
-            "csrf_token": token,
-            "current": PASSWORD,
-            "password": "mat-khau-moi",
-            "confirm": "mat-khau-moi",
-        },
-    )
+    changed = change_password(phone, token, PASSWORD)
     assert changed.status_code == 302
     assert phone.get("/").status_code == 200  # where it was changed, the session goes on
     assert tablet.get("/").status_code == 302  # the tablet must log in again

@@ -33,7 +33,7 @@ from inspection.checklist import iter_items
 from inspection.db import get_engine
 from inspection.library import TemplateLibrary
 from tests.builders import valid_template
-from tests.conftest import PROJECT_FORMS
+from tests.conftest import instance_config
 from tests.databases import BACKEND
 from tests.factories import ApiClient
 
@@ -147,15 +147,7 @@ def assert_empty(app: Flask) -> None:
 def target(databases, tmp_path: Path):
     """A second instance on an empty database, without a schema: where restores go."""
     url = databases.create_empty(tmp_path / "target")
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "INSTANCE_PATH": str(tmp_path / "target-instance"),
-        "DATABASE_URL": url,
-        "LIBRARY_PATH": str(tmp_path / "target-instance" / "library.json"),
-        "UPLOAD_DIR": str(tmp_path / "target-uploads"),
-        "FORMS_DIR": str(PROJECT_FORMS),
-    })  # fmt: skip
+    app = create_app(instance_config(tmp_path, url, prefix="target-"))
     yield app
     app.extensions["inspection.engine"].dispose()
     databases.drop(url)
