@@ -55,10 +55,11 @@ def register_library(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from inspection import auth, formatting, i18n, labels, security
+    from inspection import auth, formatting, i18n, labels, security, strict_json
     from inspection.views.visit_page import ChecklistCache
 
     app.extensions["inspection.checklist_cache"] = ChecklistCache(app.config["PAGE_CACHE_SIZE"])
+    strict_json.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
     formatting.register(app)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -63,8 +64,23 @@ class Report:
         self.warnings.append(Problem(path, message))
 
 
+MAX_NUMBER = 10**15  # beyond any count, rate or points here, and exact in a browser's double
+MAX_VERSION = 1_000_000
+MAX_TEXT_ANSWER = 10_000  # a few pages: a finding, not a report
+
+
+def has_control_characters(text: str, *, multiline: bool = True) -> bool:
+    """A control character other than line breaks and tabs (those too unless `multiline`): a NUL
+    cannot even be stored in PostgreSQL, and none of them is text anyone typed."""
+    allowed = "\n\r\t" if multiline else ""
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
+
+
 def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+    """A JSON number an item can hold: not a bool, not NaN or infinite, at most 10^15 in size."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return -MAX_NUMBER <= value <= MAX_NUMBER  # False for NaN and ±inf as well
 
 
 def to_decimal(value: int | float | str | Decimal) -> Decimal:
@@ -112,6 +128,8 @@ def validate(doc: Any) -> Report:
     version = doc.get("version")
     if not (isinstance(version, int) and not isinstance(version, bool) and version >= 1):
         report.error("version", "must be a whole number ≥ 1")
+    elif version > MAX_VERSION:
+        report.error("version", f"must be at most {MAX_VERSION}")
     _text(report, "title", doc.get("title"), required=True)
     _text(report, "description", doc.get("description"), required=False)
     if "bands" in doc:
@@ -427,7 +445,15 @@ def answer_error(item: dict[str, Any], value: Any) -> str | None:
     if kind == "number":
         return None if is_number(value) else "must be a number"
     if kind == "text":
-        return None if isinstance(value, str) else "must be a string"
+        if not isinstance(value, str):
+            return "must be a string"
+        if has_control_characters(value):
+            return "must not contain control characters"
+        return (
+            None
+            if len(value) <= MAX_TEXT_ANSWER
+            else f"must be at most {MAX_TEXT_ANSWER} characters"
+        )
     return None if parse_date(value) else "must be a date YYYY-MM-DD"
 
 
@@ -435,7 +461,7 @@ def _ratio_error(value: Any) -> str | None:
     if not isinstance(value, dict) or set(value) != {"num", "den"}:
         return 'must be {"num": whole number, "den": whole number}'
     num, den = value["num"], value["den"]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (num, den)):
+    if not all(isinstance(v, int) and is_number(v) for v in (num, den)):
         return "num and den must be whole numbers"
     if not 0 <= num <= den:
         return "must have 0 ≤ num ≤ den"

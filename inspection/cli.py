@@ -16,7 +16,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from inspection import backup, db
+from inspection import backup, db, strict_json
 from inspection.checklist import template_max, validate
 from inspection.demo import seed_demo
 from inspection.errors import DomainError
@@ -91,7 +91,7 @@ def users_create(username: str, role: str, password: str | None, unit_code: str 
 
 def _read_json(path: str) -> object:
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        return strict_json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise click.ClickException(f"{path}: not readable JSON: {exc}") from exc
 

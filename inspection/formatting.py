@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
@@ -51,13 +52,15 @@ def parse_number(text: str, decimal_sep: str = ",") -> float | int | None:
     too ("10.5" on a Vietnamese page), unless it groups thousands ("1.240")."""
     raw = text.strip().replace(" ", "").replace("\u00a0", "")
     group_sep = "." if decimal_sep == "," else ","
-    grouped = re.fullmatch(rf"-?\d{{1,3}}(?:{re.escape(group_sep)}\d{{3}})+"
-                           rf"(?:{re.escape(decimal_sep)}\d+)?", raw)  # fmt: skip
+    grouped = re.fullmatch(rf"-?[0-9]{{1,3}}(?:{re.escape(group_sep)}[0-9]{{3}})+"
+                           rf"(?:{re.escape(decimal_sep)}[0-9]+)?", raw)  # fmt: skip
     if grouped:
         raw = raw.replace(group_sep, "")
-    if not re.fullmatch(r"-?\d+(?:[.,]\d+)?", raw):
+    if not re.fullmatch(r"-?[0-9]+(?:[.,][0-9]+)?", raw):  # ASCII digits: "²" is no number
         return None
     number = float(raw.replace(",", "."))
+    if not math.isfinite(number):
+        return None  # hundreds of digits: not a number anyone means
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 

@@ -1,4 +1,5 @@
-"""Translated labels of the stored codes (roles, unit kinds, visit statuses) for pages."""
+"""Translated labels of the stored codes (roles, unit kinds, visit statuses, checklist item types
+and yes/no answers) for pages."""
 
 from flask import Flask
 from flask_babel import get_locale
@@ -27,6 +28,19 @@ STATUS_LABELS = {
     "closed": _l("Closed"),
 }
 
+# The checklist format's item types (CHECKLIST-FORMAT.md), as the library's outline names them.
+ITEM_TYPE_LABELS = {
+    "yes_no": _l("Pass / fail"),
+    "choice": _l("One of several options"),
+    "score": _l("Points given by the team"),
+    "ratio": _l("Percentage"),
+    "number": _l("Number"),
+    "text": _l("Free text"),
+    "date": _l("Date"),
+}
+# A yes_no item's stored answers, worded as its buttons on the visit page are.
+YES_NO_LABELS = {"yes": _l("Pass"), "no": _l("Fail")}
+
 
 _status_labels_by_locale: dict[str, dict[str, str]] = {}
 
@@ -47,4 +61,5 @@ def init_app(app: Flask) -> None:
         role_label=lambda code: ROLE_LABELS.get(code, code),
         unit_kind_label=lambda code: UNIT_KIND_LABELS.get(code, code),
         status_label=lambda code: STATUS_LABELS.get(code, code),
+        item_type_label=lambda code: ITEM_TYPE_LABELS.get(code, code),
     )

@@ -26,6 +26,7 @@ from filelock import FileLock
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
+from inspection import strict_json
 from inspection.checklist import Problem, validate
 
 log = logging.getLogger(__name__)
@@ -208,7 +209,7 @@ class TemplateLibrary:
         files = sorted(directory.glob("*.json")) if directory.is_dir() else []
         for path in files:
             try:
-                document = json.loads(path.read_text(encoding="utf-8"))
+                document = strict_json.loads(path.read_text(encoding="utf-8"))
                 loaded.append((path.name, self.import_document(document, source=path.name)))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
                 refused.append((path.name, f"not readable JSON: {exc}"))

@@ -104,3 +104,20 @@ def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app):
     assert phone.get("/").status_code == 200  # where it was changed, the session goes on
     assert tablet.get("/").status_code == 302  # the tablet must log in again
     assert tablet.get("/api/v1/me").status_code == 401
+
+
+def test_form_errors_are_in_vietnamese(app):
+    make_user(app, "insp-a", "inspector")
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    empty = client.post("/login", data={"csrf_token": token, "username": "", "password": ""})
+    page = empty.get_data(as_text=True)
+    assert page.count("Thông tin này là bắt buộc.") == 2 and "This field is required." not in page
+    page_login(client, "insp-a")
+    token = csrf_from(client.get("/password").get_data(as_text=True))
+    form = {"csrf_token": token, "current": PASSWORD, "password": "ngan", "confirm": "khac"}
+    short = client.post("/password", data=form)
+    page = short.get_data(as_text=True)
+    assert short.status_code == 400
+    assert "Tối thiểu 8 ký tự." in page and "Mật khẩu nhập lại không khớp." in page
+    assert "Field must be at least" not in page

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.builders import valid_template
+from tests.builders import mutated, valid_template
 from tests.factories import csrf_from, make_user, page_login, post_file
 
 
@@ -49,8 +49,9 @@ def test_a_bad_template_lists_every_problem_by_key_path_and_imports_nothing(app,
     response = upload(admin, json.dumps(bad).encode())
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "version: must be a whole number ≥ 1" in page
-    assert "sections[0].items[0].points: must be a number ≥ 0" in page
+    assert "<code>version</code>: must be a whole number ≥ 1" in page
+    assert "<code>sections[0].items[0].points</code>: must be a number ≥ 0" in page
+    assert "Mỗi lỗi ghi trước vị trí của nó trong tệp" in page  # why the detail is in English
     assert ("mau-thu", 0) not in library_keys(app) and ("mau-thu", 1) not in library_keys(app)
 
 
@@ -95,3 +96,29 @@ def test_leads_read_the_library_but_only_admins_upload(app):
     page_login(inspector, "insp-a")
     assert inspector.get("/checklists/").status_code == 403
     assert lead.get("/checklists/khong-co/1").status_code == 404
+
+
+def test_the_outline_names_item_types_and_conditions_in_vietnamese(app, admin):
+    upload(admin, json.dumps(valid_template(), ensure_ascii=False).encode())
+    outline = admin.get("/checklists/mau-thu/1").get_data(as_text=True)
+    for name in ("Đạt / Không đạt", "Chọn một trong các phương án", "Đoàn chấm điểm",
+                 "Tỷ lệ phần trăm", "Số liệu", "Văn bản tự do", "<td>Ngày</td>"):  # fmt: skip
+        assert name in outline
+    assert "Hiện khi “Tiêu chí tre-han” là Đạt" in outline
+    for code in ("yes_no", "choice", "score", "ratio", ">number<", ">text<", ">date<", "là yes"):
+        assert code not in outline
+
+
+def test_a_condition_on_a_choice_shows_the_options_label(app, admin):
+    rule = {"item": "luu-tru", "equals": "mot-phan"}
+    document = mutated(**{"sections.1.items.6.show_if": rule})
+    assert upload(admin, json.dumps(document, ensure_ascii=False).encode()).status_code == 302
+    outline = admin.get("/checklists/mau-thu/1").get_data(as_text=True)
+    assert "Hiện khi “Tiêu chí luu-tru” là Một phần" in outline and "mot-phan" not in outline
+
+
+def test_the_outline_in_english(app, admin):
+    upload(admin, json.dumps(valid_template(), ensure_ascii=False).encode())
+    admin.get("/lang/en")
+    outline = admin.get("/checklists/mau-thu/1").get_data(as_text=True)
+    assert "Pass / fail" in outline and "Shown when “Tiêu chí tre-han” is Pass" in outline

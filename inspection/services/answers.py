@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from inspection import audit
-from inspection.checklist import answer_error, iter_items
+from inspection.checklist import answer_error, has_control_characters, iter_items
 from inspection.errors import Conflict, NotFound, ValidationError
 from inspection.library import TemplateLibrary
 from inspection.models import (
@@ -87,6 +87,8 @@ def parse_entry(body: Any, *, item_key: str | None = None, batch: bool = False) 
         text = body.get(name)
         if text is not None and (not isinstance(text, str) or len(text) > MAX_NOTE):
             errors[name] = f"must be a string of at most {MAX_NOTE} characters"
+        elif text is not None and has_control_characters(text):
+            errors[name] = "must not contain control characters"
         else:
             setattr(entry, name, text)
     entry.client_id = _client_id(body.get("client_id"), errors, required=batch)

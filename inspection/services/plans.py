@@ -13,7 +13,9 @@ from inspection.library import TemplateLibrary
 from inspection.models import Answer, Plan, Role, User, Visit, VisitInspector
 from inspection.scoring import ScoreSheet, score_sheet
 from inspection.services.units import get_by_code, unit_public
-from inspection.services.validation import date_field, text_field
+from inspection.services.validation import FIRST_YEAR, LAST_YEAR, date_field, text_field
+
+MAX_PERSON = 200  # a participant's name or position
 
 
 def create_plan(
@@ -37,8 +39,10 @@ def create_plan(
     decision_number = text_field(
         decision_number, "decision_number", fields, required=False, limit=64
     )
-    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+    if not year_ok(year):
         fields["year"] = N_("must be a year from 2000 to 2100")
+    if number and year_ok(year) and _number_taken(session, number, year):
+        fields["number"] = N_("another plan of this year already has this number")
     issued = date_field(issued_on, "issued_on", fields, required=False)
     decided = date_field(decision_on, "decision_on", fields, required=False)
     template = None
@@ -74,6 +78,16 @@ def create_plan(
     return plan
 
 
+def year_ok(year: Any) -> bool:
+    return isinstance(year, int) and not isinstance(year, bool) and FIRST_YEAR <= year <= LAST_YEAR
+
+
+def _number_taken(session: Session, number: str, year: int) -> bool:
+    """Plans are numbered per year by the issuing body ("22/KH-UBND"): a number is used once."""
+    query = select(Plan.id).where(func.lower(Plan.number) == number.lower(), Plan.year == year)
+    return session.exec(query.limit(1)).first() is not None
+
+
 def plan_fields(plan: Plan) -> dict[str, Any]:
     return {
         "id": plan.id,
@@ -98,15 +112,14 @@ def _participants(value: Any, fields: dict[str, str]) -> list[dict[str, str]]:
         return []
     people = []
     for i, person in enumerate(value):
-        if not isinstance(person, dict) or not str(person.get("name", "")).strip():
-            fields[f"participants[{i}].name"] = N_("is required")
+        if not isinstance(person, dict):
+            fields[f"participants[{i}]"] = N_("must be a list of {name, position}")
             continue
-        people.append(
-            {
-                "name": str(person["name"]).strip(),
-                "position": str(person.get("position", "")).strip(),
-            }
-        )
+        name = text_field(person.get("name"), f"participants[{i}].name", fields,
+                          required=True, limit=MAX_PERSON)  # fmt: skip
+        position = text_field(person.get("position"), f"participants[{i}].position", fields,
+                              required=False, limit=MAX_PERSON)  # fmt: skip
+        people.append({"name": name, "position": position})
     return people
 
 

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from inspection import audit
 from inspection.errors import N_, Conflict, ValidationError
@@ -15,7 +15,11 @@ from inspection.formatting import vi_sort_key
 from inspection.models import Unit, UnitKind
 from inspection.services.validation import text_field
 
-CODE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+KINDS = frozenset(kind.value for kind in UnitKind)
+
+# Codes are slugs (`ninh-da`): stored in lowercase, so `Ninh-Da` names the same unit.
+CODE = re.compile(r"^[a-z0-9._-]{1,32}$")
+NAME_MAX = 200  # Unit.name's column
 
 
 def unit_public(unit: Unit) -> dict:
@@ -27,30 +31,45 @@ def list_units(session: Session) -> list[Unit]:
     return sorted(session.exec(select(Unit)), key=lambda u: vi_sort_key(u.name))
 
 
+def normal_code(code: str) -> str:
+    """The one spelling of a unit code that is stored and compared."""
+    return code.strip().lower()
+
+
 def get_by_code(session: Session, code: str) -> Unit | None:
-    return session.exec(select(Unit).where(Unit.code == code)).first()
+    """The unit with this code, in any letter case (rows older than the lowercase rule may keep
+    their capitals: an exact match wins)."""
+    exact = session.exec(select(Unit).where(Unit.code == code)).first()
+    if exact is not None:
+        return exact
+    wanted = normal_code(code)
+    return session.exec(select(Unit).where(func.lower(Unit.code) == wanted)).first()
 
 
-def unit_problems(code: object, name: object, kind: object) -> dict[str, str]:
-    """Why these values cannot make a unit (empty when they can)."""
+def clean_unit(code: object, name: object, kind: object) -> tuple[dict[str, str], dict[str, str]]:
+    """The values to store ({code, name, kind}) and why they cannot make a unit (empty when
+    they can). Any JSON value may come in: a wrong type is a problem of its field, never a 500.
+    """
     fields: dict[str, str] = {}
-    if not isinstance(code, str) or not CODE.match(code.strip()):
+    clean_code = normal_code(code) if isinstance(code, str) else ""
+    if not CODE.match(clean_code):
         fields["code"] = N_("1–32 characters: letters, digits, '.', '_' or '-'")
-    text_field(name, "name", fields, required=True, limit=200)
-    if kind not in set(UnitKind):
+    clean_name = text_field(name, "name", fields, required=True, limit=NAME_MAX)
+    if not isinstance(kind, str) or kind not in KINDS:
         fields["kind"] = N_("must be one of xa, phuong, thi_tran, dac_khu")
-    return fields
+    values = {"code": clean_code, "name": clean_name, "kind": kind if "kind" not in fields else ""}
+    return values, fields
 
 
 def create_unit(session: Session, *, actor_id: int | None, code: str, name: str, kind: str,
                 commit: bool = True) -> Unit:  # fmt: skip
-    if fields := unit_problems(code, name, kind):
+    values, fields = clean_unit(code, name, kind)
+    if fields:
         raise ValidationError(N_("The unit could not be saved."), fields=fields)
-    code = code.strip()
-    if get_by_code(session, code):
+    if get_by_code(session, values["code"]):
         raise Conflict(N_("This unit code already exists."),
                        fields={"code": N_("already exists")})  # fmt: skip
-    unit = Unit(code=code, name=name.strip(), kind=kind)
+    unit = Unit(**values)
     session.add(unit)
     session.flush()
     audit.record(session, actor_id=actor_id, action="unit.create", entity="unit",
@@ -64,7 +83,6 @@ def create_unit(session: Session, *, actor_id: int | None, code: str, name: str,
 
 MAX_IMPORT_BYTES = 1024 * 1024
 MAX_IMPORT_ROWS = 5000
-NAME_MAX = 200  # Unit.name's column; unit_problems does not check it
 IMPORT_COLUMNS = ("code", "name", "kind")
 # Spreadsheets are filled in by people: accept the kind as the Vietnamese word too.
 KIND_ALIASES = {"xã": "xa", "phường": "phuong", "thị trấn": "thi_tran", "đặc khu": "dac_khu"}
@@ -76,8 +94,9 @@ Record = tuple[int, dict[str, str], list[Problem]]  # (row number, {column: valu
 class ImportRefused(ValidationError):
     """The whole file is refused (not UTF-8 text, no header, too many rows): nothing is written.
 
-    `reason` is a stable key (`not_text`, `bad_csv`, `empty`, `no_header`, `too_many_rows`,
-    `too_large`) so that pages can show a translated sentence; `params` fill its placeholders.
+    `reason` is a stable key (`not_text`, `bad_csv` with the `line` of the open quotation mark,
+    `empty`, `no_header`, `too_many_rows`, `too_large`) so that pages can show a translated
+    sentence; `params` fill its placeholders.
     """
 
     def __init__(self, reason: str, message: str, **params: object):
@@ -94,8 +113,8 @@ class ImportTooLarge(ImportRefused):
 @dataclass(frozen=True)
 class RejectedRow:
     """A row left out of the import. `row` is the row number a spreadsheet shows (header = 1);
-    `problems` are (key, params) pairs: missing_column, extra_cells, bad_code, bad_name,
-    name_too_long, bad_kind, duplicate, exists."""
+    `problems` are (key, params) pairs: missing_column, extra_cells, bad_code, bad_name (empty),
+    name_too_long, name_invalid (with text_field's `message`), bad_kind, duplicate, exists."""
 
     row: int
     code: str
@@ -119,7 +138,7 @@ def import_units_csv(session: Session, *, actor_id: int | None, data: bytes) -> 
     leaves nothing half-imported.
     """
     records = _read_csv(data)
-    existing = set(session.exec(select(Unit.code)))
+    existing = {normal_code(code) for code in session.exec(select(Unit.code))}
     first_row_of: dict[str, int] = {}
     report = ImportReport()
     for row_number, values, problems in records:
@@ -164,20 +183,43 @@ def _read_csv(data: bytes) -> list[Record]:
     text = unicodedata.normalize("NFC", text)  # one spelling of each Vietnamese letter
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        return _records(rows)
-    except csv.Error:  # e.g. an unclosed quote swallowing the rest of the file
-        raise ImportRefused("bad_csv", "the file is not a valid CSV file") from None
+    return _records(_lines(text, delimiter))
 
 
-def _records(rows: Iterator[list[str]]) -> list[Record]:
-    header = [cell.strip().lower() for cell in next(rows, [])]
+def _lines(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each record, the header being line 1.
+
+    No cell of this format holds a line break: one that does means a quotation mark left open,
+    which makes the csv module read the following rows into that cell. The file is refused,
+    naming the line, rather than losing those rows without a word.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:  # an open quote running past the csv module's field size limit
+            raise ImportRefused("bad_csv", _open_quote(line), line=line) from None
+        if any("\n" in cell or "\r" in cell for cell in cells):
+            raise ImportRefused("bad_csv", _open_quote(line), line=line)
+        yield line, cells
+        line = reader.line_num + 1
+
+
+def _open_quote(line: int) -> str:
+    return f"the file is not a valid CSV file: check the quotation marks on line {line}"
+
+
+def _records(lines: Iterator[tuple[int, list[str]]]) -> list[Record]:
+    _, first_row = next(lines, (1, []))
+    header = [cell.strip().lower() for cell in first_row]
     if missing := [name for name in IMPORT_COLUMNS if name not in header]:
         raise ImportRefused("no_header", "the first row must name the columns code, name, kind",
                             missing=", ".join(missing))  # fmt: skip
     records: list[Record] = []
-    for row_number, cells in enumerate(rows, start=2):
+    for row_number, cells in lines:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines that spreadsheets leave at the end
         if len(records) == MAX_IMPORT_ROWS:
@@ -199,13 +241,21 @@ def _row_values(header: list[str], cells: list[str]) -> tuple[dict[str, str], li
         problems.append(("extra_cells", {}))
     given_kind = values["kind"]
     values["kind"] = KIND_ALIASES.get(given_kind.lower(), given_kind.lower())
-    fields = unit_problems(values["code"], values["name"], values["kind"])
+    clean, fields = clean_unit(values["code"], values["name"], values["kind"])
+    values["code"] = clean["code"]  # so that codes differing only in case are duplicates
     if "code" in fields:
         problems.append(("bad_code", {}))
     if "name" in fields:
-        problems.append(("bad_name", {}))
-    elif len(values["name"]) > NAME_MAX:
-        problems.append(("name_too_long", {"limit": NAME_MAX}))
+        problems.append(_name_problem(fields["name"]))
     if "kind" in fields:
         problems.append(("bad_kind", {"kind": given_kind}))
     return values, problems
+
+
+def _name_problem(why: str) -> Problem:
+    """The row problem for text_field's complaint about the name."""
+    if why == N_("is required"):
+        return ("bad_name", {})
+    if why == N_("is too long"):
+        return ("name_too_long", {"limit": NAME_MAX})
+    return ("name_invalid", {"message": why})  # e.g. control characters: text_field's own words

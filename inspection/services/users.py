@@ -11,6 +11,7 @@ from inspection import audit
 from inspection.errors import N_, Conflict, NotFound, ValidationError
 from inspection.formatting import vi_sort_key
 from inspection.models import Role, Unit, User
+from inspection.services import units
 from inspection.services.validation import text_field
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
@@ -122,7 +123,7 @@ def _unit_for(session: Session, role: str, unit_code: str | None, fields: dict) 
     if not unit_code:
         fields["unit_code"] = N_("a unit user must belong to a unit")
         return None
-    unit = session.exec(select(Unit).where(Unit.code == unit_code)).first()
+    unit = units.get_by_code(session, unit_code) if isinstance(unit_code, str) else None
     if unit is None:
         fields["unit_code"] = N_("unknown unit")
     return unit

@@ -2,25 +2,43 @@
 the messages are marked with N_ so that the pages can show them translated."""
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
+from inspection.checklist import has_control_characters
 from inspection.errors import N_
+
+# Invisible characters that a copy from Word or a web page leaves at the ends of a name.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str | None:
+    """The text in NFC (as Vietnamese keyboards differ: composed or combining accents), stripped of
+    spaces and invisible characters at its ends; None when it holds a control character (a NUL
+    cannot even be stored in PostgreSQL). Line breaks and tabs are kept when `multiline`."""
+    if has_control_characters(value, multiline=multiline):
+        return None
+    return unicodedata.normalize("NFC", value).strip().strip(INVISIBLE).strip()
 
 
 def text_field(value: Any, name: str, fields: dict[str, str], *, required: bool,
-               limit: int) -> str:  # fmt: skip
-    """A stripped string no longer than `limit` (the column's size)."""
+               limit: int, multiline: bool = False) -> str:  # fmt: skip
+    """A clean string (see clean_text) no longer than `limit` (the column's size)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         fields[name] = N_("must be a string")
         return ""
-    value = value.strip()
-    if required and not value:
+    cleaned = clean_text(value, multiline=multiline)
+    if cleaned is None:
+        fields[name] = N_("contains control characters")
+        return ""
+    if required and not cleaned:
         fields[name] = N_("is required")
-    elif len(value) > limit:
+    elif len(cleaned) > limit:
         fields[name] = N_("is too long")
-    return value
+    return cleaned
 
 
 def date_field(value: Any, name: str, fields: dict[str, str], *, required: bool) -> dt.date | None:
@@ -28,11 +46,15 @@ def date_field(value: Any, name: str, fields: dict[str, str], *, required: bool)
         if required:
             fields[name] = N_("is required")
         return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        pass
-    fields[name] = N_("must be a date YYYY-MM-DD")
-    return None
+    day = value if isinstance(value, dt.date) else None
+    if isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    if day is None:
+        fields[name] = N_("must be a date YYYY-MM-DD")
+    elif not FIRST_YEAR <= day.year <= LAST_YEAR:
+        fields[name] = N_("must be a date from 2000 to 2100")
+        day = None
+    return day

@@ -198,7 +198,7 @@ class ImportUnitsForm(FlaskForm):
 REFUSALS = {
     "too_large": _l("The file is larger than %(limit_kb)d KB."),
     "not_text": _l("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”."),
-    "bad_csv": _l("The file is not a valid CSV file (check the quotation marks)."),
+    "bad_csv": _l("The file is not a valid CSV file: check the quotation marks on line %(line)d."),
     "empty": _l("The file is empty."),
     "no_header": _l(
         "The first row must name the columns code, name and kind (missing: %(missing)s)."
@@ -224,6 +224,12 @@ ROW_PROBLEMS = {
 def describe(messages: dict, key: str, params: dict) -> str:
     message = messages.get(key)
     return str(message) % params if message is not None else key
+
+
+def describe_row_problem(key: str, params: dict) -> str:
+    if key == "name_invalid":  # the shared text check's own words (services.validation)
+        return f"{_('Name')}: {_(params['message'])}"
+    return describe(ROW_PROBLEMS, key, params)
 
 
 def render_units(import_form: ImportUnitsForm, status: int = 200):
@@ -270,7 +276,7 @@ def import_units():
         form.file.errors = [describe(REFUSALS, exc.reason, exc.params)]
         return render_units(form, exc.status)
     rejected = [
-        (row, "; ".join(describe(ROW_PROBLEMS, key, params) for key, params in row.problems))
+        (row, "; ".join(describe_row_problem(key, params) for key, params in row.problems))
         for row in report.rejected
     ]
     return render_template("admin/import_report.html", report=report, rejected=rejected)

@@ -7,29 +7,30 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import EqualTo
 
 from inspection.db import get_session
 from inspection.errors import DomainError
 from inspection.services import users
+from inspection.views.forms import at_least, filled
 from inspection.views.helpers import flash_domain_error, safe_next
 
 bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    username = StringField(_l("Username"), validators=[filled()])
+    password = PasswordField(_l("Password"), validators=[filled()])
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current = PasswordField(_l("Current password"), validators=[filled()])
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=users.MIN_PASSWORD)]
+        _l("New password"), validators=[filled(), at_least(users.MIN_PASSWORD)]
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        validators=[filled(), EqualTo("password", message=_l("The passwords differ."))],
     )
 
 

@@ -4,6 +4,7 @@ admin's upload of a new template file (the same rules as `forms import` and POST
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -11,7 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
-from inspection.checklist import item_max, template_max
+from inspection import strict_json
+from inspection.checklist import Problem, item_max, iter_items, parse_date, template_max
+from inspection.formatting import format_date, format_number
+from inspection.labels import YES_NO_LABELS
 from inspection.library import TemplateInvalid, TemplateLibrary, VersionExists
 from inspection.views.forms import form_status
 
@@ -32,11 +36,15 @@ def library() -> TemplateLibrary:
     return current_app.extensions["inspection.library"]
 
 
-def render_index(form: UploadForm, problems: list[str] | None = None, status: int = 200):
+def render_index(form: UploadForm, problems: list[Problem] | None = None, status: int = 200, *,
+                 from_checker: bool = False):  # fmt: skip
+    """The list and the upload form; `from_checker` when the problems are the template
+    validator's (key path + English detail), not this page's own."""
     templates = [(t, template_max(t.document)) for t in library().all()]
     refused = current_app.extensions["inspection.forms_report"].refused
     page = render_template("checklists/index.html", templates=templates, form=form,
-                           problems=problems or [], refused=refused)  # fmt: skip
+                           problems=problems or [], from_checker=from_checker,
+                           refused=refused)  # fmt: skip
     return page, status
 
 
@@ -52,18 +60,19 @@ def upload():
         return render_index(form, status=form_status(form))
     data = form.file.data.read(MAX_TEMPLATE_BYTES + 1)
     if len(data) > MAX_TEMPLATE_BYTES:
-        return render_index(form, [_("The file is larger than 1 MB.")], 413)
+        return render_index(form, [Problem("", _("The file is larger than 1 MB."))], 413)
     try:
-        document = json.loads(data.decode("utf-8"))
+        document = strict_json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return render_index(form, [_("The file is not valid JSON: %(why)s", why=str(exc))], 400)
+        why = _("The file is not valid JSON: %(why)s", why=str(exc))
+        return render_index(form, [Problem("", why)], 400)
     try:
         result = library().import_document(document, source=f"upload:{form.file.data.filename}")
     except TemplateInvalid as exc:
-        return render_index(form, [str(p) for p in exc.problems], 400)
+        return render_index(form, exc.problems, 400, from_checker=True)
     except VersionExists:
         why = _("This key and version already exist with other content: raise the version.")
-        return render_index(form, [why], 409)
+        return render_index(form, [Problem("", why)], 409)
     stored = result.template
     if result.created:
         flash(_("Imported %(title)s, version %(version)s.", title=stored.title,
@@ -78,5 +87,24 @@ def view(key: str, version: int):
     stored = library().get(key, version)
     if stored is None:
         abort(404)
+    items = {item["key"]: item for _section, item in iter_items(stored.document)}
     return render_template("checklists/view.html", stored=stored, item_max=item_max,
-                           total=template_max(stored.document))  # fmt: skip
+                           total=template_max(stored.document), items=items,
+                           answer_label=answer_label)  # fmt: skip
+
+
+def answer_label(item: dict[str, Any], value: Any) -> str:
+    """A stored answer to `item` as its page shows it: Đạt for a yes_no's "yes", a choice's
+    own label, numbers and dates written the page's way; a stored template is valid, so the
+    value fits the item."""
+    kind = item["type"]
+    if kind == "yes_no":
+        return str(YES_NO_LABELS.get(value, value))
+    if kind == "choice":
+        labels = {option["value"]: option["label"] for option in item["options"]}
+        return labels.get(value, str(value))
+    if kind == "number":
+        return format_number(value, places=6)
+    if kind == "date":
+        return format_date(parse_date(value)) or str(value)
+    return f"“{value}”"

@@ -18,8 +18,10 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from inspection.checklist import MAX_TEXT_ANSWER
 from inspection.formatting import decimal_separator, format_number
 from inspection.scoring import ItemResult
+from inspection.services.answers import MAX_NOTE
 
 _cache: dict[tuple[str, str], PageModel] = {}
 _labels: dict[str, dict[str, str]] = {}
@@ -151,7 +153,7 @@ def _fields(item: ItemView, result: ItemResult, answer: Any, sep: str) -> dict[s
 
 
 def labels(locale: str) -> dict[str, str]:
-    """The page's fixed words, translated once per language."""
+    """The page's fixed words, translated once per language, and its length limits."""
     found = _labels.get(locale)
     if found is None:
         found = {
@@ -160,6 +162,7 @@ def labels(locale: str) -> dict[str, str]:
             "date": _("Date"), "text": _("Text"), "answer": _("Answer"),
             "guidance": _("Guidance"), "legal_basis": _("Legal basis:"), "note": _("Note"),
             "save_note": _("Save note"),
+            "note_max": str(MAX_NOTE), "text_max": str(MAX_TEXT_ANSWER),
         }  # fmt: skip
         with _guard:
             _labels[locale] = found
@@ -212,7 +215,7 @@ def value_hint(item: dict[str, Any]) -> str:
         return _("Enter a number.")
     if kind == "date":
         return _("Enter a date.")
-    return _("Enter a text.")
+    return _("Enter a text of at most %(count)s characters.", count=format_number(MAX_TEXT_ANSWER))
 
 
 def points_label(item: dict[str, Any]) -> str:

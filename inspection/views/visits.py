@@ -19,7 +19,7 @@ from inspection.auth import can_fill_visit
 from inspection.checklist import iter_items
 from inspection.db import get_session
 from inspection.errors import Conflict, DomainError
-from inspection.formatting import decimal_separator, parse_number
+from inspection.formatting import decimal_separator, format_number, parse_number
 from inspection.models import WRITABLE_STATES
 from inspection.scoring import score_sheet
 from inspection.services import answers
@@ -81,8 +81,13 @@ def save_item(visit_id: int, item_key: str):
         else:
             flash(_("Someone else changed this item a moment ago: here is the latest version."),
                   "error")  # fmt: skip
-    except DomainError:
-        hint = value_hint(item)
+    except DomainError as exc:
+        if "note" in exc.fields:
+            hint = _(
+                "A note holds at most %(count)s characters.", count=format_number(answers.MAX_NOTE)
+            )
+        else:
+            hint = value_hint(item)
         flash(_("Not saved: %(why)s", why=hint), "error")
     else:
         flash(_("Saved."), "success")
@@ -122,6 +127,6 @@ def _ratio(num: str, den: str) -> Any:
     num, den = num.strip(), den.strip()
     if not num and not den:
         return None
-    if num.isdigit() and den.isdigit():
+    if num.isascii() and num.isdigit() and den.isascii() and den.isdigit():
         return {"num": int(num), "den": int(den)}
     return {"num": num, "den": den}

@@ -107,7 +107,8 @@
     var grouped = new RegExp("^-?\\d{1,3}(" + esc(group) + "\\d{3})+(" + esc(decimal) + "\\d+)?$");
     if (grouped.test(raw)) raw = raw.split(group).join("");
     if (!/^-?\d+([.,]\d+)?$/.test(raw)) return text.trim();
-    return Number(raw.replace(",", "."));
+    var number = Number(raw.replace(",", "."));
+    return isFinite(number) ? number : text.trim(); // Infinity goes out as null: a clearing
   }
 
   function toWhole(text) {

@@ -1,0 +1,56 @@
+"""JSON as the standard defines it: no NaN, Infinity or numbers too large for a double.
+
+Python's `json` reads `NaN`, `Infinity` and `1e400` (as inf) without complaint, and writes them
+back as bare `NaN`/`Infinity`, which no browser parses. One such number in a template or an
+answer would break every page and API response that shows it, so every JSON the app reads
+(request bodies, template files, uploads) goes through `loads` here and is refused instead.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+
+class NonFiniteNumber(json.JSONDecodeError):
+    """A JSON text holding NaN, Infinity or a number beyond a double's range. A JSONDecodeError,
+    so every reader's "not valid JSON" handling covers it."""
+
+    def __init__(self, msg: str) -> None:
+        ValueError.__init__(self, msg)
+        self.msg, self.doc, self.pos, self.lineno, self.colno = msg, "", 0, 1, 1
+
+
+def _constant(name: str) -> Any:  # noqa: ANN401
+    raise NonFiniteNumber(f"{name} is not a JSON number")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NonFiniteNumber(f"{text[:20]} is too large a number")
+    return value
+
+
+def loads(text: str | bytes, **kwargs: Any) -> Any:  # noqa: ANN401
+    """`json.loads` refusing non-finite numbers (`NonFiniteNumber`, a `json.JSONDecodeError`)."""
+    return json.loads(text, parse_constant=_constant, parse_float=_float, **kwargs)
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's provider, reading request bodies strictly and never writing NaN or Infinity."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:  # noqa: ANN401
+        return loads(s, **kwargs)
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:  # noqa: ANN401
+        kwargs.setdefault("allow_nan", False)
+        return super().dumps(obj, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    app.json = StrictJSONProvider(app)

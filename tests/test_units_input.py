@@ -1,0 +1,182 @@
+"""What the units API, the admin form and the CSV import make of awkward input: JSON values of
+the wrong type, codes differing only in case, long or invisible names, broken quotation marks."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import select
+
+from inspection.db import get_session
+from inspection.models import Unit
+from inspection.services import units
+from tests.factories import ApiClient, csrf_from, make_unit, make_user, page_login, post_file
+
+GOOD = {"code": "ninh-xuan", "name": "UBND xã Ninh Xuân", "kind": "xa"}
+NAME_NFC = "UBND xã Ninh Xuân"
+
+
+@pytest.fixture
+def api(app) -> ApiClient:
+    make_user(app, "admin", "admin")
+    return ApiClient(app, "admin")
+
+
+@pytest.fixture
+def admin(app) -> FlaskClient:
+    """A client logged in as an admin through the login page."""
+    make_user(app, "admin1", "admin")
+    client = app.test_client()
+    assert page_login(client, "admin1").status_code == 302
+    return client
+
+
+def stored_units(app: Flask) -> dict[str, str]:
+    """Code → name of every unit."""
+    with app.app_context():
+        return {u.code: u.name for u in get_session().exec(select(Unit))}
+
+
+def import_csv(client: FlaskClient, data: bytes):
+    token = csrf_from(client.get("/admin/units").get_data(as_text=True))
+    return post_file(client, "/admin/units/import", {"csrf_token": token}, name="don-vi.csv",
+                     data=data, content_type="text/csv")  # fmt: skip
+
+
+def rejected_reasons(html: str) -> dict[int, str]:
+    """Row number → reason, read from the import report's table of rejected rows."""
+    rows = re.findall(r'<td class="num">(\d+)</td>.*?<td class="error">([^<]*)</td>', html, re.S)
+    return {int(row): reason for row, reason in rows}
+
+
+def file_errors(html: str) -> list[str]:
+    return re.findall(r'<small class="error">([^<]*)</small>', html)
+
+
+# The API ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["code", "name", "kind"])
+@pytest.mark.parametrize(
+    "value",
+    [["xa"], {"a": 1}, 5, 1.5, True, None],
+    ids=["list", "dict", "int", "float", "bool", "null"],
+)
+def test_a_wrong_json_type_is_a_400_naming_the_field(api, field, value):
+    response = api.post("/api/v1/units", json={**GOOD, field: value})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error"
+    assert set(error["fields"]) == {field}
+
+
+def test_a_code_is_stored_in_lowercase_and_is_unique_whatever_its_case(app, api):
+    response = api.post("/api/v1/units", json={**GOOD, "code": " Ninh-Xuan "})
+    assert response.status_code == 201 and response.get_json()["code"] == "ninh-xuan"
+    again = api.post("/api/v1/units", json={**GOOD, "code": "NINH-XUAN"})
+    assert again.status_code == 409 and again.get_json()["error"]["fields"] == {
+        "code": "already exists"
+    }
+    assert stored_units(app) == {"ninh-xuan": GOOD["name"]}
+
+
+def test_a_unit_is_found_by_its_code_in_any_case(app):
+    make_unit(app, "ninh-da")
+    with app.app_context():
+        assert units.get_by_code(get_session(), "Ninh-DA").code == "ninh-da"
+
+
+def test_a_name_is_stored_in_nfc_without_invisible_ends(app, api):
+    name = "\u200b" + unicodedata.normalize("NFD", NAME_NFC) + "\u200b"
+    assert api.post("/api/v1/units", json={**GOOD, "name": name}).status_code == 201
+    assert stored_units(app) == {"ninh-xuan": NAME_NFC}
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200b", "\u2060\ufeff", "UBND\x00xã", "UBND\x07"])
+def test_an_invisible_or_control_character_name_is_refused(app, api, name):
+    response = api.post("/api/v1/units", json={**GOOD, "name": name})
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]["fields"]) == {"name"}
+    assert stored_units(app) == {}
+
+
+# The admin form ---------------------------------------------------------------------------------
+
+
+def post_unit_form(client: FlaskClient, **values: str):
+    token = csrf_from(client.get("/admin/units/new").get_data(as_text=True))
+    return client.post("/admin/units/new", data={"csrf_token": token, **GOOD, **values})
+
+
+def test_the_form_stores_the_code_in_lowercase_and_refuses_it_in_another_case(app, admin):
+    name = unicodedata.normalize("NFD", NAME_NFC)
+    assert post_unit_form(admin, code="Ninh-Xuan", name=name).status_code == 302
+    assert stored_units(app) == {"ninh-xuan": NAME_NFC}
+    assert post_unit_form(admin, code="ninh-XUAN").status_code == 400
+    assert stored_units(app) == {"ninh-xuan": NAME_NFC}
+
+
+# The CSV import ---------------------------------------------------------------------------------
+
+
+def test_csv_codes_differing_only_in_case_are_duplicates(app, admin):
+    make_unit(app, "ninh-da")
+    data = "code,name,kind\nNinh-Xuan,Xuân,xa\nninh-xuan,Xuân 2,xa\nNINH-DA,Đa,xa\n"
+    response = import_csv(admin, data.encode())
+    assert response.status_code == 200
+    assert rejected_reasons(response.get_data(as_text=True)) == {
+        3: "trùng mã với dòng 2",
+        4: "đã có đơn vị mang mã này",
+    }
+    assert stored_units(app) == {"ninh-da": "UBND xã Ninh Đa", "ninh-xuan": "Xuân"}
+
+
+def test_a_csv_name_over_the_limit_is_reported_too_long_not_empty(app, admin):
+    data = f"code,name,kind\nninh-xuan,{'X' * 201},xa\nninh-son,,xa\n"
+    response = import_csv(admin, data.encode())
+    assert rejected_reasons(response.get_data(as_text=True)) == {
+        2: "tên dài quá 200 ký tự",
+        3: "tên đang để trống",
+    }
+    assert stored_units(app) == {}
+
+
+def test_a_csv_name_with_control_or_invisible_characters_is_not_stored(app, admin):
+    data = (
+        "code,name,kind\nninh-a,UBND\x07xã,xa\nninh-b,\u200b\u200b,xa\nninh-c,\u200bXuân\u200b,xa\n"
+    )
+    response = import_csv(admin, data.encode())
+    reasons = rejected_reasons(response.get_data(as_text=True))
+    assert set(reasons) == {2, 3}
+    assert reasons[2].startswith("Tên: ") and "trống" not in reasons[2]
+    assert reasons[3] == "tên đang để trống"
+    assert stored_units(app) == {"ninh-c": "Xuân"}
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        'ninh-b,"UBND xã Ninh Bình,xa\nninh-c,Xã C,xa\nninh-d,Xã D,xa\n',  # never closed
+        'ninh-b,"UBND xã Ninh Bình,xa\nninh-c,Xã C",xa\nninh-d,Xã D,xa\n',  # closed a row later
+        'ninh-b,"UBND xã' + "x" * 200_000 + "\n",  # past the csv module's field size limit
+    ],
+    ids=["unclosed", "closed-later", "huge"],
+)
+def test_an_open_quotation_mark_refuses_the_file_naming_its_line(app, admin, rows):
+    data = "code,name,kind\nninh-a,Xã A,xa\n" + rows
+    response = import_csv(admin, data.encode())
+    assert response.status_code == 400
+    errors = file_errors(response.get_data(as_text=True))
+    assert len(errors) == 1 and re.search(r"\b3\.$", errors[0]), errors
+    assert stored_units(app) == {}
+
+
+def test_rows_keep_their_line_numbers_after_blank_lines(app, admin):
+    data = 'code,name,kind\n\nninh-a,"Xã A, Ninh Hòa",xa\n\nninh-b,,xa\n'
+    response = import_csv(admin, data.encode())
+    assert rejected_reasons(response.get_data(as_text=True)) == {5: "tên đang để trống"}
+    assert stored_units(app) == {"ninh-a": "Xã A, Ninh Hòa"}
