@@ -74,9 +74,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from inspection import routing
     from inspection.security import csrf
     from inspection.views import admin, api, auth, checklists, main, plans, visits
 
+    routing.init_app(app)
     for module in (main, auth, admin, checklists, plans, visits, api):
         app.register_blueprint(module.bp)
     # A JSON login cannot be forged cross-site (a JSON body needs a CORS preflight that this app

@@ -109,13 +109,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
+        # What the exception itself would send besides its body (a 405's Allow, a 401's
+        # WWW-Authenticate); its Content-Type is not ours.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if is_api_request():
-            return json_error(status, HTTP_CODES.get(status, "error"), exc.description or exc.name)
+            response = json_error(status, HTTP_CODES.get(status, "error"),
+                                  exc.description or exc.name)  # fmt: skip
+            response.headers.extend(headers)
+            return response
         if status < 400 or exc.response is not None:
             return exc
-        return render_template(
-            "errors/error.html", message=page_message(status), status=status
-        ), status
+        page = render_template("errors/error.html", message=page_message(status), status=status)
+        return page, status, headers
 
 
 def page_message(status: int) -> str:

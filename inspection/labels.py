@@ -1,6 +1,8 @@
 """Translated labels of the stored codes (roles, unit kinds, visit statuses, checklist item types
 and yes/no answers) for pages."""
 
+from typing import Any
+
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -38,8 +40,26 @@ ITEM_TYPE_LABELS = {
     "text": _l("Free text"),
     "date": _l("Date"),
 }
-# A yes_no item's stored answers, worded as its buttons on the visit page are.
+# A yes_no item's stored answers, worded as its buttons on the visit page are: Pass / Fail for a
+# criterion, Yes / No for a question (a yes_no worth 0 points, asked to show or hide others).
 YES_NO_LABELS = {"yes": _l("Pass"), "no": _l("Fail")}
+QUESTION_LABELS = {"yes": _l("Yes"), "no": _l("No")}
+QUESTION_TYPE_LABEL = _l("Yes / no question, not scored")
+
+
+def is_question(item: dict[str, Any]) -> bool:
+    return item["type"] == "yes_no" and item.get("points") == 0
+
+
+def item_type_label(item: dict[str, Any]) -> str:
+    if is_question(item):
+        return str(QUESTION_TYPE_LABEL)
+    return str(ITEM_TYPE_LABELS.get(item["type"], item["type"]))
+
+
+def yes_no_label(item: dict[str, Any], value: str) -> str:
+    labels = QUESTION_LABELS if is_question(item) else YES_NO_LABELS
+    return str(labels.get(value, value))
 
 
 _status_labels_by_locale: dict[str, dict[str, str]] = {}
@@ -61,5 +81,5 @@ def init_app(app: Flask) -> None:
         role_label=lambda code: ROLE_LABELS.get(code, code),
         unit_kind_label=lambda code: UNIT_KIND_LABELS.get(code, code),
         status_label=lambda code: STATUS_LABELS.get(code, code),
-        item_type_label=lambda code: ITEM_TYPE_LABELS.get(code, code),
+        item_type_label=item_type_label,
     )

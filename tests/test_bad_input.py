@@ -258,3 +258,43 @@ def test_a_visit_with_a_bad_value_is_refused_by_field(app, lead, change, field):
     assert response.status_code == 400
     assert field in response.get_json()["error"]["fields"]
     assert lead.get(f"/api/v1/plans/{plan['id']}").get_json()["visits"] == []
+
+
+# Addresses ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/visits/9223372036854775808",
+        "/visits/2147483648",
+        "/api/v1/visits/99999999999999999999",
+        "/api/v1/visits/2147483648/score",
+        "/plans/9223372036854775808",
+    ],
+)
+def test_ids_beyond_any_row_are_not_found(app, visit, path):
+    api = ApiClient(app, "insp-a")
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.mimetype == ("application/json" if path.startswith("/api/") else "text/html")
+
+
+def test_a_wrong_method_says_which_ones_are_allowed(app):
+    api_response = app.test_client().post("/api/v1/health")
+    assert api_response.status_code == 405 and api_response.mimetype == "application/json"
+    assert set(api_response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    page = app.test_client().delete("/login")
+    assert page.status_code == 405 and "POST" in page.headers["Allow"]
+
+
+def test_a_unit_is_visited_once_a_day_in_a_plan(app, lead):
+    plan = lead.post("/api/v1/plans", json=PLAN).get_json()
+    body = {"unit_code": "ninh-da", "scheduled_on": "2024-07-01", "inspectors": ["insp-a"]}
+    url = f"/api/v1/plans/{plan['id']}/visits"
+    assert lead.post(url, json=body).status_code == 201
+    again = lead.post(url, json=body)  # the form sent twice
+    assert again.status_code == 400 and "unit_code" in again.get_json()["error"]["fields"]
+    assert lead.post(url, json={**body, "scheduled_on": "2024-09-15"}).status_code == 201
+    visits = lead.get(f"/api/v1/plans/{plan['id']}").get_json()["visits"]
+    assert [v["scheduled_on"] for v in visits] == ["2024-07-01", "2024-09-15"]

@@ -104,7 +104,8 @@ def test_the_outline_names_item_types_and_conditions_in_vietnamese(app, admin):
     for name in ("Đạt / Không đạt", "Chọn một trong các phương án", "Đoàn chấm điểm",
                  "Tỷ lệ phần trăm", "Số liệu", "Văn bản tự do", "<td>Ngày</td>"):  # fmt: skip
         assert name in outline
-    assert "Hiện khi “Tiêu chí tre-han” là Đạt" in outline
+    assert "Hiện khi “Tiêu chí tre-han” là Có" in outline
+    assert "Câu hỏi Có / Không, không tính điểm" in outline
     for code in ("yes_no", "choice", "score", "ratio", ">number<", ">text<", ">date<", "là yes"):
         assert code not in outline
 
@@ -121,4 +122,4 @@ def test_the_outline_in_english(app, admin):
     upload(admin, json.dumps(valid_template(), ensure_ascii=False).encode())
     admin.get("/lang/en")
     outline = admin.get("/checklists/mau-thu/1").get_data(as_text=True)
-    assert "Pass / fail" in outline and "Shown when “Tiêu chí tre-han” is Pass" in outline
+    assert "Pass / fail" in outline and "Shown when “Tiêu chí tre-han” is Yes" in outline

@@ -206,3 +206,16 @@ def test_decimals_and_dates_follow_the_language(app, visit):
     client.get("/lang/en")
     english = page_of(client, visit)
     assert 'value="10.5"' in english and "Pass" in english
+
+
+def test_a_question_worth_nothing_is_answered_yes_or_no(app, visit):
+    """co-ho-so-tre-han (0 points) only opens the apology-letter item: it is asked, not scored."""
+    client = logged_in(app, "insp-a")
+    question = item_html(page_of(client, visit), "co-ho-so-tre-han")
+    assert ">Có</button>" in question and ">Không</button>" in question
+    assert "Đạt" not in question and "data-item-score" not in question
+    criterion = item_html(page_of(client, visit), "kh-cchc")
+    assert ">Đạt</button>" in criterion and ">Không đạt</button>" in criterion
+    assert post_item(client, visit, "co-ho-so-tre-han", {"value": "no"}).status_code == 302
+    after = item_html(page_of(client, visit), "co-ho-so-tre-han")
+    assert 'class="item failed"' not in after and 'aria-pressed="true">Không<' in after

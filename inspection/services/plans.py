@@ -139,6 +139,8 @@ def create_visit(
     if unit is None or not unit.active:
         fields["unit_code"] = N_("unknown unit")
     date = date_field(scheduled_on, "scheduled_on", fields, required=True)
+    if unit is not None and date is not None and _visit_exists(session, plan, unit.id, date):
+        fields["unit_code"] = N_("this plan already visits this unit on that day")
     place = text_field(place, "place", fields, required=False, limit=200)
     people = _participants(participants, fields)
     team = _inspectors(session, inspectors, fields)
@@ -152,6 +154,13 @@ def create_visit(
                  entity_id=visit.id, visit_id=visit.id, after=visit_fields(visit))  # fmt: skip
     session.commit()
     return visit
+
+
+def _visit_exists(session: Session, plan: Plan, unit_id: int, day: Any) -> bool:
+    """A second visit of one unit on one day is a double submit, not a plan."""
+    query = select(Visit.id).where(Visit.plan_id == plan.id, Visit.unit_id == unit_id,
+                                   Visit.scheduled_on == day)  # fmt: skip
+    return session.exec(query.limit(1)).first() is not None
 
 
 def _inspectors(session: Session, usernames: Any, fields: dict[str, str]) -> list[User]:

@@ -15,7 +15,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from inspection import strict_json
 from inspection.checklist import Problem, item_max, iter_items, parse_date, template_max
 from inspection.formatting import format_date, format_number
-from inspection.labels import YES_NO_LABELS
+from inspection.labels import yes_no_label
 from inspection.library import TemplateInvalid, TemplateLibrary, VersionExists
 from inspection.views.forms import form_status
 
@@ -99,7 +99,7 @@ def answer_label(item: dict[str, Any], value: Any) -> str:
     value fits the item."""
     kind = item["type"]
     if kind == "yes_no":
-        return str(YES_NO_LABELS.get(value, value))
+        return yes_no_label(item, value)
     if kind == "choice":
         labels = {option["value"]: option["label"] for option in item["options"]}
         return labels.get(value, str(value))

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from inspection.checklist import MAX_TEXT_ANSWER
 from inspection.formatting import decimal_separator, format_number
+from inspection.labels import is_question
 from inspection.scoring import ItemResult
 from inspection.services.answers import MAX_NOTE
 
@@ -42,6 +43,7 @@ class ItemView:
     legal_basis: str
     photo: str  # "", or the badge text of a required photo
     scored: bool
+    question: bool  # a yes_no worth nothing: answered Yes / No, never failed
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def labels(locale: str) -> dict[str, str]:
             "numerator": _("Numerator"), "denominator": _("Denominator"), "number": _("Number"),
             "date": _("Date"), "text": _("Text"), "answer": _("Answer"),
             "guidance": _("Guidance"), "legal_basis": _("Legal basis:"), "note": _("Note"),
-            "save_note": _("Save note"),
+            "save_note": _("Save note"), "yes": _("Yes"), "no": _("No"),
             "note_max": str(MAX_NOTE), "text_max": str(MAX_TEXT_ANSWER),
         }  # fmt: skip
         with _guard:
@@ -196,7 +198,8 @@ def _item(item: dict[str, Any]) -> ItemView:
         guidance=item.get("guidance", ""),
         legal_basis=item.get("legal_basis", ""),
         photo=photo,
-        scored=kind in ("yes_no", "choice", "score", "ratio"),
+        scored=kind in ("yes_no", "choice", "score", "ratio") and not is_question(item),
+        question=is_question(item),
     )
 
 
@@ -204,7 +207,7 @@ def value_hint(item: dict[str, Any]) -> str:
     """What a valid answer to this item looks like, in the page's language."""
     kind = item["type"]
     if kind == "yes_no":
-        return _("Choose Pass or Fail.")
+        return _("Choose Yes or No.") if is_question(item) else _("Choose Pass or Fail.")
     if kind == "choice":
         return _("Choose one of the options.")
     if kind == "score":

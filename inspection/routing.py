@@ -1,0 +1,27 @@
+"""URL converters. Every `<int:…>` in a route is a row id: a number beyond the id columns'
+range (a 32-bit INTEGER on PostgreSQL) cannot name a row, so it is a 404 before any query,
+not a database overflow error."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` limited to the ids a row can have (1 to 2^31 - 1); werkzeug answers 404
+    for anything else."""
+
+    regex = r"\d{1,10}"
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002, ANN001, ANN002, ANN003
+        kwargs.setdefault("min", 0)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    """Before any blueprint: a rule binds its converters when it is added."""
+    app.url_map.converters["int"] = IdConverter
