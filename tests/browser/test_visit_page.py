@@ -156,3 +156,22 @@ def test_a_failed_save_is_shown_and_retried(browser, demo_visit, server, request
     api = page.request.get(f"{server.url}/api/v1/visits/{demo_visit.id}").json()
     assert {a["item_key"]: a["value"] for a in api["answers"]} == {"kh-cchc": "no"}
     context.close()
+
+
+def test_answers_given_after_the_session_ended_are_saved_once_logged_in_again(
+    browser, demo_visit, server, requests_log
+):
+    """The tablet's session ended (cookies cleared, or logged out elsewhere): the page keeps the
+    answer, asks for a login, and once logged in again in another tab sends it with the new
+    session's CSRF token."""
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    context.clear_cookies()
+    item(page, "kh-cchc").locator("button[value=yes]").click()
+    page.wait_for_selector("#item-kh-cchc[data-state=login]", timeout=10000)
+    assert "đăng nhập lại" in item(page, "kh-cchc").locator("[data-state]").inner_text()
+    other_tab = context.new_page()
+    login(other_tab, server.url, "insp-a", PASSWORD)
+    page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=20000)
+    api = other_tab.request.get(f"{server.url}/api/v1/visits/{demo_visit.id}").json()
+    assert {a["item_key"]: a["value"] for a in api["answers"]} == {"kh-cchc": "yes"}
+    context.close()

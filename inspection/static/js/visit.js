@@ -8,6 +8,7 @@
   if (!root || !window.fetch) return;
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var apiTemplate = root.dataset.api;
+  var meUrl = root.dataset.me;
   var lang = document.documentElement.lang || "vi";
   var numberFormat = new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB", {
     maximumFractionDigits: 2,
@@ -216,9 +217,23 @@
         } else if (response.status === 409 || response.status === 403) {
           delete pending[key];
           setState(el, "locked");
-        } else if (response.status === 400 && data.error && data.error.code !== "csrf_failed") {
+        } else if (response.status === 400 && data.error && data.error.code === "csrf_failed") {
+          // The session changed (logged in again after it expired): take its token and resend.
+          freshToken().then(function (renewed) {
+            if (renewed && write.attempts < RETRY_DELAYS.length) {
+              write.attempts += 1;
+              save(key);
+            } else {
+              retry(key, write);
+            }
+          });
+        } else if (response.status === 400) {
           delete pending[key];
           setState(el, "invalid", root.dataset.invalid + " " + el.dataset.hint);
+        } else if (response.status === 401) {
+          // Logged out (elsewhere, or the session ended): keep the answer, ask for a login, and
+          // keep trying; once logged in again in another tab, the next try goes through.
+          retry(key, write, "login");
         } else {
           retry(key, write);
         }
@@ -229,12 +244,33 @@
     });
   }
 
-  function retry(key, write) {
+  function retry(key, write, state) {
     if (pending[key] !== write) return save(key);
     var delay = RETRY_DELAYS[Math.min(write.attempts, RETRY_DELAYS.length - 1)];
     write.attempts += 1;
-    setState(items[key], navigator.onLine === false ? "offline" : "failed");
+    setState(items[key], state || (navigator.onLine === false ? "offline" : "failed"));
     window.setTimeout(function () { save(key); }, delay);
+  }
+
+  // One request for a new CSRF token however many items are waiting for it; true when the token
+  // changed (the session is a new one), false when it did not or could not be fetched.
+  var tokenRequest = null;
+  function freshToken() {
+    if (!tokenRequest) {
+      tokenRequest = fetch(meUrl, { credentials: "same-origin" }).then(function (response) {
+        return response.ok ? response.json() : {};
+      }).then(function (data) {
+        var changed = Boolean(data.csrf_token) && data.csrf_token !== csrf;
+        if (data.csrf_token) csrf = data.csrf_token;
+        return changed;
+      }).catch(function () {
+        return false;
+      }).then(function (changed) {
+        tokenRequest = null;
+        return changed;
+      });
+    }
+    return tokenRequest;
   }
 
   function queue(key, body) {
