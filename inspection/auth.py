@@ -10,14 +10,15 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, abort, flash, g, redirect, request, url_for
+from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
 
 from inspection.db import get_session
 from inspection.errors import is_api_request, json_error
 from inspection.models import Plan, Role, User, Visit, VisitInspector
+from inspection.services import login_sessions
 
 login_manager = LoginManager()
 
@@ -139,6 +140,7 @@ ACCESS: dict[str, Rule] = {
     "visits.save_item": Rule(check=_visit_filler),
 }
 
+SESSION_KEY = "login_session"  # in the signed cookie: the LoginSession row's id
 LOADERS: dict[str, type] = {"plan_id": Plan, "visit_id": Visit}
 # What every visit route needs, loaded with the visit in one round trip.
 VISIT_OPTIONS = (
@@ -154,11 +156,27 @@ def init_app(app: Flask) -> None:
     app.before_request(enforce_access)
 
 
-def _load_user(session_id: str) -> User | None:
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit():
+def log_in(user: User) -> None:
+    """Open a login session for the user on this device (a fresh id: no fixation)."""
+    session[SESSION_KEY] = login_sessions.start(get_session(), user)
+    login_user(user)
+
+
+def log_out() -> None:
+    """End this device's login session, on the server as well as in the cookie."""
+    session_id = session.pop(SESSION_KEY, None)
+    if isinstance(session_id, str):
+        login_sessions.end(get_session(), session_id)
+    logout_user()
+
+
+def _load_user(user_ref: str) -> User | None:
+    """The user named by the session: active, the session open, the password unchanged since."""
+    user_id, _, token = user_ref.partition(":")
+    session_id = session.get(SESSION_KEY)
+    if not user_id.isdigit() or not isinstance(session_id, str):
         return None
-    user = get_session().get(User, int(user_id))
+    user = login_sessions.open_user(get_session(), int(user_id), session_id)
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
     return user

@@ -208,6 +208,17 @@ class ClientRequest(SQLModel, table=True):
     created_at: dt.datetime = created_field()
 
 
+class LoginSession(SQLModel, table=True):
+    """One login on one device. The session cookie names it; logging out ends it here, so a
+    copy of the cookie (a shared tablet, a stolen one) opens nothing afterwards."""
+
+    __tablename__ = "login_sessions"
+    id: str = Field(primary_key=True, max_length=64)  # random, kept in the signed cookie
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: dt.datetime = created_field()
+    ended_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class AuditEvent(SQLModel, table=True):
     """Append-only: who changed what, when, from what to what."""
 

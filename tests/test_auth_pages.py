@@ -4,7 +4,7 @@ from sqlmodel import select
 
 from inspection.db import get_session
 from inspection.models import AuditEvent
-from tests.factories import PASSWORD, csrf_from, make_user, page_login
+from tests.factories import PASSWORD, ApiClient, csrf_from, make_user, page_login
 
 NEW_PASSWORD = "mat-khau-moi"
 
@@ -121,3 +121,32 @@ def test_form_errors_are_in_vietnamese(app):
     assert short.status_code == 400
     assert "Tối thiểu 8 ký tự." in page and "Mật khẩu nhập lại không khớp." in page
     assert "Field must be at least" not in page
+
+
+def copy_of_session(app, client):
+    """A second browser holding a copy of this one's session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_logging_out_ends_the_session_on_the_server_and_only_that_one(app):
+    make_user(app, "insp-a", "inspector")
+    tablet, phone = app.test_client(), app.test_client()
+    page_login(tablet, "insp-a")
+    page_login(phone, "insp-a")
+    copy = copy_of_session(app, tablet)
+    assert copy.get("/api/v1/me").status_code == 200  # the copy works while the session is open
+    token = csrf_from(tablet.get("/").get_data(as_text=True))
+    assert tablet.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert copy.get("/api/v1/me").status_code == 401
+    assert copy.get("/").status_code == 302  # to the login page
+    assert phone.get("/api/v1/me").status_code == 200  # the other device stays logged in
+
+
+def test_the_api_logout_ends_the_session_too(app):
+    make_user(app, "insp-a", "inspector")
+    api = ApiClient(app, "insp-a")
+    copy = copy_of_session(app, api.client)
+    assert api.post("/api/v1/logout").status_code == 200
+    assert copy.get("/api/v1/me").status_code == 401

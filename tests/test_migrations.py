@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from inspection import migrate
@@ -48,7 +48,12 @@ def test_upgrade_is_idempotent_and_downgrade_returns_to_empty(empty_database):
 
 
 def test_a_database_made_before_migrations_is_adopted(empty_database):
-    SQLModel.metadata.create_all(empty_database)
+    """Before Alembic, init-db ran create_all: the tables of the first revision, unversioned."""
+    config = migrate.alembic_config(empty_database)
+    with empty_database.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, migrate.BASELINE)
+        connection.execute(text("DROP TABLE alembic_version"))
     assert migrate.current_revision(empty_database) is None
     assert migrate.upgrade(empty_database) == migrate.head_revision()
     assert differences(empty_database) == []

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from inspection import db
+from inspection.auth import log_in, log_out
 from inspection.errors import ValidationError, VersionExistsError, json_error
 from inspection.library import TemplateInvalid, TemplateLibrary, VersionExists
 from inspection.models import Visit
@@ -52,13 +53,13 @@ def login():
     user = users.authenticate(db.get_session(), username, password)
     if user is None:
         return json_error(401, "invalid_credentials", "wrong username or password")
-    login_user(user)
+    log_in(user)
     return jsonify(user=users.user_public(user), csrf_token=generate_csrf())
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    log_out()
     return jsonify(status="ok")
 
 

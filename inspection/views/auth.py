@@ -3,12 +3,13 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo
 
+from inspection.auth import log_in, log_out
 from inspection.db import get_session
 from inspection.errors import DomainError
 from inspection.services import users
@@ -40,7 +41,7 @@ def login():
     if form.validate_on_submit():
         user = users.authenticate(get_session(), form.username.data, form.password.data)
         if user is not None:
-            login_user(user)
+            log_in(user)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
         flash(_("Wrong username or password, or the account is deactivated."), "error")
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
@@ -48,7 +49,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    log_out()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
