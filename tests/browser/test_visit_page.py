@@ -175,3 +175,52 @@ def test_answers_given_after_the_session_ended_are_saved_once_logged_in_again(
     api = other_tab.request.get(f"{server.url}/api/v1/visits/{demo_visit.id}").json()
     assert {a["item_key"]: a["value"] for a in api["answers"]} == {"kh-cchc": "yes"}
     context.close()
+
+
+def test_an_answer_given_offline_survives_closing_the_page(browser, demo_visit, server,
+                                                           requests_log):  # fmt: skip
+    """Offline, an inspector answers and the tab is closed; opened again once the network is
+    back, the page sends the answer it kept."""
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    context.set_offline(True)
+    item(page, "kh-cchc").locator("button[value=no]").click()
+    ratio = item(page, "ty-le-dung-han")
+    ratio.locator("input[name=num]").fill("45")
+    ratio.locator("input[name=den]").fill("50")
+    ratio.locator("input[name=den]").press("Tab")
+    page.wait_for_selector("#item-ty-le-dung-han[data-state=offline]")
+    page.close()
+    context.set_offline(False)
+    page = context.new_page()
+    page.goto(f"{server.url}/visits/{demo_visit.id}")
+    page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=15000)
+    page.wait_for_selector("#item-ty-le-dung-han[data-state=saved]", timeout=15000)
+    api = page.request.get(f"{server.url}/api/v1/visits/{demo_visit.id}").json()
+    answers = {a["item_key"]: a["value"] for a in api["answers"]}
+    assert answers == {"kh-cchc": "no", "ty-le-dung-han": {"num": 45, "den": 50}}
+    # Stored: nothing is kept or sent again on the next visit.
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('inspection.'))") == []
+    context.close()
+
+
+def test_a_kept_answer_that_someone_changed_meanwhile_is_a_conflict(browser, demo_visit, server,
+                                                                    requests_log):  # fmt: skip
+    """The kept answer carries the revision it was given on: if another inspector saved the
+    item meanwhile, sending it later shows a conflict instead of overwriting their answer."""
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    context.set_offline(True)
+    item(page, "kh-cchc").locator("button[value=no]").click()
+    page.wait_for_selector("#item-kh-cchc[data-state=offline]")
+    page.close()
+    context.set_offline(False)
+    other = context.new_page()  # the same account elsewhere, saving first
+    token = other.request.get(f"{server.url}/api/v1/me").json()["csrf_token"]
+    saved = other.request.put(f"{server.url}/api/v1/visits/{demo_visit.id}/answers/kh-cchc",
+                              data={"value": "yes"}, headers={"X-CSRFToken": token})  # fmt: skip
+    assert saved.ok
+    page = context.new_page()
+    page.goto(f"{server.url}/visits/{demo_visit.id}")
+    page.wait_for_selector("#item-kh-cchc[data-state=conflict]", timeout=15000)
+    api = page.request.get(f"{server.url}/api/v1/visits/{demo_visit.id}").json()
+    assert {a["item_key"]: a["value"] for a in api["answers"]} == {"kh-cchc": "yes"}
+    context.close()

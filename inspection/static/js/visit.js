@@ -186,6 +186,7 @@
     // so only someone else's change in between is a conflict. A retry keeps its client id.
     write.body.base_revision = Number(el.dataset.revision);
     write.body.client_id = write.body.client_id || uuid();
+    persist();
     setState(el, "saving");
     var url = apiTemplate.replace(/KEY$/, encodeURIComponent(key));
     fetch(url, {
@@ -201,7 +202,7 @@
           return;
         }
         if (response.ok) {
-          delete pending[key];
+          forget(key);
           showAnswer(el, data);
           if (data.visit) {
             showScore(data.visit.score);
@@ -210,12 +211,12 @@
           refreshVisibility();
           setState(el, "saved");
         } else if (response.status === 409 && data.current) {
-          delete pending[key];
+          forget(key);
           showAnswer(el, data.current);
           refreshVisibility();
           setState(el, "conflict");
         } else if (response.status === 409 || response.status === 403) {
-          delete pending[key];
+          forget(key);
           setState(el, "locked");
         } else if (response.status === 400 && data.error && data.error.code === "csrf_failed") {
           // The session changed (logged in again after it expired): take its token and resend.
@@ -228,7 +229,7 @@
             }
           });
         } else if (response.status === 400) {
-          delete pending[key];
+          forget(key);
           setState(el, "invalid", root.dataset.invalid + " " + el.dataset.hint);
         } else if (response.status === 401) {
           // Logged out (elsewhere, or the session ended): keep the answer, ask for a login, and
@@ -273,13 +274,51 @@
     return tokenRequest;
   }
 
+  // Answers not stored yet survive a closed tab, a reload or a flat battery: they are kept in
+  // this browser (per visit and user) until the server has them, and sent when the page opens.
+  var storeKey = "inspection.pending." + root.dataset.visit + "." + root.dataset.user;
+
+  function persist() {
+    try {
+      var kept = {};
+      Object.keys(pending).forEach(function (key) { kept[key] = pending[key].body; });
+      if (Object.keys(kept).length) localStorage.setItem(storeKey, JSON.stringify(kept));
+      else localStorage.removeItem(storeKey);
+    } catch (e) { /* storage full or turned off: the answers stay in this page's memory */ }
+  }
+
+  function forget(key) {
+    delete pending[key];
+    persist();
+  }
+
+  function restore() {
+    var kept = {};
+    try { kept = JSON.parse(localStorage.getItem(storeKey) || "{}") || {}; } catch (e) { kept = {}; }
+    Object.keys(kept).forEach(function (key) {
+      var body = kept[key], el = items[key];
+      if (!el || !body || typeof body !== "object") return;
+      // The form shows the answer as given, on the revision it was given on.
+      showAnswer(el, { value: body.value, note: body.note, revision: body.base_revision });
+      pending[key] = { body: body, attempts: 0, inFlight: false };
+    });
+    persist();
+    refreshVisibility();
+    Object.keys(pending).forEach(save);
+  }
+
   function queue(key, body) {
     var el = items[key];
     var waiting = pending[key];
     if (waiting && waiting.body.note === body.note && sameValue(waiting.body.value, body.value)) {
       return; // the same answer is already on its way (a field's change, then its Save button)
     }
+    // The revision this answer was given on, and its id: kept with it (see persist) so that
+    // sending it again after a reload is a replay or a conflict, never a silent overwrite.
+    body.base_revision = Number(el.dataset.revision);
+    body.client_id = uuid();
     pending[key] = { body: body, attempts: 0, inFlight: false };
+    persist();
     // Show the choice at once; the server's answer confirms it.
     Array.prototype.forEach.call(el.querySelectorAll("button.answer"), function (button) {
       button.setAttribute("aria-pressed", String(button.value === body.value));
@@ -326,4 +365,5 @@
   });
 
   root.classList.add("js");
+  restore();
 })();
