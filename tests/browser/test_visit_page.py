@@ -224,3 +224,20 @@ def test_a_kept_answer_that_someone_changed_meanwhile_is_a_conflict(browser, dem
     api = page.request.get(f"{server.url}/api/v1/visits/{demo_visit.id}").json()
     assert {a["item_key"]: a["value"] for a in api["answers"]} == {"kh-cchc": "yes"}
     context.close()
+
+
+def test_after_a_conflict_the_score_bar_follows_the_answer_shown(browser, demo_visit, server,
+                                                                 requests_log):  # fmt: skip
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    assert page.locator("[data-total]").inner_text() == "0"
+    token = page.request.get(f"{server.url}/api/v1/me").json()["csrf_token"]
+    other = page.request.put(f"{server.url}/api/v1/visits/{demo_visit.id}/answers/kh-cchc",
+                             data={"value": "yes"}, headers={"X-CSRFToken": token})  # fmt: skip
+    assert other.ok  # someone saved the item while this page was open
+    item(page, "kh-cchc").locator("button[value=no]").click()
+    page.wait_for_selector("#item-kh-cchc[data-state=conflict]", timeout=10000)
+    total = page.request.get(f"{server.url}/api/v1/visits/{demo_visit.id}/score").json()["total"]
+    assert total > 0
+    page.wait_for_function("t => document.querySelector('[data-total]').textContent === t",
+                           arg=vi(total), timeout=5000)  # fmt: skip
+    context.close()

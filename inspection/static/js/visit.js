@@ -9,6 +9,7 @@
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var apiTemplate = root.dataset.api;
   var meUrl = root.dataset.me;
+  var scoreUrl = root.dataset.score;
   var lang = document.documentElement.lang || "vi";
   var numberFormat = new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB", {
     maximumFractionDigits: 2,
@@ -158,6 +159,15 @@
     if (node && labels[status]) node.textContent = labels[status];
   }
 
+  // After a conflict the page shows another person's answer: the score follows it.
+  function refreshScore() {
+    fetch(scoreUrl, { credentials: "same-origin" }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (score) {
+      if (score) showScore(score);
+    }).catch(function () { /* the next save brings the score */ });
+  }
+
   function showScore(score) {
     function put(sel, text) {
       var node = root.querySelector(sel);
@@ -215,6 +225,7 @@
           showAnswer(el, data.current);
           refreshVisibility();
           setState(el, "conflict");
+          refreshScore();
         } else if (response.status === 409 || response.status === 403) {
           forget(key);
           setState(el, "locked");
