@@ -157,7 +157,11 @@ def init_app(app: Flask) -> None:
 
 
 def log_in(user: User) -> None:
-    """Open a login session for the user on this device (a fresh id: no fixation)."""
+    """Open a login session for the user on this device (a fresh id: no fixation); a session
+    this browser had before ends."""
+    earlier = session.pop(SESSION_KEY, None)
+    if isinstance(earlier, str):
+        login_sessions.end(get_session(), earlier)
     session[SESSION_KEY] = login_sessions.start(get_session(), user)
     login_user(user)
 

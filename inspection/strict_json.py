@@ -36,9 +36,15 @@ def _float(text: str) -> float:
     return value
 
 
+def _int(text: str) -> int:
+    if len(text) > 309:  # beyond a double (and Python's 4,300-digit limit would raise anyway)
+        raise NonFiniteNumber(f"{text[:20]}… is too large a number")
+    return int(text)
+
+
 def loads(text: str | bytes, **kwargs: Any) -> Any:  # noqa: ANN401
     """`json.loads` refusing non-finite numbers (`NonFiniteNumber`, a `json.JSONDecodeError`)."""
-    return json.loads(text, parse_constant=_constant, parse_float=_float, **kwargs)
+    return json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int, **kwargs)
 
 
 class StrictJSONProvider(DefaultJSONProvider):

@@ -150,3 +150,15 @@ def test_the_api_logout_ends_the_session_too(app):
     copy = copy_of_session(app, api.client)
     assert api.post("/api/v1/logout").status_code == 200
     assert copy.get("/api/v1/me").status_code == 401
+
+
+def test_logging_in_again_ends_the_browsers_earlier_session(app):
+    make_user(app, "insp-a", "inspector")
+    make_user(app, "insp-b", "inspector")
+    client = app.test_client()
+    page_login(client, "insp-a")
+    earlier = copy_of_session(app, client)
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"username": "insp-b", "password": PASSWORD, "csrf_token": token})
+    assert client.get("/api/v1/me").get_json()["user"]["username"] == "insp-b"
+    assert earlier.get("/api/v1/me").status_code == 401

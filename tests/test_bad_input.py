@@ -24,6 +24,7 @@ from tests.factories import (
     make_user,
     make_visit,
     page_login,
+    post_file,
 )
 
 
@@ -298,3 +299,33 @@ def test_a_unit_is_visited_once_a_day_in_a_plan(app, lead):
     assert lead.post(url, json={**body, "scheduled_on": "2024-09-15"}).status_code == 201
     visits = lead.get(f"/api/v1/plans/{plan['id']}").get_json()["visits"]
     assert [v["scheduled_on"] for v in visits] == ["2024-07-01", "2024-09-15"]
+
+
+def test_an_uploaded_template_with_a_5000_digit_number_is_refused_on_the_page(app):
+    make_user(app, "admin", "admin")
+    client = app.test_client()
+    page_login(client, "admin")
+    body = json.dumps(valid_template()).replace('"points": 2', '"points": 1' + "0" * 5000, 1)
+    token = csrf_from(client.get("/checklists/").get_data(as_text=True))
+    response = post_file(client, "/checklists/upload", {"csrf_token": token}, name="mau.json",
+                         data=body.encode())  # fmt: skip
+    assert response.status_code == 400
+    assert "is too large a number" in response.get_data(as_text=True)
+
+
+def test_a_plan_number_with_vietnamese_capitals_is_used_once_a_year(app, lead):
+    assert lead.post("/api/v1/plans", json={**PLAN, "number": "15/KH-ĐKT"}).status_code == 201
+    again = lead.post("/api/v1/plans", json={**PLAN, "number": "15/kh-đkt", "title": "Khác"})
+    assert again.status_code == 400 and "number" in again.get_json()["error"]["fields"]
+
+
+def test_a_tab_pasted_into_a_one_line_field_becomes_a_space(app, lead):
+    plan = lead.post("/api/v1/plans", json=PLAN).get_json()
+    body = {"unit_code": "ninh-da", "scheduled_on": "2024-07-01", "inspectors": ["insp-a"],
+            "place": "Trụ sở\tUBND xã\t",
+            "participants": [{"name": "Nguyễn Văn A\t", "position": "Chủ\ttịch"}]}  # fmt: skip
+    created = lead.post(f"/api/v1/plans/{plan['id']}/visits", json=body)
+    assert created.status_code == 201, created.get_json()
+    visit = created.get_json()
+    assert visit["place"] == "Trụ sở UBND xã"
+    assert visit["participants"] == [{"name": "Nguyễn Văn A", "position": "Chủ tịch"}]

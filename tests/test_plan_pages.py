@@ -290,6 +290,8 @@ def test_visit_form_without_csrf_token_is_refused(app, plan):
         ("- Ông Phạm Văn D - Chủ tịch UBND xã;\r\n+ Bà E - Văn phòng;",
          [("Ông Phạm Văn D", "Chủ tịch UBND xã"), ("Bà E", "Văn phòng")]),
         ("Chỉ có tên", [("Chỉ có tên", "")]),
+        ("Nguyễn Văn A\tChủ tịch UBND xã\nTrần Thị B\tVăn phòng",  # rows pasted from Word
+         [("Nguyễn Văn A", "Chủ tịch UBND xã"), ("Trần Thị B", "Văn phòng")]),
     ],
 )  # fmt: skip
 def test_participants_are_read_one_per_line(text, people):

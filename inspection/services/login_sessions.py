@@ -11,21 +11,27 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlmodel import Session, col, delete, select, update
+from sqlmodel import Session, col, delete, or_, select, update
 
 from inspection.models import LoginSession, User, utcnow
 
 KEEP_ENDED = dt.timedelta(days=30)  # ended rows are kept a while (when did this tablet log out?)
+# A session older than this is dropped at the user's next login elsewhere: a tablet left logged
+# in for half a year has to log in again.
+MAX_AGE = dt.timedelta(days=180)
 
 
 def start(session: Session, user: User) -> str:
-    """A new session for this user; returns its id. Long-ended rows of the user are pruned."""
+    """A new session for this user; returns its id. The user's long-ended and too old rows are
+    pruned, so the table holds about one row per device in use."""
     now = utcnow()
     session.exec(
         delete(LoginSession).where(
-            col(LoginSession.user_id) == user.id, col(LoginSession.ended_at) < now - KEEP_ENDED
+            col(LoginSession.user_id) == user.id,
+            or_(col(LoginSession.ended_at) < now - KEEP_ENDED,
+                col(LoginSession.created_at) < now - MAX_AGE),
         )
-    )
+    )  # fmt: skip
     row = LoginSession(id=secrets.token_urlsafe(32), user_id=user.id, created_at=now)
     session.add(row)
     session.commit()

@@ -84,8 +84,9 @@ def year_ok(year: Any) -> bool:
 
 def _number_taken(session: Session, number: str, year: int) -> bool:
     """Plans are numbered per year by the issuing body ("22/KH-UBND"): a number is used once."""
-    query = select(Plan.id).where(func.lower(Plan.number) == number.lower(), Plan.year == year)
-    return session.exec(query.limit(1)).first() is not None
+    wanted = number.casefold()  # in Python: SQLite's lower() knows only ASCII ("Đ" stays)
+    numbers = session.exec(select(Plan.number).where(Plan.year == year))
+    return any(taken.casefold() == wanted for taken in numbers)
 
 
 def plan_fields(plan: Plan) -> dict[str, Any]:

@@ -15,11 +15,15 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 def clean_text(value: str, *, multiline: bool = False) -> str | None:
     """The text in NFC (as Vietnamese keyboards differ: composed or combining accents), stripped of
-    spaces and invisible characters at its ends; None when it holds a control character (a NUL
-    cannot even be stored in PostgreSQL). Line breaks and tabs are kept when `multiline`."""
+    spaces and invisible characters at its ends, a tab inside a one-line text made a space; None
+    when it holds another control character (a NUL cannot even be stored in PostgreSQL). Line
+    breaks and tabs are kept when `multiline`."""
+    value = unicodedata.normalize("NFC", value).strip().strip(INVISIBLE).strip()
+    if not multiline:
+        value = value.replace("\t", " ")  # a cell pasted from a table
     if has_control_characters(value, multiline=multiline):
         return None
-    return unicodedata.normalize("NFC", value).strip().strip(INVISIBLE).strip()
+    return value
 
 
 def text_field(value: Any, name: str, fields: dict[str, str], *, required: bool,

@@ -108,13 +108,14 @@ class VisitForm(FlaskForm):
 
 # "Nguyễn Văn A - Chủ tịch UBND xã": the first " - " or dash splits a name from a position. A
 # hyphen without spaces stays in the name; tablets turn "--" into an em dash, so it counts too.
-SEPARATOR = re.compile(r"\s+-\s+|\s*[–—]\s*")
+SEPARATOR = re.compile(r"\s+-\s+|\s*[–—\t]\s*")  # a tab: a row pasted from a table
 # Lists copied from a document start with "- " or "+ " and end with ";".
 BULLET = re.compile(r"^\s*[-+•]\s+")
 
 
 def parse_participants(text: str | None) -> list[dict[str, str]]:
-    """One person per line, "Full name - Position"; blank lines are ignored."""
+    """One person per line, "Full name - Position" (or the two cells of a table row, separated
+    by a tab); blank lines are ignored."""
     people = []
     for line in (text or "").splitlines():
         line = BULLET.sub("", line).strip().rstrip(";").strip()

@@ -241,3 +241,20 @@ def test_after_a_conflict_the_score_bar_follows_the_answer_shown(browser, demo_v
     page.wait_for_function("t => document.querySelector('[data-total]').textContent === t",
                            arg=vi(total), timeout=5000)  # fmt: skip
     context.close()
+
+
+def test_a_quick_correction_is_saved_after_the_first_tap(browser, demo_visit, server,
+                                                         requests_log):  # fmt: skip
+    """Two taps on one item before the first save returns: the second waits for the first and
+    goes out on its revision, so it is stored, not refused as someone else's change."""
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    page.evaluate("""() => {
+        const el = document.querySelector('#item-kh-cchc');
+        el.querySelector('button[value=yes]').click();
+        el.querySelector('button[value=no]').click();
+    }""")
+    page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=10000)
+    api = page.request.get(f"{server.url}/api/v1/visits/{demo_visit.id}").json()
+    assert {a["item_key"]: a["value"] for a in api["answers"]} == {"kh-cchc": "no"}
+    assert item(page, "kh-cchc").get_attribute("data-revision") == "2"
+    context.close()

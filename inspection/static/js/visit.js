@@ -16,6 +16,7 @@
   });
   var items = {};
   var pending = {}; // item key -> the latest write not yet stored
+  var sending = {}; // item key -> true while a write of it is on its way
   var RETRY_DELAYS = [1000, 2000, 5000, 10000, 20000, 30000];
 
   Array.prototype.forEach.call(root.querySelectorAll(".item[data-key]"), function (el) {
@@ -189,14 +190,14 @@
 
   function save(key) {
     var write = pending[key];
-    if (!write || write.inFlight) return;
+    if (!write || sending[key]) return;
     var el = items[key];
-    write.inFlight = true;
+    sending[key] = true;
     // Writes of one item go one at a time, each based on the revision the previous one returned,
     // so only someone else's change in between is a conflict. A retry keeps its client id.
     write.body.base_revision = Number(el.dataset.revision);
     write.body.client_id = write.body.client_id || uuid();
-    persist();
+    keep(key);
     setState(el, "saving");
     var url = apiTemplate.replace(/KEY$/, encodeURIComponent(key));
     fetch(url, {
@@ -206,8 +207,9 @@
       body: JSON.stringify(write.body),
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        write.inFlight = false;
-        if (pending[key] !== write) { // a newer answer was given meanwhile: send that one
+        sending[key] = false;
+        if (pending[key] !== write) { // a newer answer was given meanwhile: send that one,
+          if (response.ok) setRevision(el, data.revision); // based on the one just stored
           save(key);
           return;
         }
@@ -218,6 +220,7 @@
             showScore(data.visit.score);
             showStatus(data.visit.status);
           }
+          if (data.replayed) refreshScore(); // sent again after a reload: the score may be newer
           refreshVisibility();
           setState(el, "saved");
         } else if (response.status === 409 && data.current) {
@@ -230,13 +233,14 @@
           forget(key);
           setState(el, "locked");
         } else if (response.status === 400 && data.error && data.error.code === "csrf_failed") {
-          // The session changed (logged in again after it expired): take its token and resend.
-          freshToken().then(function (renewed) {
-            if (renewed && write.attempts < RETRY_DELAYS.length) {
-              write.attempts += 1;
+          // The session changed (logged in again after it expired): take its token and resend
+          // once at once; if that fails too, the usual retries.
+          freshToken().then(function (outcome) {
+            if (outcome === "renewed" && !write.renewed) {
+              write.renewed = true;
               save(key);
             } else {
-              retry(key, write);
+              retry(key, write, outcome === "login" ? "login" : undefined);
             }
           });
         } else if (response.status === 400) {
@@ -251,9 +255,14 @@
         }
       });
     }).catch(function () {
-      write.inFlight = false;
+      sending[key] = false;
       retry(key, write);
     });
+  }
+
+  function setRevision(el, revision) {
+    el.dataset.revision = revision;
+    el.querySelector("form").elements.base_revision.value = revision;
   }
 
   function retry(key, write, state) {
@@ -264,56 +273,64 @@
     window.setTimeout(function () { save(key); }, delay);
   }
 
-  // One request for a new CSRF token however many items are waiting for it; true when the token
-  // changed (the session is a new one), false when it did not or could not be fetched.
+  // One request for the session's CSRF token however many items are waiting for it: "renewed"
+  // (the token of the session now open), "login" (no session: log in again) or "error".
   var tokenRequest = null;
   function freshToken() {
     if (!tokenRequest) {
       tokenRequest = fetch(meUrl, { credentials: "same-origin" }).then(function (response) {
-        return response.ok ? response.json() : {};
-      }).then(function (data) {
-        var changed = Boolean(data.csrf_token) && data.csrf_token !== csrf;
-        if (data.csrf_token) csrf = data.csrf_token;
-        return changed;
+        if (response.status === 401) return "login";
+        return response.ok ? response.json().then(function (data) {
+          if (!data.csrf_token) return "error";
+          csrf = data.csrf_token;
+          return "renewed";
+        }) : "error";
       }).catch(function () {
-        return false;
-      }).then(function (changed) {
+        return "error";
+      }).then(function (outcome) {
         tokenRequest = null;
-        return changed;
+        return outcome;
       });
     }
     return tokenRequest;
   }
 
-  // Answers not stored yet survive a closed tab, a reload or a flat battery: they are kept in
-  // this browser (per visit and user) until the server has them, and sent when the page opens.
-  var storeKey = "inspection.pending." + root.dataset.visit + "." + root.dataset.user;
+  // Answers not stored yet survive a closed tab, a reload or a flat battery: each is kept in
+  // this browser (under its visit, user and item, so two tabs never overwrite each other's)
+  // until the server has it, and sent when the page opens again.
+  var storePrefix = "inspection.pending." + root.dataset.visit + "." + root.dataset.user + ".";
 
-  function persist() {
+  function keep(key) {
     try {
-      var kept = {};
-      Object.keys(pending).forEach(function (key) { kept[key] = pending[key].body; });
-      if (Object.keys(kept).length) localStorage.setItem(storeKey, JSON.stringify(kept));
-      else localStorage.removeItem(storeKey);
-    } catch (e) { /* storage full or turned off: the answers stay in this page's memory */ }
+      localStorage.setItem(storePrefix + key, JSON.stringify(pending[key].body));
+    } catch (e) { /* storage full or turned off: the answer stays in this page's memory */ }
   }
 
   function forget(key) {
     delete pending[key];
-    persist();
+    try { localStorage.removeItem(storePrefix + key); } catch (e) { /* nothing was kept */ }
   }
 
   function restore() {
-    var kept = {};
-    try { kept = JSON.parse(localStorage.getItem(storeKey) || "{}") || {}; } catch (e) { kept = {}; }
-    Object.keys(kept).forEach(function (key) {
-      var body = kept[key], el = items[key];
-      if (!el || !body || typeof body !== "object") return;
+    var kept = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var name = localStorage.key(i);
+        if (name.indexOf(storePrefix) === 0) kept.push(name.slice(storePrefix.length));
+      }
+    } catch (e) { return; }
+    kept.forEach(function (key) {
+      var el = items[key], body = null;
+      try { body = JSON.parse(localStorage.getItem(storePrefix + key)); } catch (e) { body = null; }
+      var open = el && !el.querySelector("fieldset.answer-row[disabled]");
+      if (!open || !body || typeof body !== "object" || !("value" in body)) {
+        localStorage.removeItem(storePrefix + key); // unreadable, or the visit takes no answers
+        return;
+      }
       // The form shows the answer as given, on the revision it was given on.
       showAnswer(el, { value: body.value, note: body.note, revision: body.base_revision });
-      pending[key] = { body: body, attempts: 0, inFlight: false };
+      pending[key] = { body: body, attempts: 0 };
     });
-    persist();
     refreshVisibility();
     Object.keys(pending).forEach(save);
   }
@@ -328,8 +345,8 @@
     // sending it again after a reload is a replay or a conflict, never a silent overwrite.
     body.base_revision = Number(el.dataset.revision);
     body.client_id = uuid();
-    pending[key] = { body: body, attempts: 0, inFlight: false };
-    persist();
+    pending[key] = { body: body, attempts: 0 };
+    keep(key);
     // Show the choice at once; the server's answer confirms it.
     Array.prototype.forEach.call(el.querySelectorAll("button.answer"), function (button) {
       button.setAttribute("aria-pressed", String(button.value === body.value));
