@@ -493,16 +493,23 @@ def restore_backup(
                                  database_url=database_url, library_path=library_path,
                                  upload_dir=upload_dir)  # fmt: skip
         revision = migrate.upgrade(engine)
-    except (BackupError, OSError, tarfile.TarError, EOFError, zlib.error, SQLAlchemyError) as exc:
+    except (BackupError, OSError, tarfile.TarError, EOFError, zlib.error, SQLAlchemyError,
+            KeyError, SystemExit, KeyboardInterrupt) as exc:  # fmt: skip
+        # KeyError: the archive changed between the check and the restore; SystemExit and
+        # KeyboardInterrupt: stopped (SIGTERM, Ctrl+C). Each leaves part of the backup behind.
+        why = "stopped" if isinstance(exc, SystemExit | KeyboardInterrupt) else reason(exc)
         raise BackupError(
-            f"the restore stopped part-way ({exc}); empty the instance (database, "
+            f"the restore stopped part-way ({why}); empty the instance (database, "
             "template library, upload folder) and run restore again"
         ) from exc
-    tables, rows = _count_rows(engine)
+    try:
+        tables, rows = _count_rows(engine)
+        templates = len(TemplateLibrary(library_path).all())
+    except (OSError, SQLAlchemyError, LockTimeout) as exc:
+        raise BackupError(f"restored, but it could not be read back: {reason(exc)}") from exc
     return RestoreReport(
         archive=archive, backend=backend, created_at=str(manifest.get("created_at", "")),
-        revision=revision, tables=tables, rows=rows, files=files,
-        templates=len(TemplateLibrary(library_path).all()),
+        revision=revision, tables=tables, rows=rows, files=files, templates=templates,
     )  # fmt: skip
 
 

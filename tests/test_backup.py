@@ -576,3 +576,17 @@ def test_postgresql_restore_goes_into_a_database_with_a_bare_alembic_table(archi
     result = restore(target, archive)
     assert result.exit_code == 0, result.output
     assert records(target)["alembic_version"] == [(migrate.head_revision(),)]
+
+
+def test_a_restore_stopped_by_sigterm_says_how_to_go_on(archive, target, monkeypatch):
+    restore_upload = backup._restore_upload
+
+    def stopped(*args: Any) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        restore_upload(*args)
+
+    monkeypatch.setattr(backup, "_restore_upload", stopped)
+    result = restore(target, archive)
+    assert result.exit_code == 1
+    assert "the restore stopped part-way (stopped); empty the instance" in result.output
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
