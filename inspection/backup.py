@@ -42,7 +42,7 @@ from typing import IO, Any
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from filelock import Timeout as LockTimeout
-from sqlalchemy import Engine, func, inspect, select, table, text
+from sqlalchemy import Connection, Engine, MetaData, func, inspect, literal, select, table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -435,7 +435,7 @@ def _valid_entry(entry: Any) -> bool:
     return (
         isinstance(entry, dict)
         and isinstance(entry.get("sha256"), str)
-        and bool(SHA256_HEX.match(entry["sha256"]))
+        and bool(SHA256_HEX.fullmatch(entry["sha256"]))
         and isinstance(entry.get("size"), int)
     )
 
@@ -560,11 +560,20 @@ def _check_empty(engine: Engine, library_path: Path, upload_dir: Path,
 
 
 def _database_content(engine: Engine) -> str | None:
-    tables = sorted(set(inspect(engine).get_table_names()) - {"alembic_version"})
-    if not tables:
+    """Rows a restore would lose. Tables without rows are no loss: a database that `init-db`
+    (or `make serve`) has just prepared is as empty as one without a schema."""
+    with engine.connect() as connection:
+        used = _tables_with_rows(connection)
+    if not used:
         return None
-    shown = ", ".join(tables[:4]) + (", …" if len(tables) > 4 else "")
-    return f"the database {_describe(engine)} has {len(tables)} tables ({shown})"
+    shown = ", ".join(used[:4]) + (", …" if len(used) > 4 else "")
+    return f"the database {_describe(engine)} has rows in {len(used)} tables ({shown})"
+
+
+def _tables_with_rows(connection: Connection) -> list[str]:
+    names = sorted(set(inspect(connection).get_table_names()) - {"alembic_version"})
+    probe = select(literal(1)).limit(1)
+    return [n for n in names if connection.execute(probe.select_from(table(n))).first()]
 
 
 def _library_content(library_path: Path, forms_dir: Path | None) -> str | None:
@@ -655,12 +664,24 @@ def _restore_database(handle: IO[bytes], expected: dict[str, Any], name: str, *,
         _fsync_folder(target.parent)
         return
     dump = _write_checked(handle, expected, name, work)
-    with engine.begin() as connection:  # an empty database may hold a bare alembic_version
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    with engine.begin() as connection:
+        _drop_empty_schema(connection)
     url, env = _libpq(database_url)
     options = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
     _run_tool("pg_restore", [*options, f"--dbname={url}", str(dump)], env)
     dump.unlink()
+
+
+def _drop_empty_schema(connection: Connection) -> None:
+    """Make room for the dump: drop the tables of a schema that holds no rows (an instance
+    prepared by `init-db`), checking again inside this transaction that none has rows now."""
+    used = _tables_with_rows(connection)
+    if used:
+        raise BackupError(f"the database received rows in {', '.join(used)} during the restore: "
+                          "stop the server first")  # fmt: skip
+    existing = MetaData()
+    existing.reflect(bind=connection)
+    existing.drop_all(bind=connection)
 
 
 def _restore_library(handle: IO[bytes], expected: dict[str, Any], library_path: Path) -> None:

@@ -152,7 +152,7 @@ def _join(path: str, name: str) -> str:
 def _key(report: Report, path: str, value: Any) -> bool:
     if value is None:
         report.error(path, "is required")
-    elif not isinstance(value, str) or not KEY_PATTERN.match(value):
+    elif not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
         report.error(path, "must use only lowercase letters a-z, digits and '-'")
     else:
         return True
@@ -181,6 +181,17 @@ def _number(report: Report, path: str, value: Any, *, low: float = 0, high: floa
         bound = f"a number {lower}" + (f" and ≤ {high:g}" if high is not None else "")
         report.error(path, f"must be {bound}")
     return ok
+
+
+def _points(report: Report, path: str, value: Any, *, high: float | None = None) -> bool:
+    """Points: a number ≥ 0 with at most 2 decimals, as every score is rounded to 2 decimals
+    (a 0.125-point item could never be reached, and its sheet would add up past 100%)."""
+    if not _number(report, path, value, high=high):
+        return False
+    if to_decimal(value).as_tuple().exponent < -2:
+        report.error(path, "must have at most 2 decimal places")
+        return False
+    return True
 
 
 def _bands(report: Report, bands: Any) -> None:
@@ -252,7 +263,7 @@ def _item(report: Report, path: str, item: Any, items: dict[str, tuple[str, dict
     _bool(report, f"{path}.allow_na", item.get("allow_na"))
     _photo(report, path, item)
     kind = item.get("type")
-    if kind not in ITEM_TYPES:
+    if not isinstance(kind, str) or kind not in ITEM_TYPES:
         report.error(f"{path}.type", "must be one of " + ", ".join(sorted(ITEM_TYPES)))
         return
     if kind in UNSCORED_TYPES:
@@ -261,7 +272,7 @@ def _item(report: Report, path: str, item: Any, items: dict[str, tuple[str, dict
     elif kind == "choice":
         _choice(report, path, item)
     else:
-        _number(report, f"{path}.points", item.get("points"))
+        _points(report, f"{path}.points", item.get("points"))
         if kind == "ratio":
             _ratio(report, path, item)
     for name in ("options", "target", "steps", "on_empty"):
@@ -286,7 +297,7 @@ def _photo(report: Report, path: str, item: dict) -> None:
 def _choice(report: Report, path: str, item: dict) -> None:
     has_points = "points" in item
     if has_points:
-        _number(report, f"{path}.points", item["points"])
+        _points(report, f"{path}.points", item["points"])
     options = item.get("options")
     if not isinstance(options, list) or len(options) < 2:
         report.error(f"{path}.options", "must be a list of at least 2 options")
@@ -309,7 +320,7 @@ def _choice(report: Report, path: str, item: dict) -> None:
             values.add(value)
         _text(report, f"{opath}.label", option.get("label"), required=True)
         high = item["points"] if has_points and is_number(item["points"]) else None
-        if _number(report, f"{opath}.points", option.get("points"), high=high):
+        if _points(report, f"{opath}.points", option.get("points"), high=high):
             best = option["points"] if best is None else max(best, option["points"])
     if has_points and is_number(item["points"]) and best is not None and best < item["points"]:
         report.error(f"{path}.options", "the best option must be worth exactly the item's points")
@@ -337,7 +348,7 @@ def _ratio(report: Report, path: str, item: dict) -> None:
             previous = None
             continue
         ok = _number(report, f"{spath}.min", step.get("min"), high=100)
-        ok = _number(report, f"{spath}.points", step.get("points"), high=points) and ok
+        ok = _points(report, f"{spath}.points", step.get("points"), high=points) and ok
         if ok and previous is not None:
             if step["min"] >= previous["min"]:
                 report.error(f"{spath}.min", "must be strictly lower than the previous step's min")
@@ -368,7 +379,10 @@ def _show_if_rules(report: Report, items: dict[str, tuple[str, dict]]) -> None:
             report.error(f"{rpath}.item", f"unknown item key '{target}'")
             continue
         controller = items[target][1]
-        if controller.get("type") not in CONTROLLER_TYPES:
+        if (
+            not isinstance(controller.get("type"), str)
+            or controller["type"] not in CONTROLLER_TYPES
+        ):
             report.error(
                 f"{rpath}.item",
                 f"'{target}' is a '{controller.get('type')}' item; show_if needs a yes_no, "

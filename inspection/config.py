@@ -24,6 +24,16 @@ DEFAULTS: dict[str, Any] = {
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
     "PAGE_CACHE_SIZE": 64,  # rendered checklists kept per process (0: off)
 }
+# Settings that are text whatever they look like: `from_prefixed_env` parses values as JSON, so
+# a secret key of digits would become a number and a time zone `"null"` would become None.
+TEXT_SETTINGS = (
+    "ENV", "SECRET_KEY", "DATABASE_URL", "UPLOAD_DIR", "LIBRARY_PATH", "FORMS_DIR", "BASE_URL",
+    "TIMEZONE",
+)  # fmt: skip
+
+
+ENVIRONMENTS = ("development", "production")
+MIN_SECRET_LENGTH = 32
 
 
 class ConfigError(RuntimeError):
@@ -33,6 +43,10 @@ class ConfigError(RuntimeError):
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.update(DEFAULTS)
     app.config.from_prefixed_env("INSPECTION")
+    for name in TEXT_SETTINGS:
+        raw = os.environ.get(f"INSPECTION_{name}")
+        if raw is not None:
+            app.config[name] = raw
     if overrides:
         app.config.update(overrides)
     _derive(app)
@@ -49,11 +63,21 @@ def _derive(app: Flask) -> None:
     cfg["PAGE_CACHE_SIZE"] = int(cfg["PAGE_CACHE_SIZE"])
     # Room for the multipart envelope around a photo of the maximum size.
     cfg["MAX_CONTENT_LENGTH"] = cfg["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
-    production = cfg["ENV"] == "production"
+    env = str(cfg["ENV"]).strip().lower()
+    if env not in ENVIRONMENTS:
+        # A mistyped "prodution" must not quietly run without a secret and secure cookies.
+        raise ConfigError(f"INSPECTION_ENV must be development or production, not {cfg['ENV']!r}")
+    cfg["ENV"] = env
+    production = env == "production"
     if not cfg.get("SECRET_KEY"):
         if production:
             raise ConfigError("INSPECTION_SECRET_KEY must be set when INSPECTION_ENV=production")
         cfg["SECRET_KEY"] = _instance_secret(instance)
+    elif production and len(str(cfg["SECRET_KEY"])) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"INSPECTION_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production "
+            '(python3 -c "import secrets; print(secrets.token_hex(32))" makes one)'
+        )
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_SECURE"] = production

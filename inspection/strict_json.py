@@ -1,9 +1,12 @@
-"""JSON as the standard defines it: no NaN, Infinity or numbers too large for a double.
+"""JSON as the standard defines it: no NaN, Infinity or numbers too large for a double, and no
+object naming the same key twice.
 
 Python's `json` reads `NaN`, `Infinity` and `1e400` (as inf) without complaint, and writes them
 back as bare `NaN`/`Infinity`, which no browser parses. One such number in a template or an
 answer would break every page and API response that shows it, so every JSON the app reads
 (request bodies, template files, uploads) goes through `loads` here and is refused instead.
+A key written twice is refused too: Python keeps the last silently, so a template author who
+pasted an item's `points` twice would never learn which one counts.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from flask.json.provider import DefaultJSONProvider
 
 
 class NonFiniteNumber(json.JSONDecodeError):
-    """A JSON text holding NaN, Infinity or a number beyond a double's range. A JSONDecodeError,
-    so every reader's "not valid JSON" handling covers it."""
+    """A JSON text holding NaN, Infinity or a number beyond a double's range (or, below, a key
+    twice in one object). A JSONDecodeError, so every reader's "not valid JSON" handling
+    covers it."""
 
     def __init__(self, msg: str) -> None:
         ValueError.__init__(self, msg)
@@ -42,8 +46,22 @@ def _int(text: str) -> int:
     return int(text)
 
 
+class DuplicateKey(NonFiniteNumber):
+    """A JSON object naming the same key twice."""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise DuplicateKey(f"the key {json.dumps(twice[:40], ensure_ascii=False)} appears twice")
+    return result
+
+
 def loads(text: str | bytes, **kwargs: Any) -> Any:  # noqa: ANN401
-    """`json.loads` refusing non-finite numbers (`NonFiniteNumber`, a `json.JSONDecodeError`)."""
+    """`json.loads` refusing non-finite numbers and repeated keys (a `json.JSONDecodeError`)."""
+    kwargs.setdefault("object_pairs_hook", _object)
     return json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int, **kwargs)
 
 

@@ -84,9 +84,14 @@ def test_security_headers_on_pages_and_api(client):
 def test_session_cookie_is_httponly_and_secure_in_production(app_config):
     from inspection import create_app
 
-    production = create_app({**app_config, "ENV": "production"})
-    assert production.config["SESSION_COOKIE_SECURE"] is True
-    assert production.config["SESSION_COOKIE_HTTPONLY"] is True
+    production = create_app({**app_config, "ENV": "production", "SECRET_KEY": "k" * 64})
+    make_user(production, "admin", "admin")
+    response = production.test_client().post(
+        "/api/v1/login", json={"username": "admin", "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     production.extensions["inspection.engine"].dispose()
 
 

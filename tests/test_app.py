@@ -54,6 +54,15 @@ def test_configuration_from_environment_then_passed_dict(monkeypatch, app_config
     app.extensions["inspection.engine"].dispose()
 
 
+def test_text_settings_stay_text_even_when_they_look_like_json(monkeypatch, app_config):
+    config = {k: v for k, v in app_config.items() if k != "SECRET_KEY"}
+    monkeypatch.setenv("INSPECTION_SECRET_KEY", "1234567890123456")
+    app = create_app(config)
+    assert app.config["SECRET_KEY"] == "1234567890123456"
+    assert app.test_client().get("/login").status_code == 200
+    app.extensions["inspection.engine"].dispose()
+
+
 def test_production_refuses_to_start_without_a_secret_key(app_config):
     config = {**app_config, "ENV": "production"}
     config.pop("SECRET_KEY")

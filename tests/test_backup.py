@@ -83,9 +83,11 @@ def file_hashes(folder: Path) -> dict[str, str]:
     }
 
 
-def library_rows(app: Flask) -> list[tuple[str, int, str]]:
+def library_rows(app: Flask) -> list[tuple]:
+    """Every stored template with all it records (document, source, import time)."""
     library = TemplateLibrary(app.config["LIBRARY_PATH"])
-    return [(t.key, t.version, t.sha256) for t in library.all()]
+    return [(t.key, t.version, t.sha256, t.title, t.document, t.source, t.imported_at)
+            for t in library.all()]  # fmt: skip
 
 
 def table_names(app: Flask) -> list[str]:
@@ -225,6 +227,8 @@ def test_round_trip_restores_every_record_file_and_template(demo, runner, target
     assert len(source_files) == 3
     assert library_rows(target) == library_rows(demo)
     assert ("mau-thu", 1) in {row[:2] for row in library_rows(target)}
+    library_file = Path(demo.config["LIBRARY_PATH"]).read_bytes()
+    assert Path(target.config["LIBRARY_PATH"]).read_bytes() == library_file
 
     score = login(demo, "truongdoan").get("/api/v1/visits/1/score").get_json()
     assert login(target, "truongdoan").get("/api/v1/visits/1/score").get_json() == score
@@ -369,6 +373,16 @@ def test_restore_into_a_used_instance_is_refused_and_changes_nothing(archive, de
     assert "the upload folder" in result.output
     after = (records(demo), file_hashes(Path(demo.config["UPLOAD_DIR"])), library_rows(demo))
     assert after == before
+
+
+def test_restore_into_an_instance_prepared_by_init_db(archive, demo, target):
+    """`make serve` and the deployment guide run init-db first: empty tables are no loss."""
+    prepared = target.test_cli_runner().invoke(args=["init-db"])
+    assert prepared.exit_code == 0, prepared.output
+    assert "visits" in table_names(target)
+    result = restore(target, archive)
+    assert result.exit_code == 0, result.output
+    assert records(target) == records(demo)
 
 
 def test_restore_refuses_photos_already_in_the_target(archive, target):

@@ -95,6 +95,21 @@ def test_a_template_with_infinite_or_huge_numbers_is_refused(app):
     ]
 
 
+def test_a_key_written_twice_is_refused_in_a_body_and_in_a_template(app, visit):
+    api = ApiClient(app, "insp-a")
+    response = put_raw(api, visit, "so-tthc-niem-yet", '{"value": 3, "value": 4}')
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "validation_error"
+    assert answers_of(app, visit) == {}
+    make_user(app, "admin", "admin")
+    admin = ApiClient(app, "admin")
+    body = json.dumps(valid_template()).replace('"points": 2', '"points": 2, "points": 3', 1)
+    response = admin.client.post("/api/v1/forms", data=body, content_type="application/json",
+                                 headers={"X-CSRFToken": admin.token})  # fmt: skip
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "validation_error"
+
+
 def test_a_forms_file_with_infinity_is_reported_not_loaded(tmp_path):
     folder = tmp_path / "forms"
     folder.mkdir()

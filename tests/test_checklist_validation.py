@@ -185,6 +185,34 @@ BAD_TEMPLATES = [
         id="section-without-items",
     ),
     pytest.param(["not", "an", "object"], "the template must be a JSON object", id="not-object"),
+    pytest.param(
+        mutated(**{"sections.0.items.0.type": ["yes_no"]}),
+        "sections[0].items[0].type: must be one of choice, date, number, ratio, score, text, "
+        "yes_no",
+        id="type-as-list",
+    ),
+    pytest.param(
+        mutated(**{"sections.0.items.0.points": 0.125}),
+        "sections[0].items[0].points: must have at most 2 decimal places",
+        id="points-three-decimals",
+    ),
+    pytest.param(
+        mutated(**{"sections.0.items.1.options.1.points": 0.333}),
+        "sections[0].items[1].options[1].points: must have at most 2 decimal places",
+        id="option-points-three-decimals",
+    ),
+    pytest.param(
+        mutated(
+            **{"sections.1.items.0.steps": [{"min": 98, "points": 3}, {"min": 95, "points": 1.875}]}
+        ),
+        "sections[1].items[0].steps[1].points: must have at most 2 decimal places",
+        id="step-points-three-decimals",
+    ),
+    pytest.param(
+        mutated(**{"sections.0.items.0.key": "kh-cchc\n"}),
+        "sections[0].items[0].key: must use only lowercase letters a-z, digits and '-'",
+        id="key-with-trailing-newline",
+    ),
 ]
 
 
@@ -209,6 +237,18 @@ def test_every_problem_of_a_file_is_reported_at_once():
         "sections[1].items[0].steps[1].min: must be strictly lower than the previous step's min",
         "sections[1].items[6].show_if.item: unknown item key 'nowhere'",
     ]
+
+
+def test_show_if_on_an_item_whose_type_is_not_a_string_is_refused_not_a_crash():
+    doc = mutated(
+        **{
+            "sections.0.items.0.type": {"yes_no": True},
+            "sections.1.items.6.show_if": {"item": "kh-cchc", "equals": "yes"},
+        }
+    )
+    found = messages(doc)
+    assert found[0].startswith("sections[0].items[0].type: must be one of")
+    assert found[1].startswith("sections[1].items[6].show_if.item: 'kh-cchc' is a")
 
 
 def test_show_if_cycle_is_refused_on_each_item_of_the_cycle():

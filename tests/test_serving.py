@@ -475,12 +475,16 @@ def test_python_app_py_serves_with_waitress(app_config, tmp_path):
         ("INSPECTION_URL_SCHEME", "ftp", "INSPECTION_URL_SCHEME='ftp': must be http or https"),
         ("INSPECTION_PROXY_FIX", "maybe", "INSPECTION_PROXY_FIX='maybe': give the number"),
         ("INSPECTION_ENV", "production", "INSPECTION_SECRET_KEY must be set"),
+        ("INSPECTION_ENV", "prodution", "INSPECTION_ENV must be development or production"),
+        ("INSPECTION_SECRET_KEY", "short", "must be at least 32 characters in production"),
     ],
 )
 def test_python_app_py_refuses_bad_settings_clearly(app_config, variable, value, message):
     env = server_env(app_config, **{variable: value})
-    if variable == "INSPECTION_ENV":
+    if value == "production":
         del env["INSPECTION_SECRET_KEY"]
+    if variable == "INSPECTION_SECRET_KEY":
+        env["INSPECTION_ENV"] = "production"
     done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)  # fmt: skip
     assert done.returncode == 1

@@ -52,7 +52,7 @@ def clean_unit(code: object, name: object, kind: object) -> tuple[dict[str, str]
     """
     fields: dict[str, str] = {}
     clean_code = normal_code(code) if isinstance(code, str) else ""
-    if not CODE.match(clean_code):
+    if not CODE.fullmatch(clean_code):
         fields["code"] = N_("1–32 characters: letters, digits, '.', '_' or '-'")
     clean_name = text_field(name, "name", fields, required=True, limit=NAME_MAX)
     if not isinstance(kind, str) or kind not in KINDS:

@@ -86,7 +86,7 @@ def create_user(
 ) -> User:
     username = username.strip().lower()
     fields: dict[str, str] = {}
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         fields["username"] = N_("3–64 characters: lowercase letters, digits, '.', '_' or '-'")
     if role not in set(Role):
         fields["role"] = N_("must be one of admin, lead, inspector, unit")
