@@ -155,10 +155,17 @@ def test_plan_pins_the_checklist_version_and_lists_visits_with_scores(app):
         "participants": [{"name": "Nguyễn Văn A", "position": "Chủ tịch UBND"}]})  # fmt: skip
     assert visit.status_code == 201
     assert visit.get_json()["participants"][0]["position"] == "Chủ tịch UBND"
-    ApiClient(app, "insp-a").put(f"/api/v1/visits/{visit.get_json()['id']}/answers/kh-cchc",
-                                 json={"value": "yes"})  # fmt: skip
+    visit_id = visit.get_json()["id"]
+    assert visit.get_json()["url"] == f"/visits/{visit_id}"
+    inspector = ApiClient(app, "insp-a")
+    inspector.put(f"/api/v1/visits/{visit_id}/answers/kh-cchc", json={"value": "yes"})
+    read = inspector.get(visit.get_json()["url"])
+    assert read.status_code == 200 and "text/html" in read.content_type
+    detail = lead.get(f"/api/v1/visits/{visit_id}").get_json()
+    assert detail["url"] == f"/visits/{visit_id}" and detail["plan"]["url"] == plan["url"]
     full = lead.get(f"/api/v1/plans/{plan['id']}").get_json()
     assert [v["unit"]["code"] for v in full["visits"]] == ["ninh-da"]
+    assert full["visits"][0]["url"] == f"/visits/{visit_id}"
     assert full["visits"][0]["status"] == "in_progress"
     assert full["visits"][0]["score"]["total"] == 2.0
 

@@ -136,8 +136,13 @@ def plan_public(plan, with_visits: bool = False) -> dict[str, Any]:
     data = {**plans.plan_fields(plan), "url": url_for("plans.view", plan_id=plan.id)}
     if with_visits:
         rows = plans.plan_visits_with_scores(db.get_session(), library(), plan)
-        data["visits"] = [{**plans.visit_fields(v), "score": sheet.as_dict()} for v, sheet in rows]
+        data["visits"] = [{**visit_summary(v), "score": sheet.as_dict()} for v, sheet in rows]
     return data
+
+
+def visit_summary(visit: Visit) -> dict[str, Any]:
+    """A visit's fields with the address of its tablet page (API.md: objects carry their url)."""
+    return {**plans.visit_fields(visit), "url": url_for("visits.view", visit_id=visit.id)}
 
 
 @bp.get("/plans")
@@ -166,7 +171,7 @@ def create_visit(plan_id: int):
     names = ("unit_code", "scheduled_on", "inspectors", "place", "participants")
     visit = plans.create_visit(db.get_session(), lead=current_user, plan=g.plan,
                                **{n: body.get(n) for n in names})  # fmt: skip
-    return jsonify(plans.visit_fields(visit)), 201
+    return jsonify(visit_summary(visit)), 201
 
 
 def visit_public(visit: Visit) -> dict[str, Any]:
@@ -175,8 +180,8 @@ def visit_public(visit: Visit) -> dict[str, Any]:
     current = answers.visit_answers(session, visit)
     sheet = answers.score_sheet(template, answers.answer_values(current))
     return {
-        **plans.visit_fields(visit),
-        "plan": plans.plan_fields(visit.plan),
+        **visit_summary(visit),
+        "plan": plan_public(visit.plan),
         "form": template,
         "answers": [answers.answer_public(a, sheet) for a in current.values()],
         "photos": [],
