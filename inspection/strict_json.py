@@ -59,10 +59,20 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+class TooDeep(NonFiniteNumber):
+    """A JSON text nested deeper than the parser's recursion allows (`[[[[…]]]]`)."""
+
+
 def loads(text: str | bytes, **kwargs: Any) -> Any:  # noqa: ANN401
-    """`json.loads` refusing non-finite numbers and repeated keys (a `json.JSONDecodeError`)."""
+    """`json.loads` refusing non-finite numbers, repeated keys and bottomless nesting (each a
+    `json.JSONDecodeError`)."""
     kwargs.setdefault("object_pairs_hook", _object)
-    return json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int, **kwargs)
+    try:
+        return json.loads(
+            text, parse_constant=_constant, parse_float=_float, parse_int=_int, **kwargs
+        )
+    except RecursionError:
+        raise TooDeep("the JSON is nested too deeply") from None
 
 
 class StrictJSONProvider(DefaultJSONProvider):

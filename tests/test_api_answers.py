@@ -189,6 +189,32 @@ def test_answers_are_refused_once_the_visit_left_the_writable_states(app, visit,
     assert stored(app, visit) == {} and visit_row(app, visit).revision == 0
 
 
+def test_a_retry_after_the_visit_was_submitted_gets_its_first_result(app, visit, insp_a):
+    """A tablet whose answer was stored but whose reply was lost resends it after the team
+    submitted: the first result, not a refusal; something new is still refused."""
+    body = {"value": "yes", "client_id": new_client_id()}
+    batch = {"answers": [{"item_key": "bao-cao-cchc", "value": "no", "client_id": new_client_id(),
+                          "answered_at": "2024-06-28T09:00:00+07:00"}]}  # fmt: skip
+    first = insp_a.put(url(visit, "kh-cchc"), json=body)
+    assert first.status_code == 200
+    assert insp_a.post(f"/api/v1/visits/{visit.id}/answers", json=batch).status_code == 200
+    with app.app_context():
+        session = get_session()
+        row = session.get(Visit, visit.id)
+        row.status = VisitStatus.SUBMITTED
+        session.add(row)
+        session.commit()
+    again = insp_a.put(url(visit, "kh-cchc"), json=body)
+    assert again.status_code == 200 and again.get_json()["replayed"] is True
+    assert again.get_json()["score"] == first.get_json()["score"]
+    batch_again = insp_a.post(f"/api/v1/visits/{visit.id}/answers", json=batch)
+    assert batch_again.status_code == 200
+    assert batch_again.get_json()["results"][0]["replayed"] is True
+    new = insp_a.put(url(visit, "kh-cchc"), json={"value": "no", "client_id": new_client_id()})
+    assert new.status_code == 409 and new.get_json()["error"]["code"] == "wrong_state"
+    assert stored(app, visit)["kh-cchc"] == "yes"
+
+
 def test_audit_records_who_changed_what_before_and_after(app, visit, insp_a, insp_b):
     insp_a.put(url(visit, "kh-cchc"), json={"value": "no"})
     insp_b.put(url(visit, "kh-cchc"), json={"value": "yes", "note": "Đã bổ sung"})
@@ -248,6 +274,17 @@ def test_batch_conflict_stores_nothing_and_returns_the_current_copy(app, visit, 
     results = response.get_json()["results"]
     assert [r["status"] for r in results] == ["ok", "conflict"]
     assert results[1]["current"]["value"] == "yes"
+    assert stored(app, visit) == {"kh-cchc": "yes"}
+
+
+def test_batch_reusing_a_client_id_for_other_content_returns_the_current_copy(app, visit, insp_a):
+    first = batch_entry("kh-cchc", "yes")
+    assert insp_a.post(url(visit), json={"answers": [first]}).status_code == 200
+    reused = {**first, "value": "no"}
+    response = insp_a.post(url(visit), json={"answers": [reused]})
+    assert response.status_code == 409
+    [result] = response.get_json()["results"]
+    assert result["status"] == "conflict" and result["current"]["value"] == "yes"
     assert stored(app, visit) == {"kh-cchc": "yes"}
 
 

@@ -344,3 +344,39 @@ def test_a_tab_pasted_into_a_one_line_field_becomes_a_space(app, lead):
     visit = created.get_json()
     assert visit["place"] == "Trụ sở UBND xã"
     assert visit["participants"] == [{"name": "Nguyễn Văn A", "position": "Chủ tịch"}]
+
+
+DEEP = "[" * 50_000 + "]" * 50_000
+
+
+def test_bottomless_nesting_is_a_clear_400_never_a_500(app, visit):
+    anonymous = app.test_client()
+    response = anonymous.post("/api/v1/login", data='{"username": ' + DEEP + "}",
+                              content_type="application/json")  # fmt: skip
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == (
+        "the body is not valid JSON: the JSON is nested too deeply"
+    )
+    api = ApiClient(app, "insp-a")
+    response = put_raw(api, visit, "ghi-chu-chung", '{"value": ' + DEEP + "}")
+    assert response.status_code == 400
+    assert answers_of(app, visit) == {}
+
+
+def test_a_template_nested_without_end_is_refused_on_the_page(app):
+    make_user(app, "admin", "admin")
+    client = app.test_client()
+    page_login(client, "admin")
+    token = csrf_from(client.get("/checklists/").get_data(as_text=True))
+    response = post_file(client, "/checklists/upload", {"csrf_token": token}, name="mau.json",
+                         data=DEEP.encode())  # fmt: skip
+    assert response.status_code == 400
+    assert "nested too deeply" in response.get_data(as_text=True)
+
+
+def test_a_number_no_browser_can_read_is_named_in_the_message(app, visit):
+    api = ApiClient(app, "insp-a")
+    response = put_raw(api, visit, "so-tthc-niem-yet", '{"value": NaN}')
+    assert response.get_json()["error"]["message"] == (
+        "the body is not valid JSON: NaN is not a JSON number"
+    )

@@ -198,10 +198,14 @@ def _lock_visit(session: Session, visit: Visit) -> int:
     session.commit()
     session.execute(update(Visit).where(Visit.id == visit.id).values(revision=Visit.revision + 1))
     session.refresh(visit)
-    if visit.status not in WRITABLE_STATES:
-        session.rollback()
-        raise WrongState(f"the visit is {visit.status}: its answers can no longer change")
     return visit.revision
+
+
+def _check_writable(visit: Visit) -> None:
+    """After the replays: a tablet resending what was stored before the visit was submitted
+    gets its first result, not a refusal; anything new is refused."""
+    if visit.status not in WRITABLE_STATES:
+        raise WrongState(f"the visit is {visit.status}: its answers can no longer change")
 
 
 def _replayed(session: Session, entry: Entry, visit: Visit, user: User) -> dict | None:
@@ -289,6 +293,7 @@ def put_answer(
         if (first := _replayed(session, entry, visit, user)) is not None:
             session.rollback()
             return first, True
+        _check_writable(visit)
         answers = visit_answers(session, visit)
         current = answers.get(entry.item_key)
         if _conflict(entry, current):
@@ -352,6 +357,8 @@ def apply_batch(
                     r["current"] = answer_public(r["current"], sheet)
             session.rollback()
             return BatchOutcome(400 if "invalid" in statuses else 409, results)
+        if pending:
+            _check_writable(visit)
         for entry in pending:
             answers[entry.item_key] = _store(session, visit=visit, user=user, entry=entry,
                                              current=answers.get(entry.item_key),
@@ -381,7 +388,7 @@ def _classify(session: Session, entry: Entry, visit: Visit, user: User,
         if _replayed(session, entry, visit, user) is not None:
             return {**result, "status": "ok", "replayed": True}
     except Conflict as exc:
-        return {**result, "status": "conflict",
+        return {**result, "status": "conflict", "current": before.get(entry.item_key),
                 "error": {"code": "conflict", "message": exc.message}}  # fmt: skip
     current = before.get(entry.item_key)
     if _conflict(entry, current):

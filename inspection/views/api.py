@@ -3,18 +3,19 @@ views parse JSON, call one service and answer JSON."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from inspection import db
+from inspection import db, strict_json
 from inspection.auth import log_in, log_out
 from inspection.errors import ValidationError, VersionExistsError, json_error
 from inspection.library import TemplateInvalid, TemplateLibrary, VersionExists
 from inspection.models import Visit
-from inspection.services import answers, plans, units, users
+from inspection.services import answers, plans, templates, units, users
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -27,8 +28,12 @@ def json_body(kind: type = dict) -> Any:
     """The request's JSON body, or a 400 that says why it is not usable."""
     if not request.is_json:
         raise ValidationError("send a JSON body with Content-Type: application/json")
-    body = request.get_json(silent=True)
-    if body is None or not isinstance(body, kind):
+    try:
+        body = strict_json.loads(request.get_data(cache=True))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        why = exc.msg if isinstance(exc, json.JSONDecodeError) else "it is not UTF-8"
+        raise ValidationError(f"the body is not valid JSON: {why}") from None
+    if not isinstance(body, kind):
         raise ValidationError(f"the body must be a JSON {'object' if kind is dict else 'list'}")
     return body
 
@@ -101,7 +106,9 @@ def get_form_version(key: str, version: int):
 def import_form():
     document = json_body()
     try:
-        result = library().import_document(document, source=f"api:{current_user.username}")
+        result = templates.import_template(db.get_session(), library(), document,
+                                           source=f"api:{current_user.username}",
+                                           actor_id=current_user.id)  # fmt: skip
     except TemplateInvalid as exc:
         fields = {p.path or "$": p.message for p in exc.problems}
         raise ValidationError("the template has problems", fields=fields) from exc

@@ -9,14 +9,16 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
-from inspection import strict_json
+from inspection import db, strict_json
 from inspection.checklist import Problem, item_max, iter_items, parse_date, template_max
 from inspection.formatting import format_date, format_number
 from inspection.labels import yes_no_label
 from inspection.library import TemplateInvalid, TemplateLibrary, VersionExists
+from inspection.services import templates
 from inspection.views.forms import form_status
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
@@ -67,7 +69,9 @@ def upload():
         why = _("The file is not valid JSON: %(why)s", why=str(exc))
         return render_index(form, [Problem("", why)], 400)
     try:
-        result = library().import_document(document, source=f"upload:{form.file.data.filename}")
+        result = templates.import_template(db.get_session(), library(), document,
+                                           source=f"upload:{form.file.data.filename}",
+                                           actor_id=current_user.id)  # fmt: skip
     except TemplateInvalid as exc:
         return render_index(form, exc.problems, 400, from_checker=True)
     except VersionExists:
