@@ -41,9 +41,11 @@ def register_logging(app: Flask) -> None:
 
 
 def register_database(app: Flask) -> None:
-    from inspection import db
+    from inspection import db, migrate
 
     db.init_app(app)
+    if migrate.building_to_serve():
+        migrate.check_at_start(app.extensions[db.ENGINE_KEY])
 
 
 def register_library(app: Flask) -> None:

@@ -111,10 +111,10 @@ ACCESS: dict[str, Rule] = {
     "api.create_plan": roles(LEAD),
     "api.get_plan": roles(LEAD, ADMIN),
     "api.create_visit": roles(LEAD, check=_plan_lead),
-    "api.get_visit": Rule(check=_visit_reader),
-    "api.get_score": Rule(check=_visit_reader),
-    "api.put_answer": Rule(check=_visit_writer),
-    "api.batch_answers": Rule(check=_visit_writer),
+    "api.get_visit": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "api.get_score": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "api.put_answer": roles(LEAD, INSPECTOR, check=_visit_writer),
+    "api.batch_answers": roles(LEAD, INSPECTOR, check=_visit_writer),
     # Pages
     "main.index": LOGGED_IN,
     "main.set_language": PUBLIC,
@@ -128,16 +128,20 @@ ACCESS: dict[str, Rule] = {
     "admin.agency": roles(ADMIN),
     "admin.units": roles(ADMIN),
     "admin.new_unit": roles(ADMIN),
+    "admin.edit_unit": roles(ADMIN),
+    "admin.deactivate_unit": roles(ADMIN),
+    "admin.reactivate_unit": roles(ADMIN),
     "admin.import_units": roles(ADMIN),
     "plans.index": roles(LEAD, ADMIN),
     "plans.new_plan": roles(LEAD),
     "plans.view": roles(LEAD, ADMIN),
     "plans.new_visit": roles(LEAD, check=_plan_lead),
+    "plans.edit_visit": roles(LEAD, check=_plan_lead),
     "checklists.index": roles(ADMIN, LEAD),
     "checklists.upload": roles(ADMIN),
     "checklists.view": roles(ADMIN, LEAD),
-    "visits.view": Rule(check=_visit_reader),
-    "visits.save_item": Rule(check=_visit_filler),
+    "visits.view": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "visits.save_item": roles(INSPECTOR, check=_visit_filler),
 }
 
 SESSION_KEY = "login_session"  # in the signed cookie: the LoginSession row's id
@@ -198,9 +202,11 @@ def enforce_access():
         return None
     if not current_user.is_authenticated:
         return _unauthorized()
-    _load_objects()
+    # The role first: a role with no business here learns nothing, not even whether the
+    # plan or visit it names exists (a 404 for some ids and a 403 for others would tell).
     if rule.roles is not None and current_user.role not in rule.roles:
         return _forbidden()
+    _load_objects()
     if rule.check is not None and not rule.check(current_user._get_current_object()):
         return _forbidden()
     return None

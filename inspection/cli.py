@@ -16,13 +16,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from inspection import backup, db, strict_json
+from inspection import backup, db, migrate, strict_json
 from inspection.checklist import template_max, validate
 from inspection.demo import seed_demo
 from inspection.errors import DomainError
 from inspection.library import TemplateInvalid, TemplateLibrary, VersionExists
 from inspection.models import Role
-from inspection.services import users
+from inspection.services import templates, users
 
 forms_cli = AppGroup("forms", help="The checklist template library.")
 
@@ -49,9 +49,18 @@ def _library() -> TemplateLibrary:
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Bring the database schema to the latest version (idempotent)."""
-    revision = db.create_schema(db.get_engine())
-    click.echo(f"Database ready (schema revision {revision}).")
+    """Bring the database schema to the latest version (idempotent).
+
+    A database made by a newer version of Inspection is refused in one line, exit 1, untouched.
+    """
+    engine = db.get_engine()
+    before = migrate.schema_status(engine)
+    try:
+        revision = db.create_schema(engine)
+    except migrate.SchemaTooNew as exc:
+        raise click.ClickException(str(exc)) from None
+    upgraded = f", upgraded from {before.current}" if before.current not in (None, revision) else ""
+    click.echo(f"Database ready (schema revision {revision}{upgraded}).")
 
 
 @click.command("seed-demo")
@@ -117,7 +126,8 @@ def forms_import(file: str) -> None:
     """Import a template file into the library."""
     document = _read_json(file)
     try:
-        result = _library().import_document(document, source=Path(file).name)
+        result = templates.import_template(db.get_session(), _library(), document,
+                                           source=Path(file).name, actor_id=None)  # fmt: skip
     except TemplateInvalid as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)

@@ -36,6 +36,22 @@ USERS = [
      "ninh-xuan"),
 ]  # fmt: skip
 
+# The unit's people taking part in each visit: its chair and the clerk of its office (the
+# clerk of Ninh Xuân is the demo unit account's holder).
+PARTICIPANTS = {
+    "ninh-da": ("Nguyễn Văn Hùng", "Trần Thị Lan"),
+    "ninh-thuy": ("Lê Quang Minh", "Nguyễn Thị Bích Ngọc"),
+    "ninh-tan": ("Phan Văn Tài", "Lê Văn Thành"),
+    "ninh-hung": ("Võ Thị Thu Hà", "Phạm Thị Hồng"),
+    "ninh-xuan": ("Huỳnh Ngọc Sơn", "Nguyễn Thị Lan"),
+    "ninh-phung": ("Đặng Văn Phúc", "Hồ Văn Long"),
+    "ninh-van": ("Trương Minh Tuấn", "Lê Thị Kim Oanh"),
+    "ninh-an": ("Ngô Thị Mai", "Võ Văn Nam"),
+    "ninh-tho": ("Bùi Văn Dũng", "Trần Thị Thanh Hương"),
+    "ninh-son": ("Đỗ Quốc Việt", "Nguyễn Hữu Phước"),
+}
+KIND_WORDS = {"xa": "xã", "phuong": "phường", "thi_tran": "thị trấn", "dac_khu": "đặc khu"}
+
 PLAN_NUMBER = "22/KH-UBND"
 FIRST_VISIT = dt.date(2024, 6, 28)
 
@@ -78,11 +94,16 @@ def _plan_and_visits(session: Session, library: TemplateLibrary) -> None:
         )  # fmt: skip
     if session.exec(select(Visit).where(Visit.plan_id == plan.id)).first() is not None:
         return
-    for n, (code, name, _kind) in enumerate(UNITS):
+    for n, (code, name, kind) in enumerate(UNITS):
         plans.create_visit(
             session, lead=lead, plan=plan, unit_code=code,
             scheduled_on=FIRST_VISIT + dt.timedelta(days=n + (n // 5) * 2),
             inspectors=["thanhvien1", "thanhvien2"], place=f"Trụ sở {name}",
-            participants=[{"name": "Chủ tịch " + name, "position": "Chủ tịch UBND"},
-                          {"name": "Công chức Văn phòng - Thống kê", "position": "Công chức"}],
+            participants=participants(code, kind),
         )  # fmt: skip
+
+
+def participants(code: str, kind: str) -> list[dict[str, str]]:
+    chair, clerk = PARTICIPANTS[code]
+    return [{"name": chair, "position": f"Chủ tịch UBND {KIND_WORDS[kind]}"},
+            {"name": clerk, "position": "Công chức Văn phòng - Thống kê"}]  # fmt: skip

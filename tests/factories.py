@@ -58,6 +58,24 @@ def make_visit(app: Flask, plan: Plan, inspectors: list[str], *, unit_code: str 
         )  # fmt: skip
 
 
+def set_unit_active(app: Flask, code: str, active: bool) -> Unit:
+    """Deactivate (or reactivate) a unit as the admin screen does."""
+    with app.app_context():
+        session = get_session()
+        unit = units.get_by_code(session, code)
+        return units.set_active(session, actor_id=None, unit=unit, active=active)
+
+
+def set_visit_status(app: Flask, visit: Visit, status: str) -> None:
+    """Put a visit in a state directly, for tests of what each state allows."""
+    with app.app_context():
+        session = get_session()
+        row = session.get(Visit, visit.id)
+        row.status = status
+        session.add(row)
+        session.commit()
+
+
 def new_client_id() -> str:
     return str(uuid.uuid4())
 

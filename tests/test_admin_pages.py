@@ -17,9 +17,18 @@ from flask.testing import FlaskClient
 from sqlmodel import select
 
 from inspection.db import get_session
-from inspection.models import Agency, AuditEvent, Unit, User
+from inspection.models import Agency, AuditEvent, Unit, User, Visit
 from inspection.services import units, users
-from tests.factories import PASSWORD, csrf_from, make_unit, make_user, page_login, post_file
+from tests.factories import (
+    PASSWORD,
+    csrf_from,
+    make_plan,
+    make_unit,
+    make_user,
+    make_visit,
+    page_login,
+    post_file,
+)
 
 # Helpers -----------------------------------------------------------------------------------------
 
@@ -271,6 +280,91 @@ def test_admin_creates_a_unit_and_a_taken_code_is_refused(app, admin):
         ]
 
 
+def unit_row(app: Flask, code: str) -> Unit:
+    with app.app_context():
+        return get_session().exec(select(Unit).where(Unit.code == code)).one()
+
+
+def unit_events(app: Flask, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        return list(get_session().exec(query))
+
+
+def test_admin_renames_a_unit_and_changes_its_kind_but_not_its_code(app, admin):
+    unit = make_unit(app, "ninh-hoa", "UBND xã Ninh Hòa", "xa")
+    url = f"/admin/units/{unit.id}"
+    page = admin.get(url).get_data(as_text=True)
+    assert 'value="UBND xã Ninh Hòa"' in page and 'name="code"' not in page
+    data = {"name": "UBND phường Ninh Hòa", "kind": "phuong", "code": "doi-ma"}
+    response = post_form(admin, url, data)
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/units"
+    stored = unit_row(app, "ninh-hoa")
+    assert (stored.name, stored.kind, stored.active) == ("UBND phường Ninh Hòa", "phuong", True)
+    assert unit_codes(app) == {"ninh-hoa"}
+    [event] = unit_events(app, "unit.update")
+    assert event.entity_id == str(unit.id) and event.actor_id == user_named(app, "admin1").id
+    assert (event.before["name"], event.before["kind"]) == ("UBND xã Ninh Hòa", "xa")
+    assert (event.after["name"], event.after["kind"]) == ("UBND phường Ninh Hòa", "phuong")
+    assert event.before["code"] == event.after["code"] == "ninh-hoa"
+
+
+@pytest.mark.parametrize("change", [{"name": ""}, {"name": "X" * 201}, {"kind": "huyen"},
+                                    {"name": "UBND\x07"}])  # fmt: skip
+def test_a_bad_unit_edit_is_shown_again_and_changes_nothing(app, admin, change):
+    unit = make_unit(app, "ninh-hoa", "UBND xã Ninh Hòa", "xa")
+    response = post_form(admin, f"/admin/units/{unit.id}", {"name": "Tên", "kind": "xa", **change})
+    assert response.status_code == 400
+    assert response.get_data(as_text=True).count("has-error") == 1
+    stored = unit_row(app, "ninh-hoa")
+    assert (stored.name, stored.kind) == ("UBND xã Ninh Hòa", "xa")
+    assert unit_events(app, "unit.update") == []
+
+
+def test_an_unknown_unit_is_404(app, admin):
+    assert admin.get("/admin/units/999").status_code == 404
+    token = token_of(admin, "/admin/units")
+    assert admin.post("/admin/units/999/deactivate", data={"csrf_token": token}).status_code == 404
+
+
+def test_admin_deactivates_and_reactivates_a_unit(app, admin):
+    unit = make_unit(app, "ninh-hoa", "UBND xã Ninh Hòa")
+    make_unit(app, "ninh-son", "UBND xã Ninh Sơn")
+    token = token_of(admin, f"/admin/units/{unit.id}")
+    response = admin.post(f"/admin/units/{unit.id}/deactivate", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/units/{unit.id}"
+    assert not unit_row(app, "ninh-hoa").active
+    # A second click on the same button changes nothing and records nothing.
+    admin.post(f"/admin/units/{unit.id}/deactivate", data={"csrf_token": token})
+    [event] = unit_events(app, "unit.deactivate")
+    assert (event.before["active"], event.after["active"]) == (True, False)
+    listing = admin.get("/admin/units").get_data(as_text=True)
+    states = dict(re.findall(r'<tr data-unit="([^"]+)".*?data-state="(\w+)"', listing, re.S))
+    assert states == {"ninh-hoa": "inactive", "ninh-son": "active"}
+    page = admin.get(f"/admin/units/{unit.id}").get_data(as_text=True)
+    assert f"/admin/units/{unit.id}/reactivate" in page
+    assert f"/admin/units/{unit.id}/deactivate" not in page
+    assert admin.post(f"/admin/units/{unit.id}/reactivate",
+                      data={"csrf_token": token}).status_code == 302  # fmt: skip
+    assert unit_row(app, "ninh-hoa").active
+    [event] = unit_events(app, "unit.reactivate")
+    assert (event.before["active"], event.after["active"]) == (False, True)
+
+
+def test_a_deactivated_unit_keeps_its_visits(app, admin):
+    unit = make_unit(app, "ninh-hoa", "UBND xã Ninh Hòa")
+    lead = make_user(app, "lead-a", "lead")
+    make_user(app, "insp-a", "inspector")
+    visit = make_visit(app, make_plan(app, lead), ["insp-a"], unit_code="ninh-hoa")
+    token = token_of(admin, f"/admin/units/{unit.id}")
+    admin.post(f"/admin/units/{unit.id}/deactivate", data={"csrf_token": token})
+    with app.app_context():
+        assert get_session().get(Visit, visit.id).unit_id == unit.id
+    plan_page = admin.get(f"/plans/{visit.plan_id}").get_data(as_text=True)
+    assert f'data-visit="{visit.id}"' in plan_page and "UBND xã Ninh Hòa" in plan_page
+
+
 def import_csv(client: FlaskClient, data: bytes, filename: str = "don-vi.csv"):
     """Upload a file from the units page's import form."""
     token = token_of(client, "/admin/units")
@@ -397,6 +491,7 @@ PAGES = [
     "/admin/agency",
     "/admin/units",
     "/admin/units/new",
+    "/admin/units/{unit}",
 ]
 WRITES = [
     "/admin/users/new",
@@ -405,19 +500,22 @@ WRITES = [
     "/admin/agency",
     "/admin/units/new",
     "/admin/units/import",
+    "/admin/units/{unit}",
+    "/admin/units/{unit}/deactivate",
+    "/admin/units/{unit}/reactivate",
 ]
 
 
 @pytest.mark.parametrize("role", ["lead", "inspector", "unit"])
 def test_other_roles_get_403_on_every_admin_page(app, role):
-    make_unit(app, "ninh-da")
+    unit = make_unit(app, "ninh-da")
     make_user(app, "someone", role, unit_code="ninh-da" if role == "unit" else None)
     target = make_user(app, "insp-a", "inspector")
     client = app.test_client()
     assert page_login(client, "someone").status_code == 302
     token = token_of(client, "/password")  # a valid token, so only the role can refuse
     for url in PAGES:
-        assert client.get(url.format(id=target.id)).status_code == 403, url
+        assert client.get(url.format(id=target.id, unit=unit.id)).status_code == 403, url
     for url in WRITES:
         data = {
             "csrf_token": token,
@@ -429,26 +527,33 @@ def test_other_roles_get_403_on_every_admin_page(app, role):
             "role": "admin",
             "issuer_name": "X",
         }
-        assert client.post(url.format(id=target.id), data=data).status_code == 403, url
+        response = client.post(url.format(id=target.id, unit=unit.id), data=data)
+        assert response.status_code == 403, url
     assert user_named(app, "evil") is None and user_named(app, "insp-a").full_name != "X"
     assert unit_codes(app) == {"ninh-da"} and count(app, Agency) == 0
+    assert unit_row(app, "ninh-da").name != "X" and unit_row(app, "ninh-da").active
 
 
 def test_anonymous_is_sent_to_the_login_page(app):
     target = make_user(app, "insp-a", "inspector")
+    unit = make_unit(app, "ninh-da")
     client = app.test_client()
     for url in PAGES:
-        response = client.get(url.format(id=target.id))
+        response = client.get(url.format(id=target.id, unit=unit.id))
         assert response.status_code == 302, url
         assert response.headers["Location"].startswith("/login?next=/admin/"), url
     for url in WRITES:
-        assert client.post(url.format(id=target.id)).status_code == 302, url
+        assert client.post(url.format(id=target.id, unit=unit.id)).status_code == 302, url
+    assert unit_row(app, "ninh-da").active
 
 
 def test_a_post_without_csrf_token_is_refused_and_writes_nothing(app, admin):
     target = make_user(app, "insp-a", "inspector")
+    unit = make_unit(app, "ninh-son", "UBND xã Ninh Sơn")
     old_hash = target.password_hash
     posts = {
+        f"/admin/units/{unit.id}": {"name": "Đổi tên", "kind": "phuong"},
+        f"/admin/units/{unit.id}/deactivate": {},
         "/admin/users/new": NEW_USER,
         f"/admin/users/{target.id}": {"full_name": "Đổi tên", "position": ""},
         f"/admin/users/{target.id}/password": {},
@@ -465,5 +570,9 @@ def test_a_post_without_csrf_token_is_refused_and_writes_nothing(app, admin):
     unchanged = user_named(app, "insp-a")
     assert unchanged.active and unchanged.full_name != "Đổi tên"
     assert unchanged.password_hash == old_hash
-    assert user_named(app, "insp-moi") is None and unit_codes(app) == set()
+    assert user_named(app, "insp-moi") is None and unit_codes(app) == {"ninh-son"}
+    assert (unit_row(app, "ninh-son").name, unit_row(app, "ninh-son").active) == (
+        "UBND xã Ninh Sơn",
+        True,
+    )
     assert count(app, Agency) == 0 or agency_row(app).signer_name != "Nguyễn Văn Nam"

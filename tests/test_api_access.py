@@ -7,7 +7,15 @@ import pytest
 
 from inspection.auth import ACCESS
 from tests.builders import valid_template
-from tests.factories import ApiClient, make_plan, make_unit, make_user, make_visit, new_client_id
+from tests.factories import (
+    PASSWORD,
+    ApiClient,
+    make_plan,
+    make_unit,
+    make_user,
+    make_visit,
+    new_client_id,
+)
 
 ROLES = ["anonymous", "admin", "plan_lead", "other_lead", "assigned", "unassigned", "unit"]
 EVERYONE = set(ROLES)
@@ -22,11 +30,21 @@ def answer(key="kh-cchc", value="yes"):
             "answered_at": "2024-06-28T09:00:00+07:00"}  # fmt: skip
 
 
-# (endpoint, method): (url, JSON body or None, roles allowed)
+def plan_of(role: str) -> dict:
+    """A new plan per role: plan numbers are used once a year."""
+    return {"number": f"23/KH-{role}", "title": "KH", "year": 2025, "form_key": "cchc-xa"}
+
+
+# (endpoint, method): (url, JSON body, or a function of the role giving it, or None; roles
+# allowed). An allowed role must succeed (2xx), not merely pass the access check.
 CASES = {
     ("api.health", "GET"): ("/api/v1/health", None, EVERYONE),
-    ("api.login", "POST"): ("/api/v1/login", {"username": "x", "password": "y"}, EVERYONE),
-    ("api.logout", "POST"): ("/api/v1/logout", {}, EVERYONE),
+    ("api.login", "POST"): (
+        "/api/v1/login",
+        {"username": "spare", "password": PASSWORD},
+        EVERYONE,
+    ),  # fmt: skip
+    ("api.logout", "POST"): ("/api/v1/logout", {}, LOGGED_IN),
     ("api.me", "GET"): ("/api/v1/me", None, LOGGED_IN),
     ("api.list_forms", "GET"): ("/api/v1/forms", None, LOGGED_IN),
     ("api.get_form", "GET"): ("/api/v1/forms/cchc-xa", None, LOGGED_IN),
@@ -39,11 +57,7 @@ CASES = {
         {"admin"},
     ),  # fmt: skip
     ("api.list_plans", "GET"): ("/api/v1/plans", None, LEADS | {"admin"}),
-    ("api.create_plan", "POST"): (
-        "/api/v1/plans",
-        {"number": "23/KH-UBND", "title": "KH", "year": 2025, "form_key": "cchc-xa"},
-        LEADS,
-    ),  # fmt: skip
+    ("api.create_plan", "POST"): ("/api/v1/plans", plan_of, LEADS),
     ("api.get_plan", "GET"): ("/api/v1/plans/{plan}", None, LEADS | {"admin"}),
     ("api.create_visit", "POST"): (
         "/api/v1/plans/{plan}/visits",
@@ -59,7 +73,7 @@ CASES = {
     ),  # fmt: skip
     ("api.batch_answers", "POST"): (
         "/api/v1/visits/{visit}/answers",
-        {"answers": [answer()]},
+        lambda role: {"answers": [answer()]},  # a client_id is its sender's own
         VISIT_WRITERS,
     ),  # fmt: skip
 }
@@ -92,6 +106,7 @@ def world(app):
     make_user(app, "insp-a", "inspector")
     make_user(app, "insp-b", "inspector")
     make_user(app, "unit-user", "unit", unit_code="ninh-da")
+    make_user(app, "spare", "inspector")
     plan = make_plan(app, lead)
     visit = make_visit(app, plan, ["insp-a"])
     usernames = {"admin": "admin", "plan_lead": "lead-a", "other_lead": "lead-b",
@@ -112,13 +127,29 @@ def test_access_for_every_role(world, case):
         if method == "GET":
             response = client.get(url)
         else:
-            response = getattr(client, method.lower())(url, json=body)
+            json_body = body(role) if callable(body) else body
+            response = getattr(client, method.lower())(url, json=json_body)
         assert response.is_json, (role, response.status_code)
         error = (response.get_json() or {}).get("error") or {}
         outcomes[role] = (response.status_code, error.get("code"))
-    refused = {"anonymous": (401, "unauthorized")}
     for role, outcome in outcomes.items():
         if role in allowed:
-            assert outcome[1] not in ("unauthorized", "forbidden"), (role, outcome)
+            assert 200 <= outcome[0] < 300, (role, outcome)
         else:
-            assert outcome == refused.get(role, (403, "forbidden")), (role, outcome)
+            assert outcome == REFUSED.get((*case, role), REFUSED[role]), (role, outcome)
+
+
+REFUSED = {
+    **{role: (403, "forbidden") for role in ROLES},
+    "anonymous": (401, "unauthorized"),
+    # Nobody is logged in to log out, and without a session there is no CSRF token to send.
+    ("api.logout", "POST", "anonymous"): (400, "csrf_failed"),
+}
+
+
+def test_a_role_without_access_learns_nothing_of_which_ids_exist(world):
+    unit_user = world["clients"]["unit"]
+    for url in ("/api/v1/visits/{}", "/api/v1/visits/{}/score", "/api/v1/plans/{}"):
+        existing = unit_user.get(url.format(world["visit"]))
+        missing = unit_user.get(url.format(999))
+        assert existing.status_code == missing.status_code == 403, url

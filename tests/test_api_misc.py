@@ -130,7 +130,7 @@ def test_units_api(app):
     bad = api.post("/api/v1/units", json={"code": "x y", "name": "", "kind": "huyen"})
     assert bad.status_code == 400
     assert set(bad.get_json()["error"]["fields"]) == {"code", "name", "kind"}
-    assert api.get("/api/v1/units").get_json()["units"] == [{"id": 1, **body}]
+    assert api.get("/api/v1/units").get_json()["units"] == [{"id": 1, **body, "active": True}]
     with app.app_context():
         assert len(get_session().exec(select(Unit)).all()) == 1
         events = get_session().exec(select(AuditEvent).where(AuditEvent.entity == "unit")).all()

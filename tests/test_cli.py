@@ -1,9 +1,17 @@
-"""The user-facing commands: seed-demo and users create."""
+"""The user-facing commands: init-db, seed-demo and users create."""
 
+import logging
+
+import click
+import pytest
+from alembic import command
+from sqlalchemy import text
 from sqlmodel import func, select
 
+from inspection import create_app, migrate
 from inspection.db import get_session
 from inspection.models import Plan, Unit, User, Visit
+from tests.conftest import instance_config
 
 
 def counts(app) -> dict[str, int]:
@@ -58,3 +66,119 @@ def test_users_create_refuses_bad_input_with_reasons(app, runner):
     runner.invoke(args=["users", "create", "hoa", "--role", "lead", "--password", "mat-khau-1"])
     again = runner.invoke(args=["users", "create", "hoa", "--role", "lead"])
     assert again.exit_code == 1 and "taken" in again.output
+
+
+# init-db and the schema's revision ---------------------------------------------------------------
+
+
+def set_revision(app, revision: str) -> None:
+    with app.extensions["inspection.engine"].begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+
+
+def downgrade_to_baseline(app) -> None:
+    """The database as the first release left it: a forgotten init-db after an upgrade."""
+    engine = app.extensions["inspection.engine"]
+    config = migrate.alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, migrate.BASELINE)
+    engine.dispose()
+
+
+def schema_records(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "inspection.migrate"]
+
+
+def test_init_db_refuses_a_database_of_a_newer_version_in_one_line(app, runner):
+    set_revision(app, "0099")
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit), result.exception  # not a raw Alembic error
+    head = migrate.head_revision()
+    assert result.output.splitlines() == [
+        "Error: The database was made by a newer version of Inspection: its schema is at "
+        f"revision 0099, this version's latest is {head}. Install the version that made it (or "
+        "a newer one) to use this database."
+    ]
+    assert migrate.current_revision(app.extensions["inspection.engine"]) == "0099"  # untouched
+
+
+def test_init_db_upgrades_an_older_database_and_says_from_where(app, runner):
+    downgrade_to_baseline(app)
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    head = migrate.head_revision()
+    assert result.output == f"Database ready (schema revision {head}, upgraded from 0001).\n"
+    again = runner.invoke(args=["init-db"])
+    assert again.output == f"Database ready (schema revision {head}).\n"
+
+
+def test_a_server_starting_on_an_old_schema_warns_to_run_init_db(app, app_config, caplog):
+    downgrade_to_baseline(app)
+    caplog.clear()
+    behind = create_app(app_config)
+    [record] = schema_records(caplog)
+    assert record.levelno == logging.WARNING
+    assert (
+        f"the database schema is at revision 0001 but this version needs "
+        f"{migrate.head_revision()}: stop the server, run `flask --app app init-db`"
+    ) in record.getMessage()
+    assert behind.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    behind.extensions["inspection.engine"].dispose()
+    caplog.clear()
+    create_app(app_config).extensions["inspection.engine"].dispose()
+    assert schema_records(caplog) == []  # at head: nothing to say
+
+
+def test_a_server_starting_on_a_newer_schema_logs_an_error(app, app_config, caplog):
+    set_revision(app, "0099")
+    caplog.clear()
+    create_app(app_config).extensions["inspection.engine"].dispose()
+    [record] = schema_records(caplog)
+    assert record.levelno == logging.ERROR
+    assert "made by a newer version of Inspection" in record.getMessage()
+
+
+def test_a_server_starting_on_an_empty_database_warns_and_creates_nothing(
+    databases, tmp_path, caplog
+):
+    url = databases.create_empty(tmp_path / "empty")
+    try:
+        app = create_app(instance_config(tmp_path, url, prefix="empty-"))
+        engine = app.extensions["inspection.engine"]
+        assert migrate.schema_status(engine).state == "empty"
+        engine.dispose()
+    finally:
+        databases.drop(url)
+    [record] = schema_records(caplog)
+    assert "the database has no tables yet: run `flask --app app init-db`" in record.getMessage()
+
+
+def test_a_missing_sqlite_file_is_not_created_by_the_check(tmp_path, caplog):
+    config = instance_config(tmp_path, f"sqlite:///{tmp_path / 'none' / 'inspection.db'}")
+    create_app(config).extensions["inspection.engine"].dispose()
+    assert not (tmp_path / "none" / "inspection.db").exists()
+    assert "no tables yet" in schema_records(caplog)[0].getMessage()
+
+
+def test_an_unreachable_database_at_start_is_logged_not_fatal(tmp_path, caplog):
+    """The health check answers 503 then; the start must not fail or hang on it."""
+    url = "postgresql+psycopg://inspection:pw-not-logged@127.0.0.1:1/inspection"
+    app = create_app(instance_config(tmp_path, url))
+    [record] = schema_records(caplog)
+    message = record.getMessage()
+    assert message.startswith("could not read the database schema's revision at start: ")
+    assert "\n" not in message and "pw-not-logged" not in message
+    assert app.test_client().get("/api/v1/health").status_code == 503
+    app.extensions["inspection.engine"].dispose()
+
+
+@pytest.mark.parametrize("name, warned", [("init-db", False), ("restore", False), ("run", True)])
+def test_flask_commands_other_than_run_skip_the_check(app, app_config, caplog, name, warned):
+    """init-db, seed-demo and restore bring the schema up themselves; `flask run` serves."""
+    downgrade_to_baseline(app)
+    caplog.clear()
+    with click.Context(click.Command(name)):
+        create_app(app_config).extensions["inspection.engine"].dispose()
+    assert bool(schema_records(caplog)) is warned

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -15,9 +16,9 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from inspection.db import get_engine, get_session
-from inspection.models import Plan, User, Visit
-from inspection.services import users
-from inspection.views.plans import parse_participants, parse_template
+from inspection.models import AuditEvent, Plan, User, Visit
+from inspection.services import plans, users
+from inspection.views.plans import format_participants, parse_participants, parse_template
 from tests.factories import (
     ApiClient,
     csrf_from,
@@ -26,6 +27,8 @@ from tests.factories import (
     make_user,
     make_visit,
     page_login,
+    set_unit_active,
+    set_visit_status,
 )
 
 
@@ -426,3 +429,299 @@ def test_text_is_escaped_on_the_pages(team):
     for url in ("/plans/", f"/plans/{plan.id}"):
         html = client.get(url).get_data(as_text=True)
         assert title not in html and "&lt;script&gt;" in html
+
+
+def test_plan_page_shows_each_visits_participants(app, plan):
+    with_people = make_visit(app, plan, ["insp-a"], unit_code="ninh-da")
+    with app.app_context():
+        session = get_session()
+        nobody = plans.create_visit(
+            session, lead=session.get(User, plan.lead_id), plan=session.get(Plan, plan.id),
+            unit_code="ninh-xuan", scheduled_on="2024-07-02", inspectors=["insp-b"],
+            participants=[],
+        )  # fmt: skip
+    html = logged_in(app, "lead-b").get(f"/plans/{plan.id}").get_data(as_text=True)
+    cells = dict(re.findall(r'<tr data-visit="(\d+)">.*?<td data-participants>(.*?)</td>', html,
+                            re.S))  # fmt: skip
+    assert "Nguyễn Văn A" in cells[str(with_people.id)]
+    assert "Chủ tịch UBND xã" in cells[str(with_people.id)]
+    assert "Nguyễn Văn A" not in cells[str(nobody.id)]
+
+
+# Editing a visit ------------------------------------------------------------------------------
+
+
+def edit_url(visit) -> str:
+    return f"/plans/{visit.plan_id}/visits/{visit.id}/edit"
+
+
+def stored_visit(app, visit) -> dict:
+    with app.app_context():
+        return plans.visit_fields(get_session().get(Visit, visit.id))
+
+
+def audit_events(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        return list(get_session().exec(query))
+
+
+@pytest.fixture
+def visit(app, plan):
+    return make_visit(app, plan, ["insp-a"], unit_code="ninh-da")
+
+
+def test_the_edit_form_is_the_visit_form_filled_with_the_visit(app, visit):
+    page = logged_in(app, "lead-a").get(edit_url(visit))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert offered(html, "unit_code") == ["ninh-da", "ninh-xuan"]
+    assert re.search(r'<option selected value="ninh-da">|<option value="ninh-da" selected>', html)
+    assert 'value="2024-06-28"' in html and 'value="Trụ sở UBND xã"' in html
+    assert re.search(r'<input checked[^>]*value="insp-a"', html)
+    assert not re.search(r'<input checked[^>]*value="insp-b"', html)
+    assert "Nguyễn Văn A - Chủ tịch UBND xã</textarea>" in html
+
+
+def test_lead_corrects_a_visit_its_revision_increases_and_the_change_is_audited(app, visit):
+    before = stored_visit(app, visit)
+    client = logged_in(app, "lead-a")
+    token = csrf_from(client.get(edit_url(visit)).get_data(as_text=True))
+    response = client.post(edit_url(visit), data=visit_form(token, scheduled_on="2024-07-01",
+                                                             inspectors=["insp-b"]))  # fmt: skip
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/plans/{visit.plan_id}"
+    after = stored_visit(app, visit)
+    assert after["unit"]["code"] == "ninh-xuan" and after["scheduled_on"] == "2024-07-01"
+    assert after["place"] == "Trung tâm Phục vụ hành chính công xã"
+    assert [u["username"] for u in after["inspectors"]] == ["insp-b"]
+    assert after["participants"][1] == {"name": "Trần Thị B",
+                                        "position": "Công chức Văn phòng - Thống kê"}  # fmt: skip
+    assert after["revision"] == before["revision"] + 1 and after["status"] == "planned"
+    [event] = audit_events(app, "visit.update")
+    assert event.before == before and event.after == after
+    assert (event.entity, event.entity_id, event.visit_id) == ("visit", str(visit.id), visit.id)
+    assert event.actor_id == user(app, "lead-a").id
+
+
+def test_an_unchanged_form_keeps_the_visit_as_it_was(app, visit):
+    client = logged_in(app, "lead-a")
+    page = client.get(edit_url(visit)).get_data(as_text=True)
+    text = re.search(r'<textarea[^>]*name="participants"[^>]*>(.*?)</textarea>', page, re.S)[1]
+    data = {"csrf_token": csrf_from(page), "unit_code": "ninh-da", "scheduled_on": "2024-06-28",
+            "place": "Trụ sở UBND xã", "inspectors": ["insp-a"],
+            "participants": unescape(text)}  # fmt: skip
+    before = stored_visit(app, visit)
+    assert client.post(edit_url(visit), data=data).status_code == 302
+    after = stored_visit(app, visit)
+    assert {**after, "revision": before["revision"]} == before
+
+
+def test_edit_link_only_for_the_plans_lead_and_an_editable_visit(app, visit):
+    second = make_visit(app, g_plan(app, visit), ["insp-a"], unit_code="ninh-xuan")
+    set_visit_status(app, second, "submitted")
+    own = logged_in(app, "lead-a").get(f"/plans/{visit.plan_id}").get_data(as_text=True)
+    assert edit_url(visit) in own and edit_url(second) not in own
+    other = logged_in(app, "lead-b").get(f"/plans/{visit.plan_id}").get_data(as_text=True)
+    assert "/edit" not in other
+
+
+def g_plan(app, visit) -> Plan:
+    with app.app_context():
+        return get_session().get(Plan, visit.plan_id)
+
+
+@pytest.mark.parametrize("username", ["lead-b", "insp-a", "insp-b", "admin", "unit-a"])
+def test_only_the_plans_lead_may_edit_a_visit(app, visit, username):
+    before = stored_visit(app, visit)
+    client = logged_in(app, username)
+    assert client.get(edit_url(visit)).status_code == 403
+    token = csrf_from(client.get("/password").get_data(as_text=True))
+    response = client.post(edit_url(visit), data=visit_form(token, scheduled_on="2024-07-01"))
+    assert response.status_code == 403
+    assert stored_visit(app, visit) == before and audit_events(app, "visit.update") == []
+
+
+def test_anonymous_is_sent_to_log_in_before_editing(app, visit):
+    response = app.test_client().get(edit_url(visit))
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?")
+
+
+def test_an_unknown_visit_or_a_visit_of_another_plan_is_404(app, visit):
+    other_plan = make_plan(app, user(app, "lead-a"), number="23/KH-UBND")
+    client = logged_in(app, "lead-a")
+    assert client.get(f"/plans/{visit.plan_id}/visits/999/edit").status_code == 404
+    assert client.get(f"/plans/{other_plan.id}/visits/{visit.id}/edit").status_code == 404
+
+
+def test_edit_form_without_csrf_token_is_refused(app, visit):
+    before = stored_visit(app, visit)
+    data = visit_form("", scheduled_on="2024-07-01")
+    del data["csrf_token"]
+    assert logged_in(app, "lead-a").post(edit_url(visit), data=data).status_code == 400
+    assert stored_visit(app, visit) == before
+
+
+@pytest.mark.parametrize(
+    "status", ["submitted", "returned", "approved", "notice_issued", "remediating", "closed"]
+)
+def test_a_visit_past_in_progress_cannot_be_edited(app, visit, status):
+    client = logged_in(app, "lead-a")
+    token = csrf_from(client.get(edit_url(visit)).get_data(as_text=True))
+    set_visit_status(app, visit, status)
+    before = stored_visit(app, visit)
+    assert client.get(edit_url(visit)).status_code == 409
+    data = visit_form(token, unit_code="ninh-da", scheduled_on="2024-07-01")
+    response = client.post(edit_url(visit), data=data)
+    assert response.status_code == 409
+    assert stored_visit(app, visit) == before and audit_events(app, "visit.update") == []
+
+
+def test_a_visit_submitted_while_the_form_is_posted_is_refused(app, visit, monkeypatch):
+    """The state is checked again under the visit's lock: a submit that lands between the page's
+    check and the service's write still wins."""
+    real_lock = plans.lock_visit
+
+    def submitted_meanwhile(session, locked):
+        set_visit_status(app, visit, "submitted")  # another connection, committed
+        return real_lock(session, locked)
+
+    monkeypatch.setattr(plans, "lock_visit", submitted_meanwhile)
+    client = logged_in(app, "lead-a")
+    token = csrf_from(client.get(edit_url(visit)).get_data(as_text=True))
+    before = stored_visit(app, visit)
+    data = visit_form(token, unit_code="ninh-da", scheduled_on="2024-07-01")
+    response = client.post(edit_url(visit), data=data)
+    assert response.status_code == 409
+    assert stored_visit(app, visit) == {**before, "status": "submitted"}
+    assert audit_events(app, "visit.update") == []
+
+
+def test_the_unit_changes_only_while_the_visit_is_planned(app, visit):
+    inspector = ApiClient(app, "insp-a")
+    answer = inspector.put(f"/api/v1/visits/{visit.id}/answers/kh-cchc", json={"value": "yes"})
+    assert answer.status_code == 200 and stored_visit(app, visit)["status"] == "in_progress"
+    client = logged_in(app, "lead-a")
+    page = client.get(edit_url(visit)).get_data(as_text=True)
+    assert offered(page, "unit_code") == []  # shown, not offered
+    assert 'type="hidden" name="unit_code" value="ninh-da"' in page
+    before = stored_visit(app, visit)
+    token = csrf_from(page)
+    moved = client.post(edit_url(visit), data=visit_form(token, unit_code="ninh-xuan"))
+    assert moved.status_code == 400 and moved.get_data(as_text=True).count("has-error") == 1
+    assert stored_visit(app, visit) == before
+    fixed = client.post(edit_url(visit), data=visit_form(token, unit_code="ninh-da",
+                                                          scheduled_on="2024-07-05"))  # fmt: skip
+    assert fixed.status_code == 302
+    after = stored_visit(app, visit)
+    assert (after["unit"]["code"], after["scheduled_on"]) == ("ninh-da", "2024-07-05")
+    assert after["status"] == "in_progress" and after["revision"] == before["revision"] + 1
+
+
+def test_an_edit_keeps_a_unit_visited_once_a_day_per_plan(app, visit):
+    second = make_visit(app, g_plan(app, visit), ["insp-a"], unit_code="ninh-xuan")
+    client = logged_in(app, "lead-a")
+    token = csrf_from(client.get(edit_url(second)).get_data(as_text=True))
+    before = stored_visit(app, second)
+    clash = client.post(edit_url(second), data=visit_form(token, unit_code="ninh-da"))
+    assert clash.status_code == 400 and clash.get_data(as_text=True).count("has-error") == 1
+    assert stored_visit(app, second) == before
+    # The visit itself on its own day is no clash.
+    assert client.post(edit_url(second), data=visit_form(token)).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"inspectors": []},
+        {"inspectors": ["insp-a", "insp-old"]},
+        {"unit_code": "khong-co"},
+        {"scheduled_on": "31/02/2024"},
+        {"place": "x" * 201},
+        {"participants": "– Phó Chủ tịch"},
+    ],
+)
+def test_an_invalid_edit_is_shown_again_and_changes_nothing(app, visit, change):
+    before = stored_visit(app, visit)
+    client = logged_in(app, "lead-a")
+    token = csrf_from(client.get(edit_url(visit)).get_data(as_text=True))
+    response = client.post(edit_url(visit), data=visit_form(token, **change))
+    assert response.status_code == 400
+    assert response.get_data(as_text=True).count("has-error") == 1
+    assert stored_visit(app, visit) == before and audit_events(app, "visit.update") == []
+
+
+@pytest.mark.parametrize(
+    "people",
+    [
+        [],
+        [{"name": "Nguyễn Văn A", "position": "Chủ tịch UBND xã"}],
+        [{"name": "Lê Hồng-Nhung", "position": "Công chức Tư pháp - Hộ tịch"},
+         {"name": "Trần Thị B", "position": ""}],
+    ],
+)  # fmt: skip
+def test_participants_shown_in_the_form_read_back_the_same(people):
+    assert parse_participants(format_participants(people)) == people
+
+
+# Deactivated units ------------------------------------------------------------------------------
+
+
+def test_a_deactivated_unit_gets_no_new_visit(app, plan):
+    set_unit_active(app, "ninh-xuan", False)
+    client = logged_in(app, "lead-a")
+    html = client.get(f"/plans/{plan.id}/visits/new").get_data(as_text=True)
+    assert offered(html, "unit_code") == ["ninh-da"]
+    forged = client.post(f"/plans/{plan.id}/visits/new", data=visit_form(csrf_from(html)))
+    assert forged.status_code == 400
+    api = ApiClient(app, "lead-a")
+    body = {"unit_code": "ninh-xuan", "scheduled_on": "2024-07-01", "inspectors": ["insp-a"]}
+    response = api.post(f"/api/v1/plans/{plan.id}/visits", json=body)
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]["fields"]) == {"unit_code"}
+    assert rows(app, Visit) == []
+    set_unit_active(app, "ninh-xuan", True)
+    assert api.post(f"/api/v1/plans/{plan.id}/visits", json=body).status_code == 201
+
+
+def test_a_visit_keeps_its_unit_deactivated_since_but_none_moves_to_it(app, visit):
+    second = make_visit(app, g_plan(app, visit), ["insp-a"], unit_code="ninh-xuan")
+    set_unit_active(app, "ninh-da", False)
+    client = logged_in(app, "lead-a")
+    page = client.get(edit_url(visit)).get_data(as_text=True)
+    assert offered(page, "unit_code") == ["ninh-da", "ninh-xuan"]
+    token = csrf_from(page)
+    kept = client.post(edit_url(visit), data=visit_form(token, unit_code="ninh-da",
+                                                         scheduled_on="2024-07-03"))  # fmt: skip
+    assert kept.status_code == 302 and stored_visit(app, visit)["scheduled_on"] == "2024-07-03"
+    assert offered(client.get(edit_url(second)).get_data(as_text=True), "unit_code") == [
+        "ninh-xuan"
+    ]
+    moved = client.post(edit_url(second), data=visit_form(token, unit_code="ninh-da"))
+    assert moved.status_code == 400 and stored_visit(app, second)["unit"]["code"] == "ninh-xuan"
+
+
+# The demo data --------------------------------------------------------------------------------
+
+
+def test_demo_visits_name_the_units_people_with_their_positions(app, runner):
+    for _ in range(2):  # safe to run twice
+        assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    visits = rows(app, Visit)
+    assert len(visits) == 10
+    for visit in visits:
+        assert len(visit.participants) == 2
+        for person in visit.participants:
+            assert person["position"]
+            assert not person["name"].startswith(("Chủ tịch", "Công chức", "UBND"))
+            assert 2 <= len(person["name"].split()) <= 5  # a Vietnamese full name
+    assert visits[0].participants[0] == {"name": "Nguyễn Văn Hùng",
+                                         "position": "Chủ tịch UBND phường"}  # fmt: skip
+    html = logged_in_as_demo_lead(app).get(f"/plans/{visits[0].plan_id}").get_data(as_text=True)
+    assert "Nguyễn Văn Hùng" in html and "Công chức Văn phòng - Thống kê" in html
+
+
+def logged_in_as_demo_lead(app):
+    client = app.test_client()
+    assert page_login(client, "truongdoan", "lead-demo").status_code == 302
+    return client

@@ -2,12 +2,14 @@
 
 The slow tests start gunicorn (several processes) and waitress (`python app.py`) as
 subprocesses on a free port of 127.0.0.1, against the test's own database, library and upload
-folder, and always stop them.
+folder, and always stop them; others start several app processes at the same instant, to see
+what they create at once (the template library, the development secret, the upload folder).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
 import os
@@ -321,17 +323,21 @@ class Session:
         return status, answer
 
 
-def wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
+def output(*logs: Path | None) -> str:
+    return "".join(log.read_text() for log in logs if log is not None)
+
+
+def wait_until_up(base: str, process: subprocess.Popen, *logs: Path | None) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
+            pytest.fail(f"the server exited with {process.returncode}:\n{output(*logs)}")
         try:
             if call(base, "GET", "/api/v1/health")[0] == 200:
                 return
         except OSError:
             time.sleep(0.1)
-    pytest.fail(f"the server did not answer within {STARTUP_TIMEOUT_S} s:\n{log.read_text()}")
+    pytest.fail(f"the server did not answer within {STARTUP_TIMEOUT_S} s:\n{output(*logs)}")
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -346,22 +352,31 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serving(command: list[str], env: dict[str, str], log: Path, base: str
-            ) -> Iterator[subprocess.Popen]:  # fmt: skip
-    """A server subprocess answering on `base`; stopped whatever happens, its output in `log`."""
+def serving(command: list[str], env: dict[str, str], log: Path, base: str,
+            errors: Path | None = None) -> Iterator[subprocess.Popen]:  # fmt: skip
+    """A server subprocess answering on `base`; stopped whatever happens, its output in `log`
+    (its stderr too, unless `errors` names a file of its own)."""
     with (
         log.open("wb") as out,
+        (errors or Path(os.devnull)).open("wb") as err,
         subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            command, cwd=ROOT, env=env, stdout=out, stderr=err if errors else subprocess.STDOUT
         ) as process,
     ):
         try:
-            wait_until_up(base, process, log)
+            wait_until_up(base, process, log, errors)
             yield process
-            assert process.poll() is None, f"the server stopped:\n{log.read_text()}"
+            assert process.poll() is None, f"the server stopped:\n{output(log, errors)}"
         finally:
             stop(process)
-    assert "Traceback" not in log.read_text(), log.read_text()
+    assert "Traceback" not in output(log, errors), output(log, errors)
+
+
+def gunicorn_command(port: int, workers: int = 3, *options: str) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
+            "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "10",
+            "--no-control-socket",  # gunicorn 25+ would share ~/.gunicorn/gunicorn.ctl
+            *options, "app:app"]  # fmt: skip
 
 
 def commune_yes_no_keys(app: Flask, count: int) -> list[str]:
@@ -382,6 +397,53 @@ def new_templates(app: Flask) -> list[dict[str, Any]]:
         document.update(key=key, version=1, title=f"Mẫu thử nhiều tiến trình {key}")
         documents.append(document)
     return documents
+
+
+def shipped_forms(forms_dir: str | Path) -> dict[tuple[str, int], dict[str, Any]]:
+    """The templates of forms/, by (key, version)."""
+    documents = [json.loads(path.read_text(encoding="utf-8"))
+                 for path in sorted(Path(forms_dir).glob("*.json"))]  # fmt: skip
+    return {(d["key"], d["version"]): d for d in documents}
+
+
+def library_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a library file as stored: a TemplateLibrary, keyed by (key, version), would
+    hide a template stored twice."""
+    return list(json.loads(path.read_text(encoding="utf-8"))["templates"].values())
+
+
+def assert_library_holds(path: Path, expected: dict[tuple[str, int], dict[str, Any]]) -> None:
+    """Exactly these templates, once each, readable, with their documents intact."""
+    rows = library_rows(path)
+    assert sorted((r["key"], r["version"]) for r in rows) == sorted(expected)
+    for row in rows:
+        assert row["document"] == expected[(row["key"], row["version"])]
+    stored = TemplateLibrary(path).all()
+    assert [(t.key, t.version) for t in stored] == sorted(expected)
+    leftovers = [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == [], leftovers
+
+
+def answered_by(access_log: Path, path: str) -> list[str]:
+    """The pids of the gunicorn workers that answered GET `path` (access format `%(p)s …`)."""
+    lines = access_log.read_text().splitlines() if access_log.exists() else []
+    return [m[1] for line in lines if (m := re.fullmatch(rf"<(\d+)> GET {path} \d+", line))]
+
+
+def from_every_worker(session: Session, path: str, access_log: Path, workers: int
+                      ) -> list[Any]:  # fmt: skip
+    """GET `path` in parallel until each of the `workers` processes has answered it at least
+    once (per gunicorn's access log); returns every answer."""
+    answers: list[Any] = []
+    for _ in range(10):
+        answers += parallel([lambda: session("GET", path) for _ in range(12)], threads=6)
+        deadline = time.monotonic() + 5  # a worker logs the access after sending the answer
+        while len(answered_by(access_log, path)) < len(answers):
+            assert time.monotonic() < deadline, access_log.read_text()
+            time.sleep(0.05)
+        if len(set(answered_by(access_log, path))) == workers:
+            return answers
+    pytest.fail(f"not every worker answered {path}:\n{access_log.read_text()}")
 
 
 def parallel(calls: list[Callable[[], Any]], threads: int) -> list[Any]:
@@ -410,20 +472,29 @@ def test_gunicorn_workers_share_the_database_library_and_uploads(app, app_config
     writes = [(keys[n % len(keys)], "yes" if n < len(keys) else "no") for n in range(60)]
     documents = new_templates(app)
     app.extensions["inspection.engine"].dispose()  # the servers own the database from here
-    uploads = tmp_path / "not-yet" / "uploads"  # several workers start without it
-    env = server_env({**app_config, "UPLOAD_DIR": str(uploads)})
+    # Several workers start without these: they create the folders and fill the new library
+    # from forms/ at the same time.
+    uploads = tmp_path / "not-yet" / "uploads"
+    library_path = tmp_path / "not-yet" / "instance" / "library.json"
+    env = server_env({**app_config, "UPLOAD_DIR": str(uploads), "LIBRARY_PATH": str(library_path)})
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "gunicorn", "--workers", "3", "--worker-class", "sync",
-               "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "10",
-               "--no-control-socket",  # gunicorn 25+ would share ~/.gunicorn/gunicorn.ctl
-               "app:app"]  # fmt: skip
+    access_log = tmp_path / "gunicorn-access.log"  # its `%(p)s` names the worker that answered
+    command = gunicorn_command(port, 3, "--access-logfile", str(access_log),
+                               "--access-logformat", "%(p)s %(m)s %(U)s %(s)s")  # fmt: skip
     log = tmp_path / "gunicorn.log"
+    shipped = shipped_forms(app_config["FORMS_DIR"])
 
     with serving(command, env, log, base):
         inspector, admin = Session(base, "insp-a"), Session(base, "admin-a")
-        start = inspector("GET", f"/api/v1/visits/{visit.id}")[1]["revision"]
+        assert_library_holds(library_path, shipped)
+        listings = from_every_worker(admin, "/api/v1/forms", access_log, workers=3)
+        assert all(listing == listings[0] for listing in listings), listings
+        status, body = listings[0]
+        assert status == 200
+        assert [(f["key"], f["version"]) for f in body["forms"]] == sorted(shipped)
 
+        start = inspector("GET", f"/api/v1/visits/{visit.id}")[1]["revision"]
         statuses = parallel([
             lambda key=key, value=value: inspector(
                 "PUT", f"/api/v1/visits/{visit.id}/answers/{key}", {"value": value}
@@ -439,10 +510,9 @@ def test_gunicorn_workers_share_the_database_library_and_uploads(app, app_config
         imports = parallel([lambda d=d: admin("POST", "/api/v1/forms", d)[0]
                             for d in documents for _ in range(2)], threads=4)  # fmt: skip
         assert sorted(imports[:2]) == [200, 201] and sorted(imports[2:]) == [200, 201], imports
-        library = TemplateLibrary(app_config["LIBRARY_PATH"])
-        for document in documents:
-            assert library.get(document["key"], 1).document == document
-        assert library.get("cchc-xa") is not None
+        assert_library_holds(
+            library_path, {**shipped, **{(d["key"], d["version"]): d for d in documents}}
+        )
         for _ in range(6):  # whichever worker answers sees both
             listed = {f["key"] for f in admin("GET", "/api/v1/forms")[1]["forms"]}
             assert {"song-song-a", "song-song-b", "cchc-xa"} <= listed
@@ -462,6 +532,183 @@ def test_python_app_py_serves_with_waitress(app_config, tmp_path):
     with serving([sys.executable, "app.py"], env, log, base):
         status, body, _ = call(base, "GET", "/api/v1/health", headers=FORWARDED)
         assert (status, body) == (200, {"status": "ok", "db": "ok"})
+
+
+ACCESS_LINE = (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO \[%s\] inspection\.access: "
+               r"GET /api/v1/health 200 [\d.]+ ms user=-")  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["waitress", "gunicorn"])
+def test_a_real_server_writes_the_access_line_with_the_request_id_to_stdout(
+    app_config, tmp_path, server
+):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    if server == "waitress":
+        command, env = [sys.executable, "app.py"], server_env(app_config, INSPECTION_PORT=str(port))
+    else:
+        command, env = gunicorn_command(port, 2), server_env(app_config)
+    stdout, stderr = tmp_path / "stdout.log", tmp_path / "stderr.log"
+    with serving(command, env, stdout, base, errors=stderr):
+        _, _, given = call(base, "GET", "/api/v1/health", headers={"X-Request-ID": "tablet-07.a_1"})
+        _, _, generated = call(base, "GET", "/api/v1/health")
+    assert given["X-Request-ID"] == "tablet-07.a_1"  # the response carries the id back
+    new_id = generated["X-Request-ID"]
+    assert GENERATED_ID.fullmatch(new_id)
+    out = stdout.read_text()
+    for request_id in ("tablet-07\\.a_1", new_id):
+        lines = [line for line in out.splitlines() if re.search(rf"\[{request_id}\]", line)]
+        assert len(lines) == 1, out
+        assert re.fullmatch(ACCESS_LINE % request_id, lines[0]), lines[0]
+    assert "inspection.access" not in stderr.read_text()
+
+
+SECRET_KEY_FILE = re.compile(r"[0-9a-f]{64}")
+# Run by several processes at once: import, say ready, wait for the common start, build the app.
+START_TOGETHER = """
+import hashlib, json, sys, time
+from pathlib import Path
+from inspection import create_app
+ready, go = Path(sys.argv[1]), Path(sys.argv[2])
+ready.touch()
+while not go.exists():
+    time.sleep(0.001)
+app = create_app()
+report, library = app.extensions["inspection.forms_report"], app.extensions["inspection.library"]
+print("RESULT " + json.dumps({
+    "secret": hashlib.sha256(app.secret_key.encode()).hexdigest(),
+    "created": [name for name, result in report.loaded if result.created],
+    "refused": report.refused,
+    "forms": [[t.key, t.version, t.sha256] for t in library.all()],
+}))
+app.extensions["inspection.engine"].dispose()
+"""
+
+
+def start_together(script: str, count: int, gate: Path, env: dict[str, str],
+                   *args: str) -> list[tuple[int, str, str]]:  # fmt: skip
+    """Run `script` in `count` processes released at the same instant, once each has imported
+    what it needs (its argv: its own ready file `ready-<n>`, the common start file, `args`);
+    returns (exit status, stdout, stderr) of each."""
+    gate.mkdir()
+    ready = [gate / f"ready-{n}" for n in range(count)]
+    processes = [subprocess.Popen([sys.executable, "-c", script, str(r), str(gate / "go"), *args],
+                                  cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for r in ready]  # fmt: skip
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not all(r.exists() for r in ready):
+            if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+                break  # the results below say why
+            time.sleep(0.01)
+        (gate / "go").touch()
+        outputs = [p.communicate(timeout=2 * STARTUP_TIMEOUT_S) for p in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return [(p.returncode, out, err) for p, (out, err) in zip(processes, outputs, strict=True)]
+
+
+@pytest.mark.slow
+def test_app_processes_starting_together_fill_a_new_library_once(app_config, tmp_path):
+    """Workers booting at once on a new instance: no library, no development secret, no upload
+    folder yet. Each template of forms/ is stored by exactly one of them, all agree on one
+    secret, and no temporary file is left."""
+    fresh = tmp_path / "fresh"
+    instance, uploads = fresh / "instance", fresh / "uploads" / "photos"
+    env = server_env({**app_config, "INSTANCE_PATH": str(instance),
+                      "LIBRARY_PATH": str(instance / "library.json"), "UPLOAD_DIR": str(uploads)},
+                     INSPECTION_LOG_LEVEL="WARNING")  # fmt: skip
+    del env["INSPECTION_SECRET_KEY"]  # development: the first process makes <instance>/secret_key
+    runs = start_together(START_TOGETHER, 4, tmp_path / "gate", env)
+
+    for returncode, _, err in runs:
+        assert returncode == 0 and "Traceback" not in err, err
+    results = [json.loads(line.removeprefix("RESULT "))
+               for _, out, _ in runs for line in out.splitlines()
+               if line.startswith("RESULT ")]  # fmt: skip
+    assert len(results) == 4, runs
+    shipped = shipped_forms(app_config["FORMS_DIR"])
+    files = sorted(p.name for p in Path(app_config["FORMS_DIR"]).glob("*.json"))
+    assert sorted(name for r in results for name in r["created"]) == files  # once, in all
+    assert all(r["refused"] == [] and r["forms"] == results[0]["forms"] for r in results)
+    assert [(key, version) for key, version, _ in results[0]["forms"]] == sorted(shipped)
+    assert_library_holds(instance / "library.json", shipped)
+
+    secret = (instance / "secret_key").read_text()
+    assert SECRET_KEY_FILE.fullmatch(secret)
+    assert (instance / "secret_key").stat().st_mode & 0o077 == 0
+    assert {r["secret"] for r in results} == {hashlib.sha256(secret.encode()).hexdigest()}
+    assert sorted(p.name for p in instance.iterdir()) == [
+        "library.json", "library.json.lock", "secret_key"
+    ]  # fmt: skip
+    assert uploads.is_dir() and list(uploads.iterdir()) == []
+
+
+# Run by several processes at once: write files into the upload folder with atomic_write, the
+# helper the library writes with (a photo store does not exist yet).
+WRITE_TOGETHER = """
+import sys, time
+from pathlib import Path
+from inspection.library import atomic_write
+ready, go, uploads = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+size, rounds = int(sys.argv[4]), int(sys.argv[5])
+writer = int(ready.name.removeprefix("ready-"))
+ready.touch()
+while not go.exists():
+    time.sleep(0.001)
+for n in range(rounds):
+    mark = bytes([1 + (writer * rounds + n) % 250])
+    atomic_write(uploads / "1" / "shared" / "original.jpg", mark * size)
+    atomic_write(uploads / "1" / str(writer) / f"{n}.jpg", mark * size)
+"""
+
+
+def whole(data: bytes, size: int) -> bool:
+    """One writer's complete file: `size` bytes, all the same."""
+    return len(data) == size and data.count(data[:1]) == size
+
+
+@pytest.mark.slow
+def test_processes_writing_into_the_upload_folder_at_once_leave_only_whole_files(
+    app_config, tmp_path
+):
+    """atomic_write (temporary file, fsync, rename) from several processes into an upload
+    folder none of them has created: a reader sees a file whole or not at all, never part of
+    one, and no temporary file is left."""
+    uploads, size, rounds, writers = tmp_path / "uploads", 256 * 1024, 10, 3
+    env = server_env(app_config)
+    shared = uploads / "1" / "shared" / "original.jpg"
+    seen: list[bool] = []
+    stop_reading = threading.Event()
+
+    def read_while_writing() -> None:
+        while not stop_reading.is_set():
+            try:
+                seen.append(whole(shared.read_bytes(), size))
+            except FileNotFoundError:
+                pass
+
+    reader = threading.Thread(target=read_while_writing)
+    reader.start()
+    try:
+        runs = start_together(WRITE_TOGETHER, writers, tmp_path / "gate", env, str(uploads),
+                              str(size), str(rounds))  # fmt: skip
+    finally:
+        stop_reading.set()
+        reader.join()
+    for returncode, _, err in runs:
+        assert returncode == 0, err
+    assert seen and all(seen), f"{seen.count(False)} of {len(seen)} reads saw a partial file"
+    assert whole(shared.read_bytes(), size)
+    for writer in range(writers):
+        files = sorted((uploads / "1" / str(writer)).iterdir())
+        assert [f.name for f in files] == sorted(f"{n}.jpg" for n in range(rounds))
+        assert all(whole(f.read_bytes(), size) for f in files)
+    assert [p for p in uploads.rglob("*") if p.name.endswith(".tmp")] == []
 
 
 @pytest.mark.slow

@@ -180,3 +180,40 @@ def test_rows_keep_their_line_numbers_after_blank_lines(app, admin):
     response = import_csv(admin, data.encode())
     assert rejected_reasons(response.get_data(as_text=True)) == {5: "tên đang để trống"}
     assert stored_units(app) == {"ninh-a": "Xã A, Ninh Hòa"}
+
+
+# Editing a unit ---------------------------------------------------------------------------------
+
+
+def test_an_edited_name_is_stored_in_nfc_without_invisible_ends(app, admin):
+    unit = make_unit(app, "ninh-xuan", "Xuân")
+    url = f"/admin/units/{unit.id}"
+    token = csrf_from(admin.get(url).get_data(as_text=True))
+    name = "\u200b" + unicodedata.normalize("NFD", NAME_NFC) + " \ufeff"
+    response = admin.post(url, data={"csrf_token": token, "name": name, "kind": "xa"})
+    assert response.status_code == 302
+    assert stored_units(app) == {"ninh-xuan": NAME_NFC}
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200b", "UBND\x00xã", "X" * 201])
+def test_an_edited_name_that_cannot_be_stored_is_refused(app, admin, name):
+    unit = make_unit(app, "ninh-xuan", "Xuân")
+    url = f"/admin/units/{unit.id}"
+    token = csrf_from(admin.get(url).get_data(as_text=True))
+    response = admin.post(url, data={"csrf_token": token, "name": name, "kind": "xa"})
+    assert response.status_code == 400
+    assert stored_units(app) == {"ninh-xuan": "Xuân"}
+
+
+def test_a_unit_stored_before_the_lowercase_rule_can_still_be_edited(app, admin):
+    """The code is not checked again on an edit: it is fixed, whatever its spelling."""
+    with app.app_context():
+        session = get_session()
+        session.add(Unit(code="Ninh-Xuan", name="Xuân", kind="xa"))
+        session.commit()
+        unit_id = session.exec(select(Unit.id)).one()
+    url = f"/admin/units/{unit_id}"
+    token = csrf_from(admin.get(url).get_data(as_text=True))
+    response = admin.post(url, data={"csrf_token": token, "name": NAME_NFC, "kind": "xa"})
+    assert response.status_code == 302
+    assert stored_units(app) == {"Ninh-Xuan": NAME_NFC}

@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from inspection import audit
@@ -31,6 +30,7 @@ from inspection.models import (
     utcnow,
 )
 from inspection.scoring import ScoreSheet, score_sheet
+from inspection.services.plans import lock_visit
 
 MAX_NOTE = 4000
 MAX_BATCH = 500
@@ -191,16 +191,6 @@ def visit_sheet(session: Session, library: TemplateLibrary, visit: Visit) -> Sco
 # Writing --------------------------------------------------------------------------------------
 
 
-def _lock_visit(session: Session, visit: Visit) -> int:
-    """Start a write transaction holding the visit's row (and SQLite's write lock); returns the
-    new visit revision. Any read transaction of the request is ended first, so the checks that
-    follow see the latest committed data."""
-    session.commit()
-    session.execute(update(Visit).where(Visit.id == visit.id).values(revision=Visit.revision + 1))
-    session.refresh(visit)
-    return visit.revision
-
-
 def _check_writable(visit: Visit) -> None:
     """After the replays: a tablet resending what was stored before the visit was submitted
     gets its first result, not a refusal; anything new is refused."""
@@ -288,7 +278,7 @@ def put_answer(
     check_entry(entry, items)
     if entry.errors:
         raise ValidationError("invalid answer", fields=entry.errors)
-    revision = _lock_visit(session, visit)
+    revision = lock_visit(session, visit)
     try:
         if (first := _replayed(session, entry, visit, user)) is not None:
             session.rollback()
@@ -341,7 +331,7 @@ def apply_batch(
             entry.errors["client_id"] = "repeated within the batch"
         if entry.client_id:
             seen_ids.add(entry.client_id)
-    revision = _lock_visit(session, visit)
+    revision = lock_visit(session, visit)
     try:
         answers = visit_answers(session, visit)
         before = dict(answers)

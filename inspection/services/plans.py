@@ -1,16 +1,27 @@
 """Plans (Kế hoạch kiểm tra) and their visits."""
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from inspection import audit
-from inspection.errors import N_, ValidationError
+from inspection.errors import N_, Conflict, ValidationError
 from inspection.library import TemplateLibrary
-from inspection.models import Answer, Plan, Role, User, Visit, VisitInspector
+from inspection.models import (
+    Answer,
+    Plan,
+    Role,
+    Unit,
+    User,
+    Visit,
+    VisitInspector,
+    VisitStatus,
+)
 from inspection.scoring import ScoreSheet, score_sheet
 from inspection.services.units import get_by_code, unit_public
 from inspection.services.validation import FIRST_YEAR, LAST_YEAR, date_field, text_field
@@ -136,19 +147,14 @@ def create_visit(
     participants: Any = None,
 ) -> Visit:
     fields: dict[str, str] = {}
-    unit = get_by_code(session, unit_code) if isinstance(unit_code, str) else None
-    if unit is None or not unit.active:
-        fields["unit_code"] = N_("unknown unit")
-    date = date_field(scheduled_on, "scheduled_on", fields, required=True)
-    if unit is not None and date is not None and _visit_exists(session, plan, unit.id, date):
-        fields["unit_code"] = N_("this plan already visits this unit on that day")
-    place = text_field(place, "place", fields, required=False, limit=200)
-    people = _participants(participants, fields)
-    team = _inspectors(session, inspectors, fields)
+    values = _visit_values(session, plan, fields, unit_code=unit_code,
+                           scheduled_on=scheduled_on, inspectors=inspectors, place=place,
+                           participants=participants)  # fmt: skip
     if fields:
         raise ValidationError(N_("The visit could not be saved."), fields=fields)
-    visit = Visit(plan_id=plan.id, unit_id=unit.id, scheduled_on=date, place=place,
-                  participants=people, inspectors=team)  # fmt: skip
+    visit = Visit(plan_id=plan.id, unit_id=values.unit.id, scheduled_on=values.scheduled_on,
+                  place=values.place, participants=values.participants,
+                  inspectors=values.inspectors)  # fmt: skip
     session.add(visit)
     session.flush()
     audit.record(session, actor_id=lead.id, action="visit.create", entity="visit",
@@ -157,10 +163,119 @@ def create_visit(
     return visit
 
 
-def _visit_exists(session: Session, plan: Plan, unit_id: int, day: Any) -> bool:
+# Until the team hands the visit in for review, the lead may correct what was planned.
+EDITABLE_STATES = frozenset({VisitStatus.PLANNED, VisitStatus.IN_PROGRESS})
+
+
+class VisitLocked(Conflict):
+    """The visit has gone past the point where its plan can be corrected."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("This visit can no longer be changed: only a planned or in-progress "
+                            "visit can be edited."))  # fmt: skip
+
+
+def is_editable(visit: Visit) -> bool:
+    return visit.status in EDITABLE_STATES
+
+
+def update_visit(
+    session: Session,
+    *,
+    lead: User,
+    visit: Visit,
+    unit_code: Any,
+    scheduled_on: Any,
+    inspectors: Any,
+    place: Any = "",
+    participants: Any = None,
+) -> Visit:
+    """Correct a visit's date, place, team or participants (and its unit, before any answer),
+    by the rules of create_visit. Raises VisitLocked once the visit is submitted or beyond."""
+    revision = lock_visit(session, visit)
+    try:
+        if not is_editable(visit):
+            raise VisitLocked()
+        # The row lock bumped the revision already; the record keeps the one it had before.
+        before = {**visit_fields(visit), "revision": revision - 1}
+        fields: dict[str, str] = {}
+        values = _visit_values(session, visit.plan, fields, unit_code=unit_code,
+                               scheduled_on=scheduled_on, inspectors=inspectors, place=place,
+                               participants=participants, visit=visit)  # fmt: skip
+        moved = values.unit is not None and values.unit.id != visit.unit_id
+        if moved and visit.status != VisitStatus.PLANNED:
+            # Answers were given about this unit: they cannot become another unit's.
+            fields["unit_code"] = N_("the unit can only change before the first answer")
+        if fields:
+            raise ValidationError(N_("The visit could not be saved."), fields=fields)
+        visit.unit, visit.scheduled_on, visit.place = values.unit, values.scheduled_on, values.place
+        visit.participants, visit.inspectors = values.participants, values.inspectors
+        session.add(visit)
+        session.flush()
+        audit.record(session, actor_id=lead.id, action="visit.update", entity="visit",
+                     entity_id=visit.id, visit_id=visit.id, before=before,
+                     after=visit_fields(visit))  # fmt: skip
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return visit
+
+
+def lock_visit(session: Session, visit: Visit) -> int:
+    """Start a write transaction holding the visit's row (and SQLite's write lock) by increasing
+    its revision, so that two writers (an edit and the first answer, two answers) never both pass
+    their checks on the same state; returns the new revision. Any read transaction of the
+    request is ended first, so the checks that follow see the latest committed data."""
+    session.commit()
+    session.execute(update(Visit).where(col(Visit.id) == visit.id)
+                    .values(revision=col(Visit.revision) + 1))  # fmt: skip
+    session.refresh(visit)
+    return visit.revision
+
+
+@dataclass
+class VisitValues:
+    """A visit's checked input: what create_visit stores and update_visit changes to."""
+
+    unit: Unit | None
+    scheduled_on: dt.date | None
+    place: str
+    participants: list[dict[str, str]]
+    inspectors: list[User]
+
+
+def _visit_values(session: Session, plan: Plan, fields: dict[str, str], *, unit_code: Any,
+                  scheduled_on: Any, inspectors: Any, place: Any, participants: Any,
+                  visit: Visit | None = None) -> VisitValues:  # fmt: skip
+    """Check a visit's input, recording each problem in `fields`. `visit` is the one being
+    edited: it may keep its unit if that was deactivated since, and does not clash with itself.
+    """
+    unit = get_by_code(session, unit_code) if isinstance(unit_code, str) else None
+    if unit is None:
+        fields["unit_code"] = N_("unknown unit")
+    elif not unit.active and (visit is None or unit.id != visit.unit_id):
+        fields["unit_code"] = N_("this unit has been deactivated")
+    date = date_field(scheduled_on, "scheduled_on", fields, required=True)
+    other = visit.id if visit is not None else None
+    if unit is not None and date is not None and _visit_exists(session, plan, unit.id, date, other):
+        fields["unit_code"] = N_("this plan already visits this unit on that day")
+    return VisitValues(
+        unit=unit,
+        scheduled_on=date,
+        place=text_field(place, "place", fields, required=False, limit=200),
+        participants=_participants(participants, fields),
+        inspectors=_inspectors(session, inspectors, fields),
+    )
+
+
+def _visit_exists(session: Session, plan: Plan, unit_id: int, day: Any,
+                  other_than: int | None = None) -> bool:  # fmt: skip
     """A second visit of one unit on one day is a double submit, not a plan."""
     query = select(Visit.id).where(Visit.plan_id == plan.id, Visit.unit_id == unit_id,
                                    Visit.scheduled_on == day)  # fmt: skip
+    if other_than is not None:
+        query = query.where(col(Visit.id) != other_than)
     return session.exec(query.limit(1)).first() is not None
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, func, select
 
 from inspection import audit
-from inspection.errors import N_, Conflict, ValidationError
+from inspection.errors import N_, Conflict, NotFound, ValidationError
 from inspection.formatting import vi_sort_key
 from inspection.models import Unit, UnitKind
 from inspection.services.validation import text_field
@@ -23,7 +23,16 @@ NAME_MAX = 200  # Unit.name's column
 
 
 def unit_public(unit: Unit) -> dict:
-    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind}
+    """A unit as the API and the audit trail show it; an inactive one can no longer be visited."""
+    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind,
+            "active": unit.active}  # fmt: skip
+
+
+def get_unit(session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(N_("This unit does not exist."))
+    return unit
 
 
 def list_units(session: Session) -> list[Unit]:
@@ -54,11 +63,15 @@ def clean_unit(code: object, name: object, kind: object) -> tuple[dict[str, str]
     clean_code = normal_code(code) if isinstance(code, str) else ""
     if not CODE.fullmatch(clean_code):
         fields["code"] = N_("1–32 characters: letters, digits, '.', '_' or '-'")
+    return {"code": clean_code, **_name_and_kind(name, kind, fields)}, fields
+
+
+def _name_and_kind(name: object, kind: object, fields: dict[str, str]) -> dict[str, str]:
+    """What a unit is called and what it is: checked alike on creation and on an edit."""
     clean_name = text_field(name, "name", fields, required=True, limit=NAME_MAX)
     if not isinstance(kind, str) or kind not in KINDS:
         fields["kind"] = N_("must be one of xa, phuong, thi_tran, dac_khu")
-    values = {"code": clean_code, "name": clean_name, "kind": kind if "kind" not in fields else ""}
-    return values, fields
+    return {"name": clean_name, "kind": kind if "kind" not in fields else ""}
 
 
 def create_unit(session: Session, *, actor_id: int | None, code: str, name: str, kind: str,
@@ -76,6 +89,39 @@ def create_unit(session: Session, *, actor_id: int | None, code: str, name: str,
                  entity_id=unit.id, after=unit_public(unit))  # fmt: skip
     if commit:
         session.commit()
+    return unit
+
+
+def update_unit(session: Session, *, actor_id: int | None, unit: Unit, name: object,
+                kind: object) -> Unit:  # fmt: skip
+    """A new name or kind (a commune that became a ward). The code stays: CSV imports and other
+    systems know the unit by it."""
+    fields: dict[str, str] = {}
+    values = _name_and_kind(name, kind, fields)
+    if fields:
+        raise ValidationError(N_("The unit could not be saved."), fields=fields)
+    before = unit_public(unit)
+    unit.name, unit.kind = values["name"], values["kind"]
+    session.add(unit)
+    audit.record(session, actor_id=actor_id, action="unit.update", entity="unit",
+                 entity_id=unit.id, before=before, after=unit_public(unit))  # fmt: skip
+    session.commit()
+    return unit
+
+
+def set_active(session: Session, *, actor_id: int | None, unit: Unit, active: bool) -> Unit:
+    """Deactivate a unit (merged, dissolved: no new visit is planned for it) or reactivate it.
+    Its visits and notices stay as they are. Asking for the state it is already in changes
+    nothing and records nothing (a second click on the same button)."""
+    if unit.active == active:
+        return unit
+    before = unit_public(unit)
+    unit.active = active
+    session.add(unit)
+    audit.record(session, actor_id=actor_id, entity="unit", entity_id=unit.id,
+                 action="unit.reactivate" if active else "unit.deactivate",
+                 before=before, after=unit_public(unit))  # fmt: skip
+    session.commit()
     return unit
 
 

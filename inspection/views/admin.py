@@ -186,6 +186,13 @@ class UnitForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validate_choice=False)  # service checks
 
 
+class EditUnitForm(FlaskForm):
+    """Name and kind only: the code identifies the unit in CSV imports and stays fixed."""
+
+    name = StringField(_l("Name"), validators=[required(), at_most(200)])
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validate_choice=False)  # service checks
+
+
 class ImportUnitsForm(FlaskForm):
     file = FileField(
         _l("CSV file with the columns code, name, kind"),
@@ -261,6 +268,48 @@ def new_unit():
             flash(_("The unit %(name)s has been added.", name=unit.name), "success")
             return redirect(url_for("admin.units"))
     return render_template("admin/unit_new.html", form=form), form_status(form, failed)
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+def edit_unit(unit_id: int):
+    session = get_session()
+    unit = unit_service.get_unit(session, unit_id)  # NotFound: the 404 page
+    form = EditUnitForm(obj=unit)
+    failed = False
+    if form.validate_on_submit():
+        try:
+            unit_service.update_unit(session, actor_id=current_user.id, unit=unit,
+                                     name=form.name.data, kind=form.kind.data)  # fmt: skip
+        except DomainError as exc:
+            flash_domain_error(form, exc)
+            failed = True
+        else:
+            flash(_("The unit %(name)s has been saved.", name=unit.name), "success")
+            return redirect(url_for("admin.units"))
+    return render_template("admin/unit_edit.html", form=form, unit=unit), form_status(form, failed)
+
+
+@bp.post("/units/<int:unit_id>/deactivate")
+def deactivate_unit(unit_id: int):
+    """No new visit is planned for a deactivated unit; its visits and notices stay."""
+    return change_unit_state(unit_id, active=False)
+
+
+@bp.post("/units/<int:unit_id>/reactivate")
+def reactivate_unit(unit_id: int):
+    return change_unit_state(unit_id, active=True)
+
+
+def change_unit_state(unit_id: int, *, active: bool):
+    """The button's address says which; CSRFProtect has checked the token of the post."""
+    session = get_session()
+    unit = unit_service.get_unit(session, unit_id)
+    unit_service.set_active(session, actor_id=current_user.id, unit=unit, active=active)
+    if active:
+        flash(_("The unit %(name)s is active again.", name=unit.name), "success")
+    else:
+        flash(_("The unit %(name)s has been deactivated.", name=unit.name), "success")
+    return redirect(url_for("admin.edit_unit", unit_id=unit.id))
 
 
 @bp.post("/units/import")

@@ -1,8 +1,9 @@
-"""The team lead's screens: the list of plans, a new plan, a plan with its visits, a new visit.
+"""The team lead's screens: the list of plans, a new plan, a plan with its visits, a new visit
+and the correction of a visit.
 
 Who may open each page is decided by `auth.ACCESS` (leads and admins read; a lead creates plans;
-only the plan's lead adds visits); the rules about what is valid live in `services.plans`. These
-views parse a form, call one service, and show the outcome.
+only the plan's lead adds and edits visits); the rules about what is valid live in
+`services.plans`. These views parse a form, call one service, and show the outcome.
 """
 
 from __future__ import annotations
@@ -11,7 +12,17 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,7 +41,7 @@ from inspection.auth import leads_plan
 from inspection.db import get_session
 from inspection.errors import DomainError
 from inspection.library import TemplateLibrary
-from inspection.models import Plan
+from inspection.models import Plan, Visit, VisitStatus
 from inspection.services import plans as plan_service
 from inspection.services import units as unit_service
 from inspection.services import users as user_service
@@ -126,6 +137,11 @@ def parse_participants(text: str | None) -> list[dict[str, str]]:
     return people
 
 
+def format_participants(people: list[dict[str, str]]) -> str:
+    """The textarea's text for stored participants: parse_participants reads it back the same."""
+    return "\n".join(" - ".join(filter(None, (p.get("name"), p.get("position")))) for p in people)
+
+
 def parse_template(value: str) -> tuple[str, int | None]:
     """ "cchc-xa:1" → ("cchc-xa", 1): the value of an option of the checklist select."""
     key, _sep, version = value.rpartition(":")
@@ -157,8 +173,10 @@ def template_choices() -> list[tuple[str, str]]:
     return [(f"{t.key}:{t.version}", f"{t.title} (v{t.version})") for t in library().latest()]
 
 
-def unit_choices() -> list[tuple[str, str]]:
-    units = [u for u in unit_service.list_units(get_session()) if u.active]
+def unit_choices(keep: str | None = None) -> list[tuple[str, str]]:
+    """Active units only: a deactivated one gets no new visit (a visit being edited keeps its
+    unit, `keep`, even so)."""
+    units = [u for u in unit_service.list_units(get_session()) if u.active or u.code == keep]
     return [("", _("— choose a unit —"))] + [(u.code, u.name) for u in units]
 
 
@@ -206,7 +224,21 @@ def view(plan_id: int):
     rows = plan_service.plan_visits_with_scores(get_session(), library(), plan)
     checklist = library().get(plan.form_key, plan.form_version)
     return render_template("plans/view.html", plan=plan, rows=rows, checklist=checklist,
-                           is_lead=leads_plan(current_user, plan))  # fmt: skip
+                           is_lead=leads_plan(current_user, plan),
+                           editable_states=plan_service.EDITABLE_STATES)  # fmt: skip
+
+
+def team_choices(form: VisitForm) -> dict:
+    """Offer the active inspectors; returns them by username for the page's labels."""
+    inspectors = user_service.active_inspectors(get_session())
+    form.inspectors.choices = [(u.username, u.full_name) for u in inspectors]
+    return {u.username: u for u in inspectors}
+
+
+def visit_refusal(exc: DomainError) -> DomainError:
+    """The service names a person by position in the list; the textarea has lines."""
+    words = {"participants": _("Every line needs a full name before the position.")}
+    return on_form(exc, {}, words)
 
 
 @bp.route("/<int:plan_id>/visits/new", methods=["GET", "POST"])
@@ -214,9 +246,7 @@ def new_visit(plan_id: int):
     plan: Plan = g.plan
     form = VisitForm()
     form.unit_code.choices = unit_choices()
-    inspectors = user_service.active_inspectors(get_session())
-    form.inspectors.choices = [(u.username, u.full_name) for u in inspectors]
-    people = {u.username: u for u in inspectors}
+    people = team_choices(form)
     if not form.validate_on_submit():
         return render_template("plans/new_visit.html", form=form, plan=plan,
                                people=people), form_status(form)  # fmt: skip
@@ -227,10 +257,55 @@ def new_visit(plan_id: int):
             place=form.place.data or "", participants=parse_participants(form.participants.data),
         )  # fmt: skip
     except DomainError as exc:
-        # The service names the person by position in the list; the textarea has lines.
-        words = {"participants": _("Every line needs a full name before the position.")}
-        flash_domain_error(form, on_form(exc, {}, words))
+        flash_domain_error(form, visit_refusal(exc))
         return render_template("plans/new_visit.html", form=form, plan=plan,
                                people=people), form_status(form, failed=True)  # fmt: skip
     flash(_("The visit has been added to the plan."), "success")
     return redirect(url_for("plans.view", plan_id=plan.id))
+
+
+@bp.route("/<int:plan_id>/visits/<int:visit_id>/edit", methods=["GET", "POST"])
+def edit_visit(plan_id: int, visit_id: int):
+    """The new-visit form, filled with the visit, to correct a typo in what was planned."""
+    visit: Visit = g.visit
+    if visit.plan_id != plan_id:
+        abort(404)
+    if not plan_service.is_editable(visit):
+        raise plan_service.VisitLocked()  # the error page says why, with a 409
+    form = VisitForm(data=None if request.method == "POST" else visit_form_data(visit))
+    form.unit_code.choices = unit_choices(keep=visit.unit.code)
+    people = team_choices(form)
+    failed = False
+    if form.validate_on_submit():
+        try:
+            plan_service.update_visit(
+                get_session(), lead=current_user, visit=visit, unit_code=form.unit_code.data,
+                scheduled_on=form.scheduled_on.data, inspectors=form.inspectors.data,
+                place=form.place.data or "",
+                participants=parse_participants(form.participants.data),
+            )  # fmt: skip
+        except plan_service.VisitLocked:
+            raise  # submitted meanwhile: the error page, not the form again
+        except DomainError as exc:
+            flash_domain_error(form, visit_refusal(exc))
+            failed = True
+        else:
+            flash(_("The visit has been saved."), "success")
+            return redirect(url_for("plans.view", plan_id=visit.plan_id))
+    # Once answers are given the unit is shown, not offered (the service refuses a change).
+    unit_fixed = visit.status != VisitStatus.PLANNED
+    if unit_fixed:
+        form.unit_code.data = visit.unit.code
+    page = render_template("plans/edit_visit.html", form=form, plan=visit.plan, visit=visit,
+                           people=people, unit_fixed=unit_fixed)  # fmt: skip
+    return page, form_status(form, failed)
+
+
+def visit_form_data(visit: Visit) -> dict:
+    return {
+        "unit_code": visit.unit.code,
+        "scheduled_on": visit.scheduled_on,
+        "place": visit.place,
+        "inspectors": [u.username for u in visit.inspectors],
+        "participants": format_participants(visit.participants),
+    }
