@@ -67,7 +67,10 @@ def init_db_command() -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Demo agency, units, users, a plan and its visits (safe to run twice)."""
-    db.create_schema(db.get_engine())
+    try:
+        db.create_schema(db.get_engine())
+    except migrate.SchemaTooNew as exc:
+        raise click.ClickException(str(exc)) from None
     logins = seed_demo(db.get_session(), _library())
     click.echo("Demo logins (unless changed since):")
     for username, password, role in logins:

@@ -104,6 +104,16 @@ def test_init_db_refuses_a_database_of_a_newer_version_in_one_line(app, runner):
     assert migrate.current_revision(app.extensions["inspection.engine"]) == "0099"  # untouched
 
 
+@pytest.mark.parametrize("command", ["init-db", "seed-demo"])
+def test_a_newer_database_is_refused_in_one_line_untouched(app, runner, command):
+    set_revision(app, "0099")
+    result = runner.invoke(args=[command])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert result.output.startswith("Error: The database was made by a newer version")
+    assert len(result.output.splitlines()) == 1
+    assert migrate.current_revision(app.extensions["inspection.engine"]) == "0099"
+
+
 def test_init_db_upgrades_an_older_database_and_says_from_where(app, runner):
     downgrade_to_baseline(app)
     result = runner.invoke(args=["init-db"])
