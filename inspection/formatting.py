@@ -71,9 +71,36 @@ def vi_sort_key(text: str) -> tuple[str, str]:
     return "".join(c for c in bare if not unicodedata.combining(c)), text
 
 
-def format_date(value: dt.date | None) -> str:
-    """dd/mm/yyyy, the way both languages' documents here write dates."""
+def format_date(value: dt.date | str | None) -> str:
+    """dd/mm/yyyy, the way both languages' documents here write dates; an ISO date text
+    (YYYY-MM-DD, as the API stores date answers) too. Any other text is shown as it is."""
+    if isinstance(value, str):
+        day = parse_date(value)
+        return day.strftime("%d/%m/%Y") if day else value
     return value.strftime("%d/%m/%Y") if value else ""
+
+
+_DAY_FIRST = re.compile(r"([0-9]{1,2})([/.\- ])([0-9]{1,2})\2([0-9]{4})")
+_DIGITS_ONLY = re.compile(r"([0-9]{2})()([0-9]{2})([0-9]{4})")  # ddmmyyyy
+_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date typed the way pages write it: dd/mm/yyyy, also with one digit for the day or
+    month, with '.', '-' or a space instead of '/' (a tablet's number pad may have no '/'), or
+    as ddmmyyyy; or YYYY-MM-DD, the API's form. None when it is no date. The same rule as
+    parseDate in static/js/visit.js."""
+    raw = text.strip()
+    if iso := _ISO_DAY.fullmatch(raw):
+        year, month, day = iso.groups()
+    elif typed := _DAY_FIRST.fullmatch(raw) or _DIGITS_ONLY.fullmatch(raw):
+        day, _sep, month, year = typed.groups()
+    else:
+        return None
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
 
 
 def register(app: Flask) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from flask import render_template_string
 
-from inspection.formatting import format_date, format_number, parse_number
+from inspection.formatting import format_date, format_number, parse_date, parse_number
 
 
 @pytest.mark.parametrize(
@@ -46,6 +46,40 @@ def test_dates_are_day_month_year_with_leading_zeros():
     assert format_date(dt.date(2025, 1, 5)) == "05/01/2025"
     assert format_date(dt.datetime(2024, 7, 14, 9, 30)) == "14/07/2024"
     assert format_date(None) == ""
+
+
+def test_iso_date_texts_show_day_first_and_other_texts_as_they_are():
+    assert format_date("2024-01-15") == "15/01/2024"  # a date answer, as the API stores it
+    assert format_date("2024-02-30") == "2024-02-30"
+    assert format_date("hôm qua") == "hôm qua"
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("22/02/2024", dt.date(2024, 2, 22)),
+        ("2/2/2024", dt.date(2024, 2, 2)),
+        (" 22/02/2024 ", dt.date(2024, 2, 22)),
+        ("22.02.2024", dt.date(2024, 2, 22)),  # a number pad without '/'
+        ("22-02-2024", dt.date(2024, 2, 22)),
+        ("22 02 2024", dt.date(2024, 2, 22)),
+        ("22022024", dt.date(2024, 2, 22)),
+        ("2024-02-22", dt.date(2024, 2, 22)),  # the API's form
+        ("29/02/2024", dt.date(2024, 2, 29)),
+        ("29/02/2023", None),
+        ("31/04/2024", None),
+        ("02/22/2024", None),  # month first is not how dates are written here
+        ("22/02/24", None),
+        ("22/02-2024", None),
+        ("22/02/2024 10:00", None),
+        ("２２/０２/２０２４", None),  # full-width digits
+        ("00/01/2024", None),
+        ("01/01/0000", None),
+        ("", None),
+    ],
+)
+def test_dates_typed_day_first_are_read(text, day):
+    assert parse_date(text) == day
 
 
 def test_pages_get_the_filters_vietnamese_by_default(app):

@@ -95,7 +95,7 @@ def test_plain_form_posts_save_every_kind_of_answer(app, visit):
     assert saved.headers["Location"].endswith(f"/visits/{visit.id}#item-kh-cchc")
     post_item(client, visit, "sipas-diem", {"value": "", "number": "10,5"})
     post_item(client, visit, "ty-le-so-hoa", {"value": "", "num": "60", "den": "100"})
-    post_item(client, visit, "kh-cchc-ngay", {"value": "", "text": "2024-01-15"})
+    post_item(client, visit, "kh-cchc-ngay", {"value": "", "text": "15/01/2024"})
     post_item(client, visit, "so-tthc-niem-yet", {"value": "", "number": "1.240"})
     post_item(client, visit, "niem-yet-qr", {"value": "na"})
     assert stored(app, visit) == {
@@ -107,6 +107,21 @@ def test_plain_form_posts_save_every_kind_of_answer(app, visit):
     assert 'value="10,5"' in item_html(page, "sipas-diem")
     assert "2,25 / 3" in item_html(page, "ty-le-so-hoa")
     assert "hidden>" not in item_html(page, "kh-cchc-ngay")
+    assert 'value="15/01/2024"' in item_html(page, "kh-cchc-ngay")
+
+
+def test_a_saved_answer_says_so_inside_its_item_once(app, visit):
+    """Without JavaScript the browser comes back to #item-…, thousands of pixels below the top
+    of the page: the outcome is shown there, not in a message at the top."""
+    client = logged_in(app, "insp-a")
+    saved = post_item(client, visit, "sipas-diem", {"value": "", "number": "10,5"})
+    assert saved.headers["Location"].endswith("#item-sipas-diem")
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    block = item_html(page, "sipas-diem")
+    assert 'data-state="saved"' in block and ">Đã lưu.</p>" in block
+    assert "flash" not in page and page.count("Đã lưu.") == 1
+    again = page_of(client, visit)  # shown once, not on every later visit to the page
+    assert "Đã lưu." not in again and 'data-state="saved"' not in again
 
 
 def test_a_note_alone_keeps_the_answer(app, visit):
@@ -125,12 +140,82 @@ def test_a_note_alone_keeps_the_answer(app, visit):
      ("kh-cchc", {"value": "maybe"}), ("niem-yet-day-du", {"value": "na"})],
 )  # fmt: skip
 def test_a_bad_value_is_refused_with_a_message_and_nothing_stored(app, visit, key, data):
+    """The item says why, in Vietnamese, and keeps what was typed to be corrected."""
     client = logged_in(app, "insp-a")
     response = post_item(client, visit, key, {"value": "", **data})
-    assert response.status_code == 302
-    follow = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "flash-error" in follow
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    block = item_html(page, key)
+    assert 'data-state="invalid"' in block and "Chưa lưu được: " in block
+    assert "flash" not in page
+    for name, typed in data.items():
+        if name != "value":
+            assert f'name="{name}" value="{typed}"' in block
+    assert " autofocus" in block  # the browser scrolls to the field to correct
     assert stored(app, visit) == {}
+
+
+def test_a_refused_answer_keeps_the_stored_one_and_the_typed_note(app, visit):
+    client = logged_in(app, "insp-a")
+    post_item(client, visit, "sipas-diem", {"value": "", "number": "8"})
+    page = post_item(client, visit, "sipas-diem",
+                     {"value": "", "number": "mười", "note": "Khảo sát 30 phiếu"}).get_data(
+                         as_text=True)  # fmt: skip
+    block = item_html(page, "sipas-diem")
+    assert 'value="mười"' in block and ">Khảo sát 30 phiếu</textarea>" in block
+    assert 'class="note" open' in block
+    assert "Nhập điểm từ 0 đến 12." in block
+    assert stored(app, visit) == {"sipas-diem": 8}
+    assert 'value="8"' in item_html(page_of(client, visit), "sipas-diem")  # not kept beyond
+
+
+def test_a_too_long_note_is_refused_in_its_item(app, visit):
+    client = logged_in(app, "insp-a")
+    note = "x" * 4001
+    page = post_item(client, visit, "kh-cchc", {"value": "yes", "note": note}).get_data(
+        as_text=True
+    )
+    block = item_html(page, "kh-cchc")
+    assert "Chưa lưu được: Ghi chú chỉ được dài tối đa 4.000 ký tự." in block
+    assert f">{note}</textarea>" in block and 'class="note" open' in block
+    assert 'aria-label="Ghi chú" autofocus' in block
+    assert stored(app, visit) == {}
+
+
+def test_the_address_of_a_refused_post_leads_back_to_the_item(app, visit):
+    """The page of a refused value is served at the post's address; its language switch (a GET
+    there) comes back to the item."""
+    client = logged_in(app, "insp-a")
+    response = client.get(f"/visits/{visit.id}/items/sipas-diem")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/visits/{visit.id}#item-sipas-diem")
+
+
+@pytest.mark.parametrize("typed", ["05/01/2024", "5/1/2024", "05.01.2024", "05-01-2024",
+                                   "05012024", "2024-01-05", " 05/01/2024 "])  # fmt: skip
+def test_dates_are_typed_day_first_and_stored_as_iso(app, visit, typed):
+    client = logged_in(app, "insp-a")
+    post_item(client, visit, "kh-cchc", {"value": "yes"})
+    post_item(client, visit, "kh-cchc-ngay", {"value": "", "text": typed})
+    assert stored(app, visit)["kh-cchc-ngay"] == "2024-01-05"
+    block = item_html(page_of(client, visit), "kh-cchc-ngay")
+    assert 'type="text" inputmode="numeric" name="text" value="05/01/2024"' in block
+    assert 'placeholder="dd/mm/yyyy"' in block and '<input type="date"' not in block
+    client.get("/lang/en")
+    assert 'value="05/01/2024"' in item_html(page_of(client, visit), "kh-cchc-ngay")
+
+
+@pytest.mark.parametrize("typed", ["31/02/2024", "15/13/2024", "hôm qua", "1/15/2024", "15/01/24"])
+def test_a_date_that_is_no_date_is_refused_in_vietnamese(app, visit, typed):
+    client = logged_in(app, "insp-a")
+    post_item(client, visit, "kh-cchc", {"value": "yes"})
+    page = post_item(client, visit, "kh-cchc-ngay", {"value": "", "text": typed}).get_data(
+        as_text=True
+    )
+    block = item_html(page, "kh-cchc-ngay")
+    assert "Chưa lưu được: Nhập ngày theo dạng ngày/tháng/năm (dd/mm/yyyy)." in block
+    assert f'value="{typed}"' in block
+    assert "kh-cchc-ngay" not in stored(app, visit)
 
 
 def test_a_stale_form_does_not_overwrite_a_newer_answer(app, visit):
@@ -144,7 +229,9 @@ def test_a_stale_form_does_not_overwrite_a_newer_answer(app, visit):
         data={"csrf_token": token, "value": "no", "base_revision": "0"},
     )
     assert response.status_code == 302
-    assert "flash-error" in client.get(response.headers["Location"]).get_data(as_text=True)
+    block = item_html(client.get(response.headers["Location"]).get_data(as_text=True), "kh-cchc")
+    assert 'data-state="conflict"' in block and "Người khác vừa sửa" in block
+    assert 'value="yes" class="answer yes" aria-pressed="true"' in block  # the latest version
     assert stored(app, visit) == {"kh-cchc": "yes"}
 
 
@@ -165,7 +252,8 @@ def test_a_submitted_visit_is_read_only(app, visit):
     page = page_of(client, visit)
     assert 'class="answer-row" disabled' in item_html(page, "kh-cchc")
     response = post_item(client, visit, "kh-cchc", {"value": "yes"}, page=page)
-    assert "flash-error" in client.get(response.headers["Location"]).get_data(as_text=True)
+    block = item_html(client.get(response.headers["Location"]).get_data(as_text=True), "kh-cchc")
+    assert 'data-state="locked"' in block and "không thể sửa được nữa" in block
     assert stored(app, visit) == {}
 
 

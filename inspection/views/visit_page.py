@@ -11,7 +11,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, render_template
@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from inspection.checklist import MAX_TEXT_ANSWER
-from inspection.formatting import decimal_separator, format_number
+from inspection.formatting import decimal_separator, format_date, format_number
 from inspection.labels import is_question
 from inspection.scoring import ItemResult
 from inspection.services.answers import MAX_NOTE
@@ -58,6 +58,9 @@ class PageModel:
     sections: list[SectionView]
     fragments: dict[str, str]  # item key -> its HTML as a str.format template
 
+    def item(self, key: str) -> ItemView | None:
+        return next((i for s in self.sections for i in s.items if i.key == key), None)
+
 
 def page_model(template: dict[str, Any], sha256: str, locale: str) -> PageModel:
     """The template's sections and item fragments for one language, built on first use."""
@@ -94,6 +97,14 @@ def _compile(macro: Any, item: ItemView, words: dict[str, str]) -> str:
     return _MARKER.sub(r"{\1}", html.replace("{", "{{").replace("}", "}}"))
 
 
+class _Fields(dict):
+    """An item's fields; the ones only a form post's outcome fills (its state, message, the
+    field to correct) are empty otherwise."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def render_items(
     model: PageModel,
     results: dict[str, ItemResult],
@@ -111,8 +122,44 @@ def render_items(
     for section in model.sections:
         for item in section.items:
             fields = _fields(item, results[item.key], stored.get(item.key), separator)
-            html[item.key] = Markup(model.fragments[item.key].format_map({**common, **fields}))
+            html[item.key] = Markup(model.fragments[item.key].format_map(_Fields(common, **fields)))
     return html
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a plain form post (JavaScript off), shown inside its item on the page that
+    follows: the server sends the browser back to the item, far below any message at the top."""
+
+    item_key: str
+    state: str  # saved, invalid, conflict or locked: as the page's script names them
+    message: str
+    typed: dict[str, str] = field(default_factory=dict)  # a refused post's fields, as typed
+    focus: str = ""  # "value" or "note": the field to correct
+
+
+def with_outcome(html: str, model: PageModel, outcome: Outcome, result: ItemResult,
+                 answer: Any, *, action: str, writable: bool) -> str:  # fmt: skip
+    """The checklist's HTML with one item showing the outcome of its form post."""
+    item = model.item(outcome.item_key)
+    if item is None:
+        return html
+    fields = _Fields(action=escape(action), token=TOKEN_MARK,
+                     disabled="" if writable else " disabled")  # fmt: skip
+    fields.update(_fields(item, result, answer, decimal_separator()))
+    fields["state"] = Markup(' data-state="{}"').format(outcome.state)
+    fields["message"] = escape(outcome.message)
+    for name, value in outcome.typed.items():
+        fields[name] = escape(value)
+    if outcome.typed:
+        fields["percent"] = ""  # of the stored answer, not of what was typed
+    if outcome.typed.get("note") or outcome.focus == "note":
+        fields["note_open"] = " open"
+    if outcome.focus:
+        fields[f"focus_{outcome.focus}"] = " autofocus"  # brings a refused field into view
+    block = model.fragments[item.key].format_map(fields)
+    start = rf'<article class="item[^"]*" id="item-{re.escape(item.key)}"'
+    return re.sub(start + ".*?</article>", lambda _match: block, html, count=1, flags=re.S)
 
 
 def _fields(item: ItemView, result: ItemResult, answer: Any, sep: str) -> dict[str, Any]:
@@ -149,6 +196,8 @@ def _fields(item: ItemView, result: ItemResult, answer: Any, sep: str) -> dict[s
     elif kind in ("score", "number"):
         number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
         fields["number"] = format_number(number, decimal_sep=sep) if number is not None else ""
+    elif kind == "date":
+        fields["text"] = escape(format_date(value)) if isinstance(value, str) else ""
     else:
         fields["text"] = escape(value) if isinstance(value, str) and value != "na" else ""
     return fields
@@ -161,7 +210,8 @@ def labels(locale: str) -> dict[str, str]:
         found = {
             "pass": _("Pass"), "fail": _("Fail"), "na": _("Not applicable"), "save": _("Save"),
             "numerator": _("Numerator"), "denominator": _("Denominator"), "number": _("Number"),
-            "date": _("Date"), "text": _("Text"), "answer": _("Answer"),
+            "date": _("Date"), "date_format": _("dd/mm/yyyy"), "text": _("Text"),
+            "answer": _("Answer"),
             "guidance": _("Guidance"), "legal_basis": _("Legal basis:"), "note": _("Note"),
             "save_note": _("Save note"), "yes": _("Yes"), "no": _("No"),
             "note_max": str(MAX_NOTE), "text_max": str(MAX_TEXT_ANSWER),
@@ -217,7 +267,7 @@ def value_hint(item: dict[str, Any]) -> str:
     if kind == "number":
         return _("Enter a number.")
     if kind == "date":
-        return _("Enter a date.")
+        return _("Enter a date as dd/mm/yyyy.")
     return _("Enter a text of at most %(count)s characters.", count=format_number(MAX_TEXT_ANSWER))
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,16 +29,18 @@ from inspection.auth import can_fill_visit
 from inspection.checklist import iter_items
 from inspection.db import get_session
 from inspection.errors import Conflict, DomainError
-from inspection.formatting import decimal_separator, format_number, parse_number
+from inspection.formatting import decimal_separator, format_number, parse_date, parse_number
 from inspection.models import WRITABLE_STATES
 from inspection.scoring import score_sheet
 from inspection.services import answers
 from inspection.views.visit_page import (
     TOKEN_MARK,
     ChecklistCache,
+    Outcome,
     page_model,
     render_checklist,
     value_hint,
+    with_outcome,
 )
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -38,32 +50,66 @@ def _library():
     return current_app.extensions["inspection.library"]
 
 
+OUTCOME_KEY = "visit_item_outcome"  # in the session: a saved item, until the page shows it
+
+
 @bp.get("/<int:visit_id>")
 def view(visit_id: int):
-    visit = g.visit
+    outcome = session.pop(OUTCOME_KEY) if OUTCOME_KEY in session else None  # no cookie otherwise
+    if isinstance(outcome, dict) and outcome.get("visit") == visit_id:
+        return _page(g.visit, _stored_outcome(outcome["item"], outcome["state"]))
+    return _page(g.visit)
+
+
+def _page(visit, outcome: Outcome | None = None):
+    """The checklist page; `outcome` shows what became of one item's form post inside it."""
     locale = str(get_locale())
     writable = can_fill_visit(current_user, visit) and visit.status in WRITABLE_STATES
     cache: ChecklistCache = current_app.extensions["inspection.checklist_cache"]
     key = (visit.id, visit.revision, visit.status, writable, locale)
+    action = url_for("visits.save_item", visit_id=visit.id, item_key="KEY")[: -len("KEY")]
     cached = cache.get(key)
-    if cached is None:
+    if cached is None or outcome is not None:
         template = answers.template_of(_library(), visit)
+        model = page_model(template, visit.plan.form_sha256, locale)
+    if cached is None:
         stored = answers.answer_rows(get_session(), visit)
         sheet = score_sheet(template, answers.answer_values(stored))
-        model = page_model(template, visit.plan.form_sha256, locale)
-        action = url_for("visits.save_item", visit_id=visit.id, item_key="KEY")[: -len("KEY")]
         cached = (sheet, render_checklist(model, sheet, stored, action=action, writable=writable))
         cache.put(key, cached)
     sheet, html = cached
+    if outcome is not None:
+        row = answers.answer_rows(get_session(), visit).get(outcome.item_key)
+        result = sheet.items.get(outcome.item_key)
+        if result is not None:
+            html = with_outcome(html, model, outcome, result, row, action=action,
+                                writable=writable)  # fmt: skip
     checklist = Markup(html.replace(TOKEN_MARK, generate_csrf()))
     return render_template("visits/view.html", visit=visit, sheet=sheet, checklist=checklist,
                            writable=writable)  # fmt: skip
 
 
-@bp.post("/<int:visit_id>/items/<item_key>")
+def _stored_outcome(item_key: str, state: str) -> Outcome:
+    messages = {
+        "saved": _("Saved."),
+        "conflict": _("Someone else changed this item a moment ago: here is the latest version."),
+        "locked": _("This visit can no longer be changed."),
+    }
+    return Outcome(item_key, state, messages.get(state, ""))
+
+
+TYPED_FIELDS = ("num", "den", "number", "text", "note")
+
+
+@bp.route("/<int:visit_id>/items/<item_key>", methods=["GET", "POST"])
 def save_item(visit_id: int, item_key: str):
-    """The same save as the API's PUT, from a plain form post (JavaScript off)."""
+    """The same save as the API's PUT, from a plain form post (JavaScript off). Saved, or
+    refused as someone else's newer change: back to the item, which says so. A refused value:
+    the page at once, at this address, the item showing why with the fields as typed (a GET
+    here, e.g. the language switch of that page, goes back to the item)."""
     visit = g.visit
+    if request.method == "GET":
+        return redirect(url_for("visits.view", visit_id=visit.id, _anchor=f"item-{item_key}"))
     items = {i["key"]: i for _, i in iter_items(answers.template_of(_library(), visit))}
     item = items.get(item_key)
     anchor = url_for("visits.view", visit_id=visit.id, _anchor=f"item-{item_key}")
@@ -76,11 +122,7 @@ def save_item(visit_id: int, item_key: str):
     try:
         answers.put_answer(get_session(), _library(), visit=visit, user=current_user, entry=entry)
     except Conflict as exc:
-        if exc.code == "wrong_state":
-            flash(_("This visit can no longer be changed."), "error")
-        else:
-            flash(_("Someone else changed this item a moment ago: here is the latest version."),
-                  "error")  # fmt: skip
+        state = "locked" if exc.code == "wrong_state" else "conflict"
     except DomainError as exc:
         if "note" in exc.fields:
             hint = _(
@@ -88,9 +130,13 @@ def save_item(visit_id: int, item_key: str):
             )
         else:
             hint = value_hint(item)
-        flash(_("Not saved: %(why)s", why=hint), "error")
+        typed = {name: request.form[name] for name in TYPED_FIELDS if name in request.form}
+        outcome = Outcome(item_key, "invalid", _("Not saved: %(why)s", why=hint), typed,
+                          "note" if "note" in exc.fields else "value")  # fmt: skip
+        return _page(visit, outcome)
     else:
-        flash(_("Saved."), "success")
+        state = "saved"
+    session[OUTCOME_KEY] = {"visit": visit.id, "item": item_key, "state": state}
     return redirect(anchor)
 
 
@@ -110,7 +156,11 @@ def form_answer(item: dict[str, Any], form, current: Any) -> dict[str, Any]:
         body["value"] = _ratio(form.get("num", ""), form.get("den", ""))
     elif item["type"] in ("score", "number"):
         body["value"] = _number(form.get("number", ""))
-    else:  # text, date
+    elif item["type"] == "date":
+        text = form.get("text", "").strip()
+        day = parse_date(text)
+        body["value"] = day.isoformat() if day else text or None  # not a date: refused
+    else:
         text = form.get("text", "").strip()
         body["value"] = text or None
     return body

@@ -7,6 +7,7 @@ request the page makes is recorded, and a test fails if any goes to a host other
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -73,6 +74,26 @@ def demo_visit(live_app):
     make_user(live_app, "insp-a", "inspector", full_name="Lê Thị Hoa")
     plan = make_plan(live_app, lead)
     return make_visit(live_app, plan, ["insp-a"], unit_code="ninh-xuan")
+
+
+class SlowAnswers:
+    """Holds each answer PUT `delay` seconds before the app sees it: a slow link or a busy
+    server, with the page free to go on meanwhile (the test server answers from threads)."""
+
+    def __init__(self, app) -> None:
+        self.delay = 0.0
+        self.wsgi_app = app.wsgi_app
+        app.wsgi_app = self
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "PUT" and "/answers/" in environ["PATH_INFO"]:
+            time.sleep(self.delay)
+        return self.wsgi_app(environ, start_response)
+
+
+@pytest.fixture
+def slow_answers(live_app) -> SlowAnswers:
+    return SlowAnswers(live_app)
 
 
 @pytest.fixture

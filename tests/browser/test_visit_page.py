@@ -9,13 +9,9 @@ import pytest
 from tests.browser.conftest import VIEWPORTS, login, open_context
 from tests.factories import PASSWORD
 
-ANSWERS_IN_ORDER = [
-    "kh-cchc", "kh-cchc-ngay", "ty-le-so-hoa", "sipas-diem", "the-thuc-van-ban",
-    "so-tthc-niem-yet", "ghi-chu-chung", "co-ho-so-tre-han", "thu-xin-loi", "niem-yet-qr",
-]  # fmt: skip
 EXPECTED = {
     "kh-cchc": "yes",
-    "kh-cchc-ngay": "2024-01-15",
+    "kh-cchc-ngay": "2024-01-15",  # typed "15/01/2024", the Vietnamese way
     "ty-le-so-hoa": {"num": 60, "den": 100},
     "sipas-diem": 10.5,
     "the-thuc-van-ban": "dung-tat-ca",
@@ -25,6 +21,7 @@ EXPECTED = {
     "thu-xin-loi": "no",
     "niem-yet-qr": "na",
 }
+NOTE = "Kế hoạch số 12/KH-UBND, ký ngày 10/01/2024"  # the note of kh-cchc
 
 
 def vi(number: float) -> str:
@@ -36,6 +33,11 @@ def item(page, key):
     return page.locator(f"#item-{key}")
 
 
+def stored_answers(page, base: str, visit_id: int) -> dict:
+    api = page.request.get(f"{base}/api/v1/visits/{visit_id}").json()
+    return {a["item_key"]: a for a in api["answers"]}
+
+
 def answer_everything(page, *, javascript: bool) -> None:
     """Answer one item of every type, the way an inspector taps and types."""
 
@@ -45,12 +47,19 @@ def answer_everything(page, *, javascript: bool) -> None:
 
     assert item(page, "kh-cchc-ngay").is_hidden()
     assert page.locator("[data-status]").inner_text() == "Chưa bắt đầu"
-    item(page, "kh-cchc").locator("button[value=yes]").click()
+    assert page.locator("[data-unanswered]").inner_text() == "· Chưa có câu trả lời"
+    assert page.locator("[data-rating]").is_hidden()  # not "0 % · Thấp" before any answer
+    kh = item(page, "kh-cchc")
+    kh.locator("details.note > summary").click()
+    kh.locator("textarea[name=note]").fill(NOTE)
+    kh.locator("button[value=yes]").click()  # without JavaScript: posts the note too
     saved("kh-cchc")
     if javascript:  # the first answer starts the visit
         assert page.locator("[data-status]").inner_text() == "Đang kiểm tra"
+    assert page.locator("[data-unanswered]").is_hidden()
+    assert page.locator("[data-rating]").is_visible()
     assert item(page, "kh-cchc-ngay").is_visible()  # shown by its controller's answer
-    item(page, "kh-cchc-ngay").locator("input[name=text]").fill("2024-01-15")
+    item(page, "kh-cchc-ngay").locator("input[name=text]").fill("15/01/2024")
     item(page, "kh-cchc-ngay").locator("button.save[name=value]").click()
     saved("kh-cchc-ngay")
     ratio = item(page, "ty-le-so-hoa")
@@ -81,22 +90,62 @@ def answer_everything(page, *, javascript: bool) -> None:
     saved("niem-yet-qr")
 
 
-def check_answers_and_score(page, base: str, visit_id: int) -> None:
-    api = page.request.get(f"{base}/api/v1/visits/{visit_id}").json()
-    stored = {a["item_key"]: a["value"] for a in api["answers"]}
-    assert stored == EXPECTED
+def check_score_bar(page, base: str, visit_id: int) -> None:
+    """The page's score line and section subtotals say what the API's score sheet says."""
     score = page.request.get(f"{base}/api/v1/visits/{visit_id}/score").json()
-    assert page.locator("[data-total]").inner_text() == vi(score["total"])
-    assert page.locator("[data-max]").inner_text() == vi(score["max"])
-    assert page.locator("[data-answered]").inner_text() == str(score["answered"])
-    assert (
-        item(page, "kh-cchc").locator("button[value=yes]").get_attribute("aria-pressed") == "true"
-    )
-    assert item(page, "ty-le-so-hoa").locator("input[name=num]").input_value() == "60"
+
+    def shown(selector):
+        return page.locator(selector).text_content()
+
+    assert score["answered"] > 0
+    assert shown("[data-total]") == vi(score["total"])
+    assert shown("[data-max]") == vi(score["max"])
+    assert shown("[data-percent-total]") == f"{vi(score['percent'])} %"
+    assert shown("[data-band]") == score["band"]
+    assert shown("[data-answered]") == str(score["answered"])
+    assert shown("[data-answerable]") == str(score["answerable"])
+    assert shown("[data-full]") == str(score["full_marks"])
+    assert shown("[data-scorable]") == str(score["scorable"])
+    assert page.locator("[data-rating]").is_visible()
+    assert page.locator("[data-unanswered]").is_hidden()
+    sections = page.locator("[data-section]")
+    assert sections.count() == len(score["sections"])
+    for section in score["sections"]:
+        subtotal = f'[data-section="{section["key"]}"] [data-subtotal]'
+        assert shown(subtotal) == f"{vi(section['score'])} / {vi(section['max'])}", section
+
+
+def check_answers_are_stored(page, base: str, visit_id: int) -> None:
+    answers = stored_answers(page, base, visit_id)
+    assert {key: a["value"] for key, a in answers.items()} == EXPECTED
+    assert answers["kh-cchc"]["note"] == NOTE
+
+
+def check_page_shows_every_answer(page) -> None:
+    """After a reload, every item type shows its answer on the page itself."""
+
+    def pressed(key, value):
+        button = item(page, key).locator(f"button[value={value}]")
+        return button.get_attribute("aria-pressed") == "true"
+
+    assert pressed("kh-cchc", "yes") and not pressed("kh-cchc", "no")
+    assert item(page, "kh-cchc").locator("textarea[name=note]").is_visible()  # its fold open
+    assert item(page, "kh-cchc").locator("textarea[name=note]").input_value() == NOTE
+    assert item(page, "kh-cchc-ngay").is_visible()
+    assert item(page, "kh-cchc-ngay").locator("input[name=text]").input_value() == "15/01/2024"
+    ratio = item(page, "ty-le-so-hoa")
+    assert ratio.locator("input[name=num]").input_value() == "60"
+    assert ratio.locator("input[name=den]").input_value() == "100"
+    assert ratio.locator("[data-percent]").inner_text() == "60 %"
     assert item(page, "sipas-diem").locator("input[name=number]").input_value() == "10,5"
-    assert item(page, "kh-cchc-ngay").locator("input[name=text]").input_value() == "2024-01-15"
-    assert item(page, "thu-xin-loi").is_visible()
+    assert pressed("the-thuc-van-ban", "dung-tat-ca")
+    assert item(page, "so-tthc-niem-yet").locator("input[name=number]").input_value() == "1.240"
+    text = item(page, "ghi-chu-chung").locator("textarea[name=text]")
+    assert text.input_value() == "Đoàn làm việc buổi sáng"
+    assert pressed("co-ho-so-tre-han", "yes")
+    assert item(page, "thu-xin-loi").is_visible() and pressed("thu-xin-loi", "no")
     assert "failed" in (item(page, "thu-xin-loi").get_attribute("class") or "")
+    assert pressed("niem-yet-qr", "na")
 
 
 def open_visit(browser, server, viewport, requests_log, *, javascript=True):
@@ -108,14 +157,26 @@ def open_visit(browser, server, viewport, requests_log, *, javascript=True):
     return context, page
 
 
+def api_put(page, base: str, visit_id: int, key: str, body: dict) -> dict:
+    token = page.request.get(f"{base}/api/v1/me").json()["csrf_token"]
+    response = page.request.put(f"{base}/api/v1/visits/{visit_id}/answers/{key}", data=body,
+                                headers={"X-CSRFToken": token})  # fmt: skip
+    assert response.ok
+    return response.json()
+
+
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
 def test_inspector_answers_every_item_type_and_finds_them_after_reload(
     browser, demo_visit, server, viewport, requests_log
 ):
     context, page = open_visit(browser, server, viewport, requests_log)
     answer_everything(page, javascript=True)
+    page.wait_for_selector("#item-kh-cchc[data-state=saved]")
+    check_answers_are_stored(page, server.url, demo_visit.id)
+    check_score_bar(page, server.url, demo_visit.id)  # live, from the saves' answers
     page.reload()
-    check_answers_and_score(page, server.url, demo_visit.id)
+    check_page_shows_every_answer(page)
+    check_score_bar(page, server.url, demo_visit.id)
     context.close()
 
 
@@ -125,24 +186,56 @@ def test_the_same_answers_save_with_javascript_off(
 ):
     context, page = open_visit(browser, server, viewport, requests_log, javascript=False)
     answer_everything(page, javascript=False)
+    check_answers_are_stored(page, server.url, demo_visit.id)
+    check_score_bar(page, server.url, demo_visit.id)
     page.goto(f"{server.url}/visits/{demo_visit.id}")
-    check_answers_and_score(page, server.url, demo_visit.id)
+    check_page_shows_every_answer(page)
+    check_score_bar(page, server.url, demo_visit.id)
     context.close()
+
+
+SMALL_CONTROLS = """() => {
+    // Every visible control a finger taps: at least 44 x 44 px. A checkbox or radio counts by
+    // the label around it (the label is the target); hidden inputs and closed folds are not
+    // on screen.
+    const small = [], toggles = 'input[type=radio], input[type=checkbox]';
+    const controls = 'a, button, input, select, textarea, summary, label';
+    for (const el of document.querySelectorAll(controls)) {
+        if (el.matches('label') && !el.querySelector(toggles)) continue;
+        if (el.matches(toggles) && el.closest('label')) continue;
+        if (!el.getClientRects().length) continue;
+        const r = el.getBoundingClientRect();
+        if (r.height < 44 || r.width < 44) {
+            small.push([el.outerHTML.slice(0, 80), Math.round(r.width), Math.round(r.height)]);
+        }
+    }
+    return small;
+}"""
+OPEN_EVERYTHING = """() => {
+    document.querySelectorAll('details').forEach(d => { d.open = true; });
+    document.querySelectorAll('.item[hidden]').forEach(el => { el.hidden = false; });
+}"""
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
 def test_touch_targets_are_large_and_nothing_scrolls_sideways(
     browser, demo_visit, server, viewport, requests_log
 ):
-    context, page = open_visit(browser, server, viewport, requests_log)
-    small = page.evaluate(
-        """() => Array.from(document.querySelectorAll('button, input, select, textarea, summary'))
-            .filter(el => el.offsetParent !== null)
-            .map(el => [el.outerHTML.slice(0, 80), el.getBoundingClientRect().height])
-            .filter(([, h]) => h < 44)"""
-    )
-    assert small == []
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    context = open_context(browser, VIEWPORTS[viewport], log=requests_log)
+    page = context.new_page()
+    login(page, server.url, "insp-a", PASSWORD)
+    assert page.locator("table.list a").count() == 1  # the home page: "My visits"
+    assert page.evaluate(SMALL_CONTROLS) == []
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    page.click("text=UBND xã Ninh Xuân")
+    page.wait_for_selector(".visit")
+    assert page.evaluate(SMALL_CONTROLS) == []
+    page.evaluate(OPEN_EVERYTHING)  # every fold open, every item that depends on another shown
+    assert page.locator("textarea[name=note]").first.is_visible()
+    assert item(page, "thu-xin-loi").is_visible()
+    assert page.evaluate(SMALL_CONTROLS) == []
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
     context.close()
 
 
@@ -257,4 +350,251 @@ def test_a_quick_correction_is_saved_after_the_first_tap(browser, demo_visit, se
     api = page.request.get(f"{server.url}/api/v1/visits/{demo_visit.id}").json()
     assert {a["item_key"]: a["value"] for a in api["answers"]} == {"kh-cchc": "no"}
     assert item(page, "kh-cchc").get_attribute("data-revision") == "2"
+    context.close()
+
+
+def revision(page, key) -> int:
+    return int(item(page, key).get_attribute("data-revision"))
+
+
+def wait_stored_after(page, key, before: int) -> None:
+    """Until the item shows a save newer than revision `before`, with nothing left to send."""
+    page.wait_for_function(
+        """([key, before]) => {
+            const el = document.getElementById('item-' + key);
+            return Number(el.dataset.revision) > before && el.dataset.state === 'saved';
+        }""",
+        arg=[key, before],
+        timeout=15000,
+    )
+
+
+def test_typing_while_a_save_is_out_is_neither_reverted_nor_lost(
+    browser, demo_visit, server, slow_answers, requests_log
+):
+    """A slow server: the numerator's save is out when the denominator is typed. Its answer
+    must not put the old denominator back, and the new one is saved in turn."""
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    api_put(page, server.url, demo_visit.id, "ty-le-dung-han", {"value": {"num": 45, "den": 50}})
+    page.reload()
+    slow_answers.delay = 1.5
+    ratio = item(page, "ty-le-dung-han")
+    num, den = ratio.locator("input[name=num]"), ratio.locator("input[name=den]")
+    before = revision(page, "ty-le-dung-han")
+    num.fill("40")
+    num.press("Tab")  # left: 40/50 goes out, and the denominator has the focus
+    page.wait_for_selector("#item-ty-le-dung-han[data-state=saving]")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("80")
+    page.wait_for_function("([k, r]) => Number(document.getElementById('item-' + k)"
+                           ".dataset.revision) > r", arg=["ty-le-dung-han", before])  # fmt: skip
+    first = revision(page, "ty-le-dung-han")  # 40/50 stored and answered
+    assert stored_answers(page, server.url, demo_visit.id)["ty-le-dung-han"]["value"] == {
+        "num": 40, "den": 50}  # fmt: skip
+    assert (num.input_value(), den.input_value()) == ("40", "80")  # not put back to 50
+    den.press("Tab")
+    wait_stored_after(page, "ty-le-dung-han", first)
+    assert stored_answers(page, server.url, demo_visit.id)["ty-le-dung-han"]["value"] == {
+        "num": 40, "den": 80}  # fmt: skip
+    assert (num.input_value(), den.input_value()) == ("40", "80")
+    assert ratio.locator("[data-percent]").inner_text() == "50 %"
+    page.reload()
+    assert (num.input_value(), den.input_value()) == ("40", "80")
+    context.close()
+
+
+def test_a_note_typed_while_its_answer_is_saving_is_kept_and_saved(
+    browser, demo_visit, server, slow_answers, requests_log
+):
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    slow_answers.delay = 1.5
+    kh = item(page, "kh-cchc")
+    kh.locator("button[value=no]").click()
+    page.wait_for_selector("#item-kh-cchc[data-state=saving]")
+    kh.locator("details.note > summary").click()
+    note = kh.locator("textarea[name=note]")
+    note.press_sequentially("Chưa có kế hoạch", delay=20)  # while "Không đạt" is on its way
+    page.wait_for_function("() => document.getElementById('item-kh-cchc').dataset.revision > 0")
+    assert note.input_value() == "Chưa có kế hoạch"  # the answer's return did not empty it
+    wait_stored_after(page, "kh-cchc", 0)
+    page.wait_for_function(
+        "() => !Object.keys(localStorage).some(k => k.startsWith('inspection.'))"
+    )
+    answer = stored_answers(page, server.url, demo_visit.id)["kh-cchc"]
+    assert (answer["value"], answer["note"]) == ("no", "Chưa có kế hoạch")
+    assert note.input_value() == "Chưa có kế hoạch"
+    assert kh.locator("[data-state]").inner_text() == "Đã lưu"
+    context.close()
+
+
+def test_a_note_saves_itself_while_typed_with_its_state_shown(
+    browser, demo_visit, server, requests_log
+):
+    """No tap on "Lưu ghi chú": the note is saved once the typing pauses, and the item shows
+    saving, then saved."""
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    kh = item(page, "kh-cchc")
+    kh.locator("details.note > summary").click()
+    kh.locator("textarea[name=note]").press_sequentially("Đã ban hành", delay=20)
+    assert kh.get_attribute("data-state") == "saving"  # pending while typed, not silent
+    page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=10000)
+    answer = stored_answers(page, server.url, demo_visit.id)["kh-cchc"]
+    assert (answer["value"], answer["note"]) == (None, "Đã ban hành")
+    kh.locator("button[value=yes]").click()  # the answer afterwards keeps the note
+    page.wait_for_function("() => document.getElementById('item-kh-cchc').dataset.value"
+                           " === '\"yes\"' && document.getElementById('item-kh-cchc')"
+                           ".dataset.state === 'saved'")  # fmt: skip
+    answer = stored_answers(page, server.url, demo_visit.id)["kh-cchc"]
+    assert (answer["value"], answer["note"]) == ("yes", "Đã ban hành")
+    page.reload()
+    assert kh.locator("textarea[name=note]").input_value() == "Đã ban hành"
+    context.close()
+
+
+def test_a_text_answer_saves_itself_while_typed(browser, demo_visit, server, requests_log):
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    text = item(page, "ghi-chu-chung").locator("textarea[name=text]")
+    text.press_sequentially("Làm việc buổi chiều", delay=20)
+    assert item(page, "ghi-chu-chung").get_attribute("data-state") == "saving"
+    page.wait_for_selector("#item-ghi-chu-chung[data-state=saved]", timeout=10000)
+    stored = stored_answers(page, server.url, demo_visit.id)["ghi-chu-chung"]["value"]
+    assert stored == "Làm việc buổi chiều"
+    assert text.input_value() == "Làm việc buổi chiều"
+    context.close()
+
+
+def test_a_note_typed_offline_survives_closing_the_page(browser, demo_visit, server,
+                                                        requests_log):  # fmt: skip
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    context.set_offline(True)
+    kh = item(page, "kh-cchc")
+    kh.locator("details.note > summary").click()
+    kh.locator("textarea[name=note]").fill("Thiếu chữ ký")
+    kh.locator("textarea[name=note]").blur()  # left: sent at once, without waiting
+    page.wait_for_selector("#item-kh-cchc[data-state=offline], #item-kh-cchc[data-state=failed]")
+    page.close()
+    context.set_offline(False)
+    page = context.new_page()
+    page.goto(f"{server.url}/visits/{demo_visit.id}")
+    page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=15000)
+    assert stored_answers(page, server.url, demo_visit.id)["kh-cchc"]["note"] == "Thiếu chữ ký"
+    assert item(page, "kh-cchc").locator("textarea[name=note]").input_value() == "Thiếu chữ ký"
+    context.close()
+
+
+def test_a_save_refused_by_a_server_error_is_shown_and_retried_by_itself(
+    browser, demo_visit, server, requests_log
+):
+    """The first PUT meets a 503 (the network stays up: no online event): the item says it is
+    not saved yet, and the page tries again on its own."""
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    refused = []
+
+    def first_fails(route):
+        if route.request.method == "PUT" and not refused:
+            refused.append(route.request.url)
+            route.fulfill(status=503, content_type="application/json",
+                          body='{"error": {"code": "unavailable", "message": "busy"}}')  # fmt: skip
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/visits/*/answers/*", first_fails)
+    item(page, "kh-cchc").locator("button[value=no]").click()
+    page.wait_for_selector("#item-kh-cchc[data-state=failed]", timeout=5000)
+    assert item(page, "kh-cchc").locator("[data-state]").inner_text() == "Chưa lưu được: sẽ thử lại"
+    page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=15000)
+    assert len(refused) == 1 and page.evaluate("navigator.onLine")
+    assert stored_answers(page, server.url, demo_visit.id)["kh-cchc"]["value"] == "no"
+    assert page.locator("[data-total]").inner_text() == "0"
+    assert page.locator("[data-answered]").inner_text() == "1"
+    context.close()
+
+
+def test_dates_are_typed_and_shown_day_first(browser, demo_visit, server, requests_log):
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    item(page, "kh-cchc").locator("button[value=yes]").click()
+    date = item(page, "kh-cchc-ngay").locator("input[name=text]")
+    assert date.get_attribute("type") == "text"  # not the browser's mm/dd/yyyy picker
+    assert date.get_attribute("inputmode") == "numeric"
+    assert date.get_attribute("placeholder") == "dd/mm/yyyy"
+    date.fill("31/02/2024")
+    date.press("Tab")
+    page.wait_for_selector("#item-kh-cchc-ngay[data-state=invalid]")
+    assert item(page, "kh-cchc-ngay").locator("[data-state]").inner_text() == (
+        "Chưa lưu được: Nhập ngày theo dạng ngày/tháng/năm (dd/mm/yyyy).")  # fmt: skip
+    assert date.input_value() == "31/02/2024"  # kept, to be corrected
+    assert "kh-cchc-ngay" not in stored_answers(page, server.url, demo_visit.id)
+    date.fill("29.2.2024")  # a number pad may have no "/"
+    date.press("Tab")
+    page.wait_for_selector("#item-kh-cchc-ngay[data-state=saved]")
+    assert stored_answers(page, server.url, demo_visit.id)["kh-cchc-ngay"]["value"] == "2024-02-29"
+    assert date.input_value() == "29/02/2024"
+    page.reload()
+    assert date.input_value() == "29/02/2024"
+    context.close()
+
+
+IN_VIEW_BELOW_THE_SCORE_LINE = """el => {
+    const bar = document.querySelector('.scorebar').getBoundingClientRect();
+    const r = el.getBoundingClientRect();
+    return r.top >= bar.bottom && r.bottom <= window.innerHeight;
+}"""
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_without_javascript_the_outcome_is_shown_inside_the_item(
+    browser, demo_visit, server, viewport, requests_log
+):
+    """The post brings the browser back to the item, far down the page: a refused value says
+    why there, keeping what was typed; a saved one says so there; neither is under the sticky
+    score line."""
+    context, page = open_visit(browser, server, viewport, requests_log, javascript=False)
+    count = item(page, "so-tthc-niem-yet")  # halfway down the page
+    field, state = count.locator("input[name=number]"), count.locator("[data-state]")
+    field.fill("mười")
+    count.locator("button.save[name=value]").click()
+    page.wait_for_load_state()
+    assert state.inner_text() == "Chưa lưu được: Nhập một số."
+    assert field.input_value() == "mười"
+    assert page.locator(".flash").count() == 0
+    assert field.evaluate(IN_VIEW_BELOW_THE_SCORE_LINE)
+    assert state.evaluate(IN_VIEW_BELOW_THE_SCORE_LINE)
+    field.fill("1.240")
+    count.locator("button.save[name=value]").click()
+    page.wait_for_url("**#item-so-tthc-niem-yet")
+    assert state.inner_text() == "Đã lưu."
+    assert field.input_value() == "1.240"
+    assert count.evaluate(IN_VIEW_BELOW_THE_SCORE_LINE.replace("r.bottom <=", "r.top <"))
+    assert state.evaluate(IN_VIEW_BELOW_THE_SCORE_LINE)
+    context.close()
+
+
+FOLD_CUE = """summary => {
+    const cue = getComputedStyle(summary.querySelector('.section-title') || summary, '::before');
+    return cue.content !== 'none' && parseFloat(cue.width) > 0 ? cue.transform : null;
+}"""
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_the_page_keeps_its_sticky_line_short_and_shows_its_folds(
+    browser, demo_visit, server, viewport, requests_log
+):
+    context, page = open_visit(browser, server, viewport, requests_log)
+    bar = page.locator(".scorebar")
+    assert bar.bounding_box()["height"] <= 60  # one line of score and answered count
+    page.goto(f"{server.url}/visits/{demo_visit.id}#section-the-che")
+    title = page.locator("#section-the-che > summary")
+    assert title.evaluate(IN_VIEW_BELOW_THE_SCORE_LINE)  # not covered by the sticky line
+    # Each fold shows whether it is open: its cue turns when it opens.
+    for summary in (title, item(page, "kh-cchc").locator("details.help > summary"),
+                    item(page, "kh-cchc").locator("details.note > summary")):  # fmt: skip
+        closed = summary.evaluate(FOLD_CUE)
+        summary.click()
+        opened = summary.evaluate(FOLD_CUE)
+        assert closed is not None and opened is not None and closed != opened
+    # A ratio's fields, its percentage and its buttons share one row.
+    row = item(page, "ty-le-so-hoa").locator(".answer-row")
+    tops = row.evaluate("r => Array.from(r.children).filter(c => c.tagName !== 'LEGEND')"
+                        ".map(c => Math.round(c.getBoundingClientRect().bottom))")  # fmt: skip
+    assert len(tops) == 5 and len(set(tops)) == 1, tops
     context.close()

@@ -1,5 +1,6 @@
-// The checklist page: save each answer through the API as it is given, show per item whether it
-// is saving, saved or failed, retry failed saves, and show or hide items that depend on others.
+// The checklist page: save each answer and note through the API as it is given (a note or text
+// while it is typed), show per item whether it is saving, saved or failed, retry failed saves,
+// and show or hide items that depend on others.
 // Without this script the same forms post to the server and everything still works.
 (function () {
   "use strict";
@@ -17,10 +18,14 @@
   var items = {};
   var pending = {}; // item key -> the latest write not yet stored
   var sending = {}; // item key -> true while a write of it is on its way
+  var timers = {}; // item key -> the timer of a save waiting for the typing to pause
+  var stored = {}; // item key -> the value the server has (JSON), shown again when one is refused
   var RETRY_DELAYS = [1000, 2000, 5000, 10000, 20000, 30000];
+  var TYPING_DELAY = 1000; // a note saves this long after the last key, or when it is left
 
   Array.prototype.forEach.call(root.querySelectorAll(".item[data-key]"), function (el) {
     items[el.dataset.key] = el;
+    stored[el.dataset.key] = el.dataset.value || "null";
   });
 
   function valueOf(el) {
@@ -74,10 +79,18 @@
     });
   }
 
-  // What the form says the answer is, for the submit button that was pressed.
+  // What the form says the answer is, for the submit button that was pressed (NOTE_ONLY: the
+  // note, with the answer as it stands), and the fields it was read from as they were then.
+  var NOTE_ONLY = { name: "action", value: "note" };
   function readAnswer(el, form, submitter) {
     var kind = el.dataset.type;
+    var fields = {};
+    var read = function (name) {
+      fields[name] = form.elements[name].value;
+      return fields[name].trim();
+    };
     var body = { note: form.elements.note ? form.elements.note.value : "" };
+    if (form.elements.note) fields.note = body.note;
     var pressed = submitter ? submitter.value : "";
     if (submitter && submitter.name === "action" && submitter.value === "note") {
       body.value = valueOf(el);
@@ -86,17 +99,16 @@
     } else if (kind === "yes_no" || kind === "choice") {
       body.value = pressed || null;
     } else if (kind === "ratio") {
-      var num = form.elements.num.value.trim();
-      var den = form.elements.den.value.trim();
+      var num = read("num"), den = read("den");
       body.value = num === "" && den === "" ? null : { num: toWhole(num), den: toWhole(den) };
     } else if (kind === "score" || kind === "number") {
-      var raw = form.elements.number.value;
-      body.value = raw.trim() === "" ? null : parseNumber(raw);
+      var raw = read("number");
+      body.value = raw === "" ? null : parseNumber(raw);
     } else {
-      var text = form.elements.text.value.trim();
-      body.value = text === "" ? null : text;
+      var text = read("text");
+      body.value = text === "" ? null : kind === "date" ? parseDate(text) : text;
     }
-    return body;
+    return { body: body, fields: fields };
   }
 
   // A number typed as the page writes them ("1.240,5" in Vietnamese, "1,240.5" in English);
@@ -118,24 +130,65 @@
     return /^\d+$/.test(text) ? parseInt(text, 10) : text;
   }
 
-  function showAnswer(el, answer) {
-    el.dataset.value = JSON.stringify(answer.value);
+  // A date typed as the page writes them, dd/mm/yyyy (or d/m/yyyy, with ".", "-" or a space
+  // instead of "/", or ddmmyyyy), or YYYY-MM-DD: sent as YYYY-MM-DD. The same rule as
+  // formatting.parse_date on the server. Not a date: sent as typed, refused there.
+  function parseDate(text) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text), y, mo, d;
+    if (m) {
+      y = +m[1]; mo = +m[2]; d = +m[3];
+    } else if ((m = /^(\d{1,2})([\/.\- ])(\d{1,2})\2(\d{4})$/.exec(text) ||
+                /^(\d{2})()(\d{2})(\d{4})$/.exec(text))) {
+      d = +m[1]; mo = +m[3]; y = +m[4];
+    } else {
+      return text;
+    }
+    var leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    var days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+    if (!y || !days || d < 1 || d > days) return text;
+    var pad = function (n, width) { return ("000" + n).slice(-width); };
+    return pad(y, 4) + "-" + pad(mo, 2) + "-" + pad(d, 2);
+  }
+
+  function formatDate(value) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
+    return m ? m[3] + "/" + m[2] + "/" + m[1] : value || "";
+  }
+
+  function showChoice(el, value) {
+    el.dataset.value = JSON.stringify(value);
+    Array.prototype.forEach.call(el.querySelectorAll("button.answer"), function (button) {
+      button.setAttribute("aria-pressed", String(button.value === value));
+    });
+  }
+
+  // The answer the server returned. `sent`: the fields (name -> value) the request was read
+  // from; a field the inspector changed since, or is typing in, keeps what they typed (their
+  // change is saved in turn). Without `sent` (a conflict, a kept answer) every field is set.
+  function showAnswer(el, answer, sent) {
+    showChoice(el, answer.value);
     el.dataset.revision = answer.revision;
     var form = el.querySelector("form");
     form.elements.base_revision.value = answer.revision;
-    Array.prototype.forEach.call(el.querySelectorAll("button.answer"), function (button) {
-      button.setAttribute("aria-pressed", String(button.value === answer.value));
-    });
-    var kind = el.dataset.type;
-    if (kind === "ratio" && answer.value && typeof answer.value === "object") {
-      form.elements.num.value = answer.value.num;
-      form.elements.den.value = answer.value.den;
-    } else if ((kind === "score" || kind === "number") && typeof answer.value === "number") {
-      form.elements.number.value = formatNumber(answer.value);
-    } else if ((kind === "text" || kind === "date") && form.elements.text) {
-      form.elements.text.value = answer.value || "";
+    var put = function (name, text) {
+      var field = form.elements[name];
+      if (!field || (sent && (sent[name] !== field.value || field === document.activeElement))) {
+        return;
+      }
+      field.value = text;
+    };
+    var kind = el.dataset.type, value = answer.value;
+    if (kind === "ratio" && value && typeof value === "object") {
+      put("num", value.num);
+      put("den", value.den);
+    } else if ((kind === "score" || kind === "number") && typeof value === "number") {
+      put("number", formatNumber(value));
+    } else if (kind === "date") {
+      put("text", formatDate(value));
+    } else if (kind === "text") {
+      put("text", value || "");
     }
-    if (form.elements.note && answer.note !== undefined) form.elements.note.value = answer.note;
+    if (answer.note !== undefined) put("note", answer.note || "");
     var score = el.querySelector("[data-item-score]");
     if (score && answer.max !== null && answer.max !== undefined) {
       score.textContent = formatNumber(answer.score) + " / " + formatNumber(answer.max);
@@ -176,8 +229,10 @@
     }
     put("[data-total]", formatNumber(score.total));
     put("[data-max]", formatNumber(score.max));
-    put("[data-percent-total]", score.percent === null ? "" : formatNumber(score.percent) + " %");
-    put("[data-band]", score.band || "");
+    put("[data-percent-total]", score.percent === null ? "—" : formatNumber(score.percent) + " %");
+    put("[data-band]", score.band || "—");
+    root.querySelector("[data-rating]").hidden = !score.answered;
+    root.querySelector("[data-unanswered]").hidden = !!score.answered;
     put("[data-answered]", score.answered);
     put("[data-answerable]", score.answerable);
     put("[data-full]", score.full_marks);
@@ -189,6 +244,8 @@
   }
 
   function save(key) {
+    window.clearTimeout(timers[key]);
+    timers[key] = null;
     var write = pending[key];
     if (!write || sending[key]) return;
     var el = items[key];
@@ -209,13 +266,17 @@
       return response.json().catch(function () { return {}; }).then(function (data) {
         sending[key] = false;
         if (pending[key] !== write) { // a newer answer was given meanwhile: send that one,
-          if (response.ok) setRevision(el, data.revision); // based on the one just stored
-          save(key);
+          if (response.ok) { // based on the one just stored
+            setRevision(el, data.revision);
+            stored[key] = JSON.stringify(data.value);
+          }
+          if (!timers[key]) save(key); // (one being typed goes when the typing pauses)
           return;
         }
         if (response.ok) {
           forget(key);
-          showAnswer(el, data);
+          showAnswer(el, data, write.fields);
+          stored[key] = el.dataset.value;
           if (data.visit) {
             showScore(data.visit.score);
             showStatus(data.visit.status);
@@ -226,6 +287,7 @@
         } else if (response.status === 409 && data.current) {
           forget(key);
           showAnswer(el, data.current);
+          stored[key] = el.dataset.value;
           refreshVisibility();
           setState(el, "conflict");
           refreshScore();
@@ -245,6 +307,8 @@
           });
         } else if (response.status === 400) {
           forget(key);
+          showChoice(el, JSON.parse(stored[key])); // the fields keep what was typed, to correct
+          refreshVisibility();
           setState(el, "invalid", root.dataset.invalid + " " + el.dataset.hint);
         } else if (response.status === 401) {
           // Logged out (elsewhere, or the session ended): keep the answer, ask for a login, and
@@ -329,31 +393,37 @@
       }
       // The form shows the answer as given, on the revision it was given on.
       showAnswer(el, { value: body.value, note: body.note, revision: body.base_revision });
-      pending[key] = { body: body, attempts: 0 };
+      pending[key] = { body: body, fields: readAnswer(el, el.querySelector("form"), null).fields,
+                       attempts: 0 };
     });
     refreshVisibility();
     Object.keys(pending).forEach(save);
   }
 
-  function queue(key, body) {
-    var el = items[key];
+  // An answer (or note) given: kept at once, sent at once, or after `delay` ms while it is
+  // being typed (each key starts the wait again).
+  function queue(key, answer, delay) {
+    var el = items[key], body = answer.body;
     var waiting = pending[key];
     if (waiting && waiting.body.note === body.note && sameValue(waiting.body.value, body.value)) {
-      return; // the same answer is already on its way (a field's change, then its Save button)
+      // The same answer is already waiting (a field's change, then its Save button): one that
+      // was waiting for the typing to pause goes now that its field is left.
+      if (!delay && timers[key]) save(key);
+      return;
     }
     // The revision this answer was given on, and its id: kept with it (see persist) so that
     // sending it again after a reload is a replay or a conflict, never a silent overwrite.
     body.base_revision = Number(el.dataset.revision);
     body.client_id = uuid();
-    pending[key] = { body: body, attempts: 0 };
+    pending[key] = { body: body, fields: answer.fields, attempts: 0 };
     keep(key);
     // Show the choice at once; the server's answer confirms it.
-    Array.prototype.forEach.call(el.querySelectorAll("button.answer"), function (button) {
-      button.setAttribute("aria-pressed", String(button.value === body.value));
-    });
-    el.dataset.value = JSON.stringify(body.value);
+    showChoice(el, body.value);
     refreshVisibility();
-    save(key);
+    if (!delay) return save(key);
+    window.clearTimeout(timers[key]);
+    timers[key] = window.setTimeout(function () { save(key); }, delay);
+    setState(el, "saving");
   }
 
   root.addEventListener("submit", function (event) {
@@ -364,18 +434,30 @@
     queue(el.dataset.key, readAnswer(el, form, event.submitter));
   });
 
-  // Typed answers save when the field is left, without a tap on "Save".
-  root.addEventListener("change", function (event) {
+  // Typed answers save when the field is left, without a tap on "Save"; a note or a text
+  // answer also while it is typed, once the typing pauses (half a number or date would be
+  // refused: those wait for the field to be left).
+  function typed(event, delay) {
     var field = event.target;
     var el = field.closest(".item[data-key]");
-    if (!el || field.name === "note" || !/^(num|den|number|text)$/.test(field.name)) return;
-    var form = el.querySelector("form");
-    var body = readAnswer(el, form, null);
-    if (el.dataset.type === "ratio" && (form.elements.num.value === "" || form.elements.den.value === "")) return;
-    queue(el.dataset.key, body);
-  });
+    if (!el) return;
+    var form = el.querySelector("form"), elements = form.elements;
+    if (field.name === "note") {
+      queue(el.dataset.key, readAnswer(el, form, NOTE_ONLY), delay);
+    } else if (field.name === "text" && el.dataset.type === "text") {
+      queue(el.dataset.key, readAnswer(el, form, null), delay);
+    } else if (!delay && /^(num|den|number|text)$/.test(field.name)) {
+      if (el.dataset.type === "ratio" && (elements.num.value === "" || elements.den.value === "")) {
+        return; // half a ratio: wait for the other half
+      }
+      queue(el.dataset.key, readAnswer(el, form, null));
+    }
+  }
+
+  root.addEventListener("change", function (event) { typed(event, 0); });
 
   root.addEventListener("input", function (event) {
+    typed(event, TYPING_DELAY);
     var el = event.target.closest(".item[data-type=ratio]");
     if (el) updatePercent(el);
   });
