@@ -35,9 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inspection import create_app  # noqa: E402
+from sqlalchemy import create_engine  # noqa: E402
+
+from inspection import create_app, migrate  # noqa: E402
 from inspection.checklist import iter_items  # noqa: E402
-from inspection.db import create_schema, get_engine, get_session  # noqa: E402
+from inspection.db import get_session  # noqa: E402
 from inspection.models import Visit  # noqa: E402
 from inspection.services import answers, users  # noqa: E402
 from tests.factories import PASSWORD, make_plan, make_unit, make_user, make_visit  # noqa: E402
@@ -118,9 +120,10 @@ def prepare(instance: Path) -> tuple[dict[str, str], Expected]:
         "INSPECTION_LIBRARY_PATH": str(instance / "library.json"),
     }
     os.environ.update(env)
+    schema = create_engine(env["INSPECTION_DATABASE_URL"])
+    migrate.upgrade(schema)  # as `init-db` would, before the app is built
+    schema.dispose()
     app = create_app()
-    with app.app_context():
-        create_schema(get_engine())
     make_unit(app, code="ninh-xuan", name="UBND xã Ninh Xuân")
     lead = make_user(app, "lead-a", "lead")
     inspector = make_user(app, "insp-a", "inspector")
@@ -365,9 +368,13 @@ def main() -> None:
                 {**env, "INSPECTION_PAGE_CACHE_SIZE": cache}, expected, load, script
             )
             ratio = page_rps / health_rps
-            verdict = "ok" if ratio >= TARGET_RATIO else "below target"
+            if cache == "0":  # the baseline that shows what the cache buys; not the target
+                verdict = "without the cache, for comparison"
+            else:
+                verdict = f"target ≥ {TARGET_RATIO}: " + ("ok" if ratio >= TARGET_RATIO
+                                                          else "BELOW TARGET")  # fmt: skip
             print(f"[{label}] health {health_rps:6.0f} req/s, visit page {page_rps:6.0f} req/s, "
-                  f"ratio {ratio:.3f} (target ≥ {TARGET_RATIO}: {verdict})"
+                  f"ratio {ratio:.3f} ({verdict})"
                   + ("" if use_wrk else " [python fallback: flattered]"))  # fmt: skip
     for name, size in parts:
         print(f"  {name:<40} {size / 1024:7.1f} KB")
