@@ -35,6 +35,7 @@ ITEM_KEYS = {
     "deficiency", "remedy", "required", "allow_na", "show_if", "options", "target", "steps",
     "on_empty",
 }  # fmt: skip
+SHOW_IF_KEYS = {"item", "equals"}
 
 
 @dataclass(frozen=True)
@@ -371,6 +372,7 @@ def _show_if_rules(report: Report, items: dict[str, tuple[str, dict]]) -> None:
         if not isinstance(rule, dict) or "item" not in rule or "equals" not in rule:
             report.error(rpath, 'must be an object {"item": key, "equals": value}')
             continue
+        _unknown_keys(report, rpath, rule, SHOW_IF_KEYS)
         target = rule["item"]
         if target == key:
             report.error(f"{rpath}.item", "an item cannot depend on itself")
