@@ -307,3 +307,55 @@ def test_a_question_worth_nothing_is_answered_yes_or_no(app, visit):
     assert post_item(client, visit, "co-ho-so-tre-han", {"value": "no"}).status_code == 302
     after = item_html(page_of(client, visit), "co-ho-so-tre-han")
     assert 'class="item failed"' not in after and 'aria-pressed="true">Không<' in after
+
+
+def test_not_applicable_shows_a_short_label_not_the_points_description(app, visit):
+    """The long points description of a ratio with steps (shown for a hidden item) would crowd
+    the question; "not applicable" is said in two words, as the page's script writes it."""
+    client = logged_in(app, "insp-a")
+    for key in ("ty-le-dung-han", "sipas-diem", "niem-yet-qr"):
+        post_item(client, visit, key, {"value": "na"})
+    page = page_of(client, visit)
+    for key in ("ty-le-dung-han", "sipas-diem", "niem-yet-qr"):
+        assert "<span data-item-score>Không áp dụng</span>" in item_html(page, key), key
+    assert "≥ 100 %" not in item_html(page, "ty-le-dung-han")
+    assert 'data-not-applicable="Không áp dụng"' in page  # the same words for the script
+
+
+@pytest.mark.parametrize(
+    ("key", "typed", "value"),
+    [("ty-le-so-hoa", {"num": "9", "den": "10"}, {"num": 9, "den": 10}),
+     ("sipas-diem", {"number": "9,5"}, 9.5), ("so-tthc-niem-yet", {"number": "1.240"}, 1240),
+     ("kh-cchc-ngay", {"text": "15/01/2024"}, "2024-01-15"),
+     ("ghi-chu-chung", {"text": "Buổi sáng"}, "Buổi sáng")],
+)  # fmt: skip
+def test_the_note_button_saves_the_answer_typed_in_the_same_form(app, visit, key, typed, value):
+    """Without JavaScript "Lưu ghi chú" posts the item's whole form: a typed answer is saved
+    with the note, not dropped."""
+    client = logged_in(app, "insp-a")
+    post_item(client, visit, "kh-cchc", {"value": "yes"})  # shows kh-cchc-ngay
+    saved = post_item(client, visit, key, {"action": "note", "note": "Ghi chú", **typed})
+    assert saved.status_code == 302
+    assert stored(app, visit)[key] == value
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    block = item_html(page, key)
+    assert ">Đã lưu.</p>" in block and ">Ghi chú</textarea>" in block
+
+
+def test_the_note_button_with_nothing_typed_keeps_the_stored_answer(app, visit):
+    client = logged_in(app, "insp-a")
+    post_item(client, visit, "ty-le-so-hoa", {"value": "na"})
+    post_item(client, visit, "ty-le-so-hoa", {"action": "note", "note": "Chưa có số liệu",
+                                              "num": "", "den": ""})  # fmt: skip
+    assert stored(app, visit)["ty-le-so-hoa"] == "na"
+
+
+def test_the_note_button_refuses_a_bad_typed_answer_keeping_the_note(app, visit):
+    client = logged_in(app, "insp-a")
+    page = post_item(client, visit, "sipas-diem",
+                     {"action": "note", "number": "mười", "note": "Khảo sát"}).get_data(
+                         as_text=True)  # fmt: skip
+    block = item_html(page, "sipas-diem")
+    assert 'data-state="invalid"' in block and 'value="mười"' in block
+    assert ">Khảo sát</textarea>" in block
+    assert stored(app, visit) == {}

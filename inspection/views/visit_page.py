@@ -174,7 +174,9 @@ def _fields(item: ItemView, result: ItemResult, answer: Any, sep: str) -> dict[s
         "score": escape(item.points_label),
         "pressed_na": "true" if value == "na" else "false",
     }
-    if result.max is not None:
+    if result.not_applicable:  # short, as the page's script writes it
+        fields["score"] = escape(_("Not applicable"))
+    elif result.max is not None:
         fields["score"] = (
             f"{format_number(result.score, decimal_sep=sep)} / "
             f"{format_number(result.max, decimal_sep=sep)}"

@@ -141,29 +141,38 @@ def save_item(visit_id: int, item_key: str):
 
 
 def form_answer(item: dict[str, Any], form, current: Any) -> dict[str, Any]:
-    """Turn an item's form fields into the API's answer body."""
+    """Turn an item's form fields into the API's answer body. The note's own button posts the
+    whole form too: an answer typed in it is saved with the note (or refused, as typed); with
+    nothing typed the stored answer stays (a choice, "not applicable")."""
     body: dict[str, Any] = {"note": form.get("note", "")}
     if form.get("base_revision", "").isdigit():
         body["base_revision"] = int(form["base_revision"])
     action = form.get("value", "")
+    typed = _typed(item, form)
     if form.get("action") == "note":
-        body["value"] = current
+        body["value"] = current if typed is None else typed
     elif action == "na":
         body["value"] = "na"
     elif item["type"] in ("yes_no", "choice"):
         body["value"] = action or None
-    elif item["type"] == "ratio":
-        body["value"] = _ratio(form.get("num", ""), form.get("den", ""))
-    elif item["type"] in ("score", "number"):
-        body["value"] = _number(form.get("number", ""))
-    elif item["type"] == "date":
+    else:
+        body["value"] = typed
+    return body
+
+
+def _typed(item: dict[str, Any], form) -> Any:
+    """The answer an item's fields hold (None: nothing typed, or an item answered by a tap)."""
+    if item["type"] == "ratio":
+        return _ratio(form.get("num", ""), form.get("den", ""))
+    if item["type"] in ("score", "number"):
+        return _number(form.get("number", ""))
+    if item["type"] == "date":
         text = form.get("text", "").strip()
         day = parse_date(text)
-        body["value"] = day.isoformat() if day else text or None  # not a date: refused
-    else:
-        text = form.get("text", "").strip()
-        body["value"] = text or None
-    return body
+        return day.isoformat() if day else text or None  # not a date: refused
+    if item["type"] == "text":
+        return form.get("text", "").strip() or None
+    return None
 
 
 def _number(raw: str) -> Any:

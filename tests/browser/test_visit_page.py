@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests.browser.conftest import VIEWPORTS, login, open_context
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_plan, make_unit, make_user, make_visit
 
 EXPECTED = {
     "kh-cchc": "yes",
@@ -148,10 +148,10 @@ def check_page_shows_every_answer(page) -> None:
     assert pressed("niem-yet-qr", "na")
 
 
-def open_visit(browser, server, viewport, requests_log, *, javascript=True):
+def open_visit(browser, server, viewport, requests_log, *, javascript=True, username="insp-a"):
     context = open_context(browser, VIEWPORTS[viewport], javascript=javascript, log=requests_log)
     page = context.new_page()
-    login(page, server.url, "insp-a", PASSWORD)
+    login(page, server.url, username, PASSWORD)
     page.click("text=UBND xã Ninh Xuân")  # "My visits" → the visit
     page.wait_for_selector(".visit")
     return context, page
@@ -597,4 +597,272 @@ def test_the_page_keeps_its_sticky_line_short_and_shows_its_folds(
     tops = row.evaluate("r => Array.from(r.children).filter(c => c.tagName !== 'LEGEND')"
                         ".map(c => Math.round(c.getBoundingClientRect().bottom))")  # fmt: skip
     assert len(tops) == 5 and len(set(tops)) == 1, tops
+    context.close()
+
+
+@pytest.fixture
+def team_visit(live_app):
+    """A visit of two inspectors, 'insp-a' and 'insp-b', each on their own tablet."""
+    make_unit(live_app, code="ninh-xuan", name="UBND xã Ninh Xuân")
+    lead = make_user(live_app, "lead-a", "lead")
+    make_user(live_app, "insp-a", "inspector", full_name="Lê Thị Hoa")
+    make_user(live_app, "insp-b", "inspector", full_name="Phạm Văn Nam")
+    return make_visit(live_app, make_plan(live_app, lead), ["insp-a", "insp-b"],
+                      unit_code="ninh-xuan")  # fmt: skip
+
+
+KEPT_CONFLICT = ("Người khác vừa sửa tiêu chí này: đang hiện câu trả lời của họ; nội dung bạn đã "
+                 "nhập vẫn được giữ ở đây, chưa lưu.")  # fmt: skip
+KEPT_IN_BROWSER = "() => Object.keys(localStorage).filter(k => k.startsWith('inspection.'))"
+
+
+def test_a_note_typed_on_through_someone_elses_answer_is_kept_until_she_keeps_it(
+    browser, team_visit, server, requests_log
+):
+    """A types a note, it saves; B taps "Đạt"; A types on. A's next save meets B's answer: her
+    note stays as typed (never the server's older one), nothing of hers is sent until she has
+    seen the conflict and pressed "Giữ bản của tôi", and it survives closing the page."""
+    context_a, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    kh = item(page, "kh-cchc")
+    note = kh.locator("textarea[name=note]")
+    kh.locator("details.note > summary").click()
+    note.press_sequentially("Máy in hỏng, ", delay=20)
+    page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=10000)
+    context_b, other = open_visit(browser, server, "tablet-portrait", requests_log,
+                                  username="insp-b")  # fmt: skip
+    item(other, "kh-cchc").locator("button[value=yes]").click()
+    other.wait_for_selector("#item-kh-cchc[data-state=saved]")
+    note.press_sequentially("thiếu máy scan", delay=20)
+    page.wait_for_selector("#item-kh-cchc[data-state=conflict]", timeout=10000)
+    assert note.input_value() == "Máy in hỏng, thiếu máy scan"
+    assert kh.locator("[data-state]").inner_text() == KEPT_CONFLICT
+    assert kh.locator("button.keep-mine").inner_text() == "Giữ bản của tôi"
+    assert kh.locator("button[value=yes]").get_attribute("aria-pressed") == "true"  # B's answer
+    server_copy = stored_answers(page, server.url, team_visit.id)["kh-cchc"]
+    assert (server_copy["value"], server_copy["note"]) == ("yes", "Máy in hỏng, ")
+    # Typing on: kept in the page and the browser, not sent; the conflict stays on screen.
+    note.press_sequentially(" và loa", delay=20)
+    page.wait_for_timeout(1800)  # longer than the typing pause that sends a note
+    assert kh.get_attribute("data-state") == "conflict"
+    assert stored_answers(page, server.url, team_visit.id)["kh-cchc"]["note"] == "Máy in hỏng, "
+    assert len(page.evaluate(KEPT_IN_BROWSER)) == 1
+    # The tab closed and opened again: the kept note meets the same conflict, still kept.
+    page.close()
+    page = context_a.new_page()
+    page.goto(f"{server.url}/visits/{team_visit.id}")
+    page.wait_for_selector("#item-kh-cchc[data-state=conflict]", timeout=15000)
+    kh, note = item(page, "kh-cchc"), item(page, "kh-cchc").locator("textarea[name=note]")
+    assert note.input_value() == "Máy in hỏng, thiếu máy scan và loa"
+    assert stored_answers(page, server.url, team_visit.id)["kh-cchc"]["note"] == "Máy in hỏng, "
+    kh.locator("button.keep-mine").click()
+    page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=10000)
+    server_copy = stored_answers(page, server.url, team_visit.id)["kh-cchc"]
+    assert server_copy["value"] == "yes"
+    assert server_copy["note"] == "Máy in hỏng, thiếu máy scan và loa"
+    assert kh.locator("button.keep-mine").count() == 0
+    assert page.evaluate(KEPT_IN_BROWSER) == []
+    context_a.close()
+    context_b.close()
+
+
+def test_a_field_left_after_it_saved_as_typed_sends_nothing_more(
+    browser, demo_visit, server, requests_log
+):
+    """A note (or text) saves while typed; leaving it then sends no second, identical save,
+    which after someone else's answer in between would be a false conflict."""
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    puts: list[str] = []
+    page.on("request", lambda r: puts.append(r.url) if r.method == "PUT" else None)
+    kh = item(page, "kh-cchc")
+    kh.locator("details.note > summary").click()
+    note = kh.locator("textarea[name=note]")
+    note.press_sequentially("Đã xem hồ sơ", delay=20)
+    page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=10000)
+    api_put(page, server.url, demo_visit.id, "kh-cchc",
+            {"value": "yes", "note": "Đã xem hồ sơ", "base_revision": 1})  # fmt: skip
+    sent = len(puts)
+    note.press("Tab")  # left: its change event
+    page.wait_for_timeout(1500)
+    assert len(puts) == sent
+    assert kh.get_attribute("data-state") == "saved"  # no conflict
+    assert stored_answers(page, server.url, demo_visit.id)["kh-cchc"]["revision"] == 2
+    text = item(page, "ghi-chu-chung").locator("textarea[name=text]")
+    text.press_sequentially("Làm việc buổi sáng", delay=20)
+    page.wait_for_selector("#item-ghi-chu-chung[data-state=saved]", timeout=10000)
+    sent = len(puts)
+    revision = stored_answers(page, server.url, demo_visit.id)["ghi-chu-chung"]["revision"]
+    text.press("Tab")
+    page.wait_for_timeout(1500)
+    assert len(puts) == sent
+    assert stored_answers(page, server.url, demo_visit.id)["ghi-chu-chung"]["revision"] == revision
+    context.close()
+
+
+STEPS_LABEL = "4 điểm (≥ 100 %: 4, ≥ 98 %: 3,5, ≥ 95 %: 3, ≥ 90 %: 2, ≥ 80 %: 1)"
+WIDTH = "el => el.getBoundingClientRect().width"
+
+
+def test_not_applicable_shows_one_short_label_live_and_after_reload(
+    browser, demo_visit, server, requests_log
+):
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+
+    def score(key):
+        return item(page, key).locator("[data-item-score]").inner_text()
+
+    def answer(key, button):
+        before = revision(page, key)
+        item(page, key).locator(button).click()
+        wait_stored_after(page, key, before)
+
+    answer("niem-yet-qr", "button[value=yes]")
+    assert score("niem-yet-qr") == "1 / 1"
+    answer("niem-yet-qr", "button[value=na]")
+    assert score("niem-yet-qr") == "Không áp dụng"
+    ratio = item(page, "ty-le-dung-han")
+    num, den = ratio.locator("input[name=num]"), ratio.locator("input[name=den]")
+    num.fill("35")
+    den.fill("40")
+    answer("ty-le-dung-han", "button.save[name=value]")
+    assert score("ty-le-dung-han") == "1 / 4"
+    assert ratio.locator("[data-percent]").inner_text() == "87,5 %"
+    answer("ty-le-dung-han", "button[value=na]")
+    assert score("ty-le-dung-han") == "Không áp dụng"
+    assert (num.input_value(), den.input_value()) == ("", "")  # as after a reload
+    assert ratio.locator("[data-percent]").inner_text() == ""
+    sipas = item(page, "sipas-diem")
+    sipas.locator("input[name=number]").fill("12")
+    answer("sipas-diem", "button.save[name=value]")
+    assert score("sipas-diem") == "12 / 12"
+    answer("sipas-diem", "button[value=na]")
+    assert score("sipas-diem") == "Không áp dụng"
+    assert sipas.locator("input[name=number]").input_value() == ""
+    page.reload()
+    for key in ("niem-yet-qr", "ty-le-dung-han", "sipas-diem"):
+        assert score(key) == "Không áp dụng", key
+    assert (num.input_value(), den.input_value()) == ("", "")
+    assert ratio.locator("[data-percent]").inner_text() == ""
+    # A long points label (as a hidden item shows) wraps beside the question, not squeezing it.
+    head = ratio.locator(".item-head")
+    ratio.locator("[data-item-score]").evaluate("(el, text) => { el.textContent = text; }",
+                                                STEPS_LABEL)  # fmt: skip
+    meta_width = ratio.locator(".item-meta").evaluate(WIDTH)
+    assert meta_width <= 12 * 17 + 1 and head.evaluate(WIDTH) - meta_width >= 450, meta_width
+    assert ratio.locator(".item-text").evaluate("el => el.getBoundingClientRect().height") < 30
+    context.close()
+
+
+LEAVING_ASKS = """() => {
+    const event = new Event('beforeunload', {cancelable: true});
+    window.dispatchEvent(event);
+    return event.defaultPrevented;
+}"""
+
+
+def test_a_ratio_with_one_number_is_incomplete_and_kept_as_unsaved_work(
+    browser, demo_visit, server, requests_log
+):
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    ratio = item(page, "ty-le-dung-han")
+    num, den = ratio.locator("input[name=num]"), ratio.locator("input[name=den]")
+    num.fill("3")
+    den.fill("4")
+    den.press("Tab")
+    page.wait_for_selector("#item-ty-le-dung-han[data-state=saved]")
+    assert ratio.locator("[data-percent]").inner_text() == "75 %"
+    assert not page.evaluate(LEAVING_ASKS)
+    num.fill("")
+    num.press("Tab")
+    page.wait_for_selector("#item-ty-le-dung-han[data-state=incomplete]")
+    assert ratio.locator("[data-state]").inner_text() == "Chưa đủ tử số/mẫu số: chưa lưu."
+    assert ratio.locator("[data-percent]").inner_text() == ""  # not "0 %"
+    assert stored_answers(page, server.url, demo_visit.id)["ty-le-dung-han"]["value"] == {
+        "num": 3, "den": 4}  # fmt: skip
+    assert page.evaluate(LEAVING_ASKS)
+    digital = item(page, "ty-le-so-hoa")  # a fresh one: only its numerator typed
+    digital.locator("input[name=num]").fill("7")
+    digital.locator("input[name=num]").press("Tab")
+    page.wait_for_selector("#item-ty-le-so-hoa[data-state=incomplete]")
+    assert "ty-le-so-hoa" not in stored_answers(page, server.url, demo_visit.id)
+    # The page closed: both kept in this browser, shown again as incomplete.
+    page.close()
+    page = context.new_page()
+    page.goto(f"{server.url}/visits/{demo_visit.id}")
+    page.wait_for_selector("#item-ty-le-so-hoa[data-state=incomplete]")
+    page.wait_for_selector("#item-ty-le-dung-han[data-state=incomplete]")
+    ratio, digital = item(page, "ty-le-dung-han"), item(page, "ty-le-so-hoa")
+    num, den = ratio.locator("input[name=num]"), ratio.locator("input[name=den]")
+    assert (num.input_value(), den.input_value()) == ("", "4")
+    assert digital.locator("input[name=num]").input_value() == "7"
+    assert page.evaluate(LEAVING_ASKS)
+    digital.locator("input[name=den]").fill("10")
+    digital.locator("input[name=den]").press("Tab")
+    page.wait_for_selector("#item-ty-le-so-hoa[data-state=saved]")
+    assert stored_answers(page, server.url, demo_visit.id)["ty-le-so-hoa"]["value"] == {
+        "num": 7, "den": 10}  # fmt: skip
+    num.fill("3")  # back to what the server has: nothing to send, nothing left unsaved
+    num.press("Tab")
+    page.wait_for_function("() => document.getElementById('item-ty-le-dung-han')"
+                           ".dataset.state !== 'incomplete'")  # fmt: skip
+    assert ratio.locator("[data-percent]").inner_text() == "75 %"
+    assert not page.evaluate(LEAVING_ASKS)
+    assert page.evaluate(KEPT_IN_BROWSER) == []
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_a_field_focused_from_the_keyboard_lands_below_the_score_line(
+    browser, demo_visit, server, viewport, requests_log
+):
+    """Shift+Tab (a tablet keyboard's "previous" key) onto a field just under the sticky score
+    line scrolls it out from under the line."""
+    context, page = open_visit(browser, server, viewport, requests_log)
+    count = item(page, "so-tthc-niem-yet")  # halfway down the page
+    field, button = count.locator("input[name=number]"), count.locator("button.save[name=value]")
+    page.evaluate("""() => {
+        const field = document.querySelector('#item-so-tthc-niem-yet input[name=number]');
+        const bar = document.querySelector('.scorebar');
+        window.scrollBy(0, field.getBoundingClientRect().top - 400);  // the bar sticks
+        window.scrollBy(0, field.getBoundingClientRect().top - bar.getBoundingClientRect().bottom
+                           + 20);  // the field's top 20 px under the bar
+        document.querySelector('#item-so-tthc-niem-yet button.save').focus({preventScroll: true});
+    }""")
+    covered = field.evaluate("f => f.getBoundingClientRect().top")
+    bar_bottom = page.locator(".scorebar").evaluate("b => b.getBoundingClientRect().bottom")
+    assert 0 < covered < bar_bottom  # the setup: under the bar, yet inside the window
+    assert button.evaluate("b => b === document.activeElement")
+    page.keyboard.press("Shift+Tab")
+    assert field.evaluate("f => f === document.activeElement")
+    assert field.evaluate(IN_VIEW_BELOW_THE_SCORE_LINE)
+    context.close()
+
+
+def test_without_javascript_the_note_button_saves_the_typed_answer_too(
+    browser, demo_visit, server, requests_log
+):
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log,
+                               javascript=False)  # fmt: skip
+    ratio = item(page, "ty-le-so-hoa")
+    ratio.locator("input[name=num]").fill("9")
+    ratio.locator("input[name=den]").fill("10")
+    ratio.locator("details.note > summary").click()
+    ratio.locator("textarea[name=note]").fill("Đọc trên Hệ thống")
+    ratio.locator("button[name=action][value=note]").click()
+    page.wait_for_url("**#item-ty-le-so-hoa")
+    assert ratio.locator("[data-state]").inner_text() == "Đã lưu."
+    assert ratio.locator("input[name=num]").input_value() == "9"
+    assert ratio.locator("input[name=den]").input_value() == "10"
+    assert ratio.locator("[data-percent]").inner_text() == "90 %"
+    answer = stored_answers(page, server.url, demo_visit.id)["ty-le-so-hoa"]
+    assert (answer["value"], answer["note"]) == ({"num": 9, "den": 10}, "Đọc trên Hệ thống")
+    sipas = item(page, "sipas-diem")
+    sipas.locator("input[name=number]").fill("9,5")
+    sipas.locator("details.note > summary").click()
+    sipas.locator("textarea[name=note]").fill("Khảo sát quý II")
+    sipas.locator("button[name=action][value=note]").click()
+    page.wait_for_url("**#item-sipas-diem")
+    assert sipas.locator("[data-state]").inner_text() == "Đã lưu."
+    assert sipas.locator("input[name=number]").input_value() == "9,5"
+    answer = stored_answers(page, server.url, demo_visit.id)["sipas-diem"]
+    assert (answer["value"], answer["note"]) == (9.5, "Khảo sát quý II")
     context.close()

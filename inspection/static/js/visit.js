@@ -1,6 +1,6 @@
 // The checklist page: save each answer and note through the API as it is given (a note or text
 // while it is typed), show per item whether it is saving, saved or failed, retry failed saves,
-// and show or hide items that depend on others.
+// keep what was typed through someone else's change, and show or hide items that depend on others.
 // Without this script the same forms post to the server and everything still works.
 (function () {
   "use strict";
@@ -19,13 +19,16 @@
   var pending = {}; // item key -> the latest write not yet stored
   var sending = {}; // item key -> true while a write of it is on its way
   var timers = {}; // item key -> the timer of a save waiting for the typing to pause
-  var stored = {}; // item key -> the value the server has (JSON), shown again when one is refused
+  var stored = {}; // item key -> what the server has ({value, note}): not sent again
+  var held = {}; // item key -> the revision a change was typed on, kept after a conflict, not sent
+  var drafts = {}; // item key -> a ratio with one of its two numbers typed: not sent, kept
   var RETRY_DELAYS = [1000, 2000, 5000, 10000, 20000, 30000];
   var TYPING_DELAY = 1000; // a note saves this long after the last key, or when it is left
 
   Array.prototype.forEach.call(root.querySelectorAll(".item[data-key]"), function (el) {
     items[el.dataset.key] = el;
-    stored[el.dataset.key] = el.dataset.value || "null";
+    var note = el.querySelector("textarea[name=note]");
+    stored[el.dataset.key] = { value: valueOf(el), note: note ? note.defaultValue : "" };
   });
 
   function valueOf(el) {
@@ -52,10 +55,27 @@
     var out = el.querySelector("[data-state]");
     el.dataset.state = state;
     out.textContent = text || root.dataset[state] || "";
+    if (state !== "conflict") dropKeep(el);
+  }
+
+  // "Saved" (or nothing to say), unless a ratio has one of its numbers only: then the item says so.
+  function settle(el, state) {
+    setState(el, (state === "saved" || state === "") && halfRatio(el) ? "incomplete" : state);
+  }
+
+  function sorted(value) { // {num, den} in one order whatever order the server keeps its keys in
+    if (!value || typeof value !== "object") return value;
+    var copy = {};
+    Object.keys(value).sort().forEach(function (k) { copy[k] = value[k]; });
+    return copy;
   }
 
   function sameValue(a, b) {
-    return JSON.stringify(a) === JSON.stringify(b);
+    return JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+  }
+
+  function sameAnswer(a, b) {
+    return (a.note || "") === (b.note || "") && sameValue(a.value, b.value);
   }
 
   // Visibility: an item applies when its controller applies and has the expected answer.
@@ -80,7 +100,8 @@
   }
 
   // What the form says the answer is, for the submit button that was pressed (NOTE_ONLY: the
-  // note, with the answer as it stands), and the fields it was read from as they were then.
+  // note, with the answer as it stands), and the fields it was read from as they were then (for
+  // "Not applicable" too: its answer empties them).
   var NOTE_ONLY = { name: "action", value: "note" };
   function readAnswer(el, form, submitter) {
     var kind = el.dataset.type;
@@ -94,21 +115,40 @@
     var pressed = submitter ? submitter.value : "";
     if (submitter && submitter.name === "action" && submitter.value === "note") {
       body.value = valueOf(el);
-    } else if (pressed === "na") {
+      return { body: body, fields: fields };
+    }
+    var typed = null;
+    if (kind === "ratio") {
+      var num = read("num"), den = read("den");
+      typed = num === "" && den === "" ? null : { num: toWhole(num), den: toWhole(den) };
+    } else if (kind === "score" || kind === "number") {
+      var raw = read("number");
+      typed = raw === "" ? null : parseNumber(raw);
+    } else if (kind === "date" || kind === "text") {
+      var text = read("text");
+      typed = text === "" ? null : kind === "date" ? parseDate(text) : text;
+    }
+    if (pressed === "na") {
       body.value = "na";
     } else if (kind === "yes_no" || kind === "choice") {
       body.value = pressed || null;
-    } else if (kind === "ratio") {
-      var num = read("num"), den = read("den");
-      body.value = num === "" && den === "" ? null : { num: toWhole(num), den: toWhole(den) };
-    } else if (kind === "score" || kind === "number") {
-      var raw = read("number");
-      body.value = raw === "" ? null : parseNumber(raw);
     } else {
-      var text = read("text");
-      body.value = text === "" ? null : kind === "date" ? parseDate(text) : text;
+      body.value = typed;
     }
     return { body: body, fields: fields };
+  }
+
+  // The answer the item's form shows as it stands: the choice shown, or what its fields say
+  // (the stored "Not applicable" while nothing is typed over it, the stored value while a ratio
+  // has one number only), and its note.
+  function formAnswer(el) {
+    var form = el.querySelector("form");
+    if (/^(yes_no|choice)$/.test(el.dataset.type) || halfRatio(el)) {
+      return readAnswer(el, form, NOTE_ONLY);
+    }
+    var answer = readAnswer(el, form, null);
+    if (answer.body.value === null && valueOf(el) === "na") answer.body.value = "na";
+    return answer;
   }
 
   // A number typed as the page writes them ("1.240,5" in Vietnamese, "1,240.5" in English);
@@ -162,49 +202,110 @@
     });
   }
 
-  // The answer the server returned. `sent`: the fields (name -> value) the request was read
-  // from; a field the inspector changed since, or is typing in, keeps what they typed (their
-  // change is saved in turn). Without `sent` (a conflict, a kept answer) every field is set.
-  function showAnswer(el, answer, sent) {
+  // What an item's fields show for an answer (field name -> text), as the server writes them.
+  function shown(el, value, note) {
+    var kind = el.dataset.type, fields = {};
+    var text = function (v) {
+      return v === undefined || v === null || v === "na" ? "" : String(v);
+    };
+    if (kind === "ratio") {
+      var ratio = value && typeof value === "object" ? value : {};
+      fields.num = text(ratio.num);
+      fields.den = text(ratio.den);
+    } else if (kind === "score" || kind === "number") {
+      fields.number = typeof value === "number" ? formatNumber(value) : text(value);
+    } else if (kind === "date") {
+      fields.text = formatDate(text(value));
+    } else if (kind === "text") {
+      fields.text = text(value);
+    }
+    if (note !== undefined) fields.note = note || "";
+    return fields;
+  }
+
+  // The answer the server returned. `since`: what the fields held before it, by name (those a
+  // write was read from, or after a conflict those of the copy the server had); a field changed
+  // since keeps what was typed, as does, after a write (not `conflict`), the field being typed
+  // in. Without `since` (an answer restored from this browser) every field is set. Returns
+  // whether a field kept something other than this answer.
+  function showAnswer(el, answer, since, conflict) {
     showChoice(el, answer.value);
-    el.dataset.revision = answer.revision;
-    var form = el.querySelector("form");
-    form.elements.base_revision.value = answer.revision;
-    var put = function (name, text) {
+    setRevision(el, answer.revision);
+    var form = el.querySelector("form"), kept = false;
+    var wanted = shown(el, answer.value, answer.note);
+    Object.keys(wanted).forEach(function (name) {
       var field = form.elements[name];
-      if (!field || (sent && (sent[name] !== field.value || field === document.activeElement))) {
+      if (!field) return;
+      if (since && (since[name] !== field.value ||
+                    (!conflict && field === document.activeElement))) {
+        kept = kept || field.value !== wanted[name];
         return;
       }
-      field.value = text;
-    };
-    var kind = el.dataset.type, value = answer.value;
-    if (kind === "ratio" && value && typeof value === "object") {
-      put("num", value.num);
-      put("den", value.den);
-    } else if ((kind === "score" || kind === "number") && typeof value === "number") {
-      put("number", formatNumber(value));
-    } else if (kind === "date") {
-      put("text", formatDate(value));
-    } else if (kind === "text") {
-      put("text", value || "");
-    }
-    if (answer.note !== undefined) put("note", answer.note || "");
+      field.value = wanted[name];
+    });
     var score = el.querySelector("[data-item-score]");
-    if (score && answer.max !== null && answer.max !== undefined) {
-      score.textContent = formatNumber(answer.score) + " / " + formatNumber(answer.max);
+    if (score && answer.max !== undefined) {
+      if (answer.max !== null) {
+        score.textContent = formatNumber(answer.score) + " / " + formatNumber(answer.max);
+      } else if (visible(el.dataset.key)) { // not applicable (a hidden item keeps its points)
+        score.textContent = root.dataset.notApplicable;
+      }
     }
     el.classList.toggle("failed", answer.max !== null && answer.score !== null &&
       answer.score < answer.max && answer.value !== null && answer.value !== "na");
-    updatePercent(el);
+    if (el.dataset.type === "ratio") checkRatio(el);
+    return kept;
   }
 
   function updatePercent(el) {
     var out = el.querySelector("[data-percent]");
     if (!out) return;
     var form = el.querySelector("form");
-    var num = Number(form.elements.num.value), den = Number(form.elements.den.value);
-    out.textContent = den > 0 && num >= 0 && num <= den ?
-      formatNumber(Math.round((num / den) * 10000) / 100) + " %" : "";
+    var num = form.elements.num.value.trim(), den = form.elements.den.value.trim();
+    var whole = /^\d+$/.test(num) && /^\d+$/.test(den) && Number(den) > 0;
+    out.textContent = whole && Number(num) <= Number(den) ?
+      formatNumber(Math.round((Number(num) / Number(den)) * 10000) / 100) + " %" : "";
+  }
+
+  function halfRatio(el) {
+    if (el.dataset.type !== "ratio") return false;
+    var f = el.querySelector("form").elements;
+    return (f.num.value.trim() === "") !== (f.den.value.trim() === "");
+  }
+
+  // A ratio with one of its numbers typed is unsaved work: the item says so, this browser keeps
+  // it (with the revision it was typed on) and leaving the page asks first. Nothing is sent: the
+  // server would refuse it.
+  function checkRatio(el) {
+    var key = el.dataset.key, f = el.querySelector("form").elements;
+    updatePercent(el);
+    if (halfRatio(el)) {
+      var base = drafts[key] ? drafts[key].base_revision : Number(el.dataset.revision);
+      drafts[key] = { num: f.num.value, den: f.den.value, base_revision: base };
+      try {
+        localStorage.setItem(draftPrefix + key, JSON.stringify(drafts[key]));
+      } catch (e) { /* storage full or turned off: the page still asks before it is left */ }
+      if (el.dataset.state !== "conflict") setState(el, "incomplete");
+    } else if (drafts[key]) {
+      delete drafts[key];
+      try { localStorage.removeItem(draftPrefix + key); } catch (e) { /* nothing was kept */ }
+      if (el.dataset.state === "incomplete") setState(el, "", "");
+    }
+  }
+
+  // After a conflict that kept what was typed: a button to save it over the other person's.
+  function offerKeep(el) {
+    if (el.querySelector("button.keep-mine")) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "keep-mine";
+    button.textContent = root.dataset.keepMine;
+    el.querySelector("[data-state]").insertAdjacentElement("afterend", button);
+  }
+
+  function dropKeep(el) {
+    var button = el.querySelector("button.keep-mine");
+    if (button) button.parentNode.removeChild(button);
   }
 
   function showStatus(status) {
@@ -247,7 +348,7 @@
     window.clearTimeout(timers[key]);
     timers[key] = null;
     var write = pending[key];
-    if (!write || sending[key]) return;
+    if (!write || sending[key] || held[key] !== undefined) return; // held: waits for its owner
     var el = items[key];
     sending[key] = true;
     // Writes of one item go one at a time, each based on the revision the previous one returned,
@@ -268,29 +369,41 @@
         if (pending[key] !== write) { // a newer answer was given meanwhile: send that one,
           if (response.ok) { // based on the one just stored
             setRevision(el, data.revision);
-            stored[key] = JSON.stringify(data.value);
+            stored[key] = { value: data.value, note: data.note || "" };
           }
           if (!timers[key]) save(key); // (one being typed goes when the typing pauses)
           return;
         }
         if (response.ok) {
           forget(key);
+          stored[key] = { value: data.value, note: data.note || "" };
           showAnswer(el, data, write.fields);
-          stored[key] = el.dataset.value;
           if (data.visit) {
             showScore(data.visit.score);
             showStatus(data.visit.status);
           }
           if (data.replayed) refreshScore(); // sent again after a reload: the score may be newer
           refreshVisibility();
-          setState(el, "saved");
+          settle(el, "saved");
         } else if (response.status === 409 && data.current) {
-          forget(key);
-          showAnswer(el, data.current);
-          stored[key] = el.dataset.value;
+          // Someone else's answer: shown, except in the fields typed in since the copy this page
+          // had, which keep what was typed. That stays unsent (and kept in this browser, on the
+          // revision it was typed on) until the inspector has seen the conflict and chooses:
+          // "Keep mine", or an answer or save button of the item.
+          var before = stored[key];
+          stored[key] = { value: data.current.value, note: data.current.note || "" };
+          var kept = showAnswer(el, data.current, shown(el, before.value, before.note), true);
           refreshVisibility();
-          setState(el, "conflict");
           refreshScore();
+          if (kept) {
+            held[key] = write.body.base_revision;
+            hold(key);
+          } else {
+            forget(key);
+          }
+          var mine = held[key] !== undefined;
+          setState(el, "conflict", mine ? root.dataset.conflictKept : "");
+          if (mine) offerKeep(el);
         } else if (response.status === 409 || response.status === 403) {
           forget(key);
           setState(el, "locked");
@@ -307,7 +420,7 @@
           });
         } else if (response.status === 400) {
           forget(key);
-          showChoice(el, JSON.parse(stored[key])); // the fields keep what was typed, to correct
+          showChoice(el, stored[key].value); // the fields keep what was typed, to correct
           refreshVisibility();
           setState(el, "invalid", root.dataset.invalid + " " + el.dataset.hint);
         } else if (response.status === 401) {
@@ -363,6 +476,7 @@
   // this browser (under its visit, user and item, so two tabs never overwrite each other's)
   // until the server has it, and sent when the page opens again.
   var storePrefix = "inspection.pending." + root.dataset.visit + "." + root.dataset.user + ".";
+  var draftPrefix = "inspection.draft." + root.dataset.visit + "." + root.dataset.user + ".";
 
   function keep(key) {
     try {
@@ -375,15 +489,22 @@
     try { localStorage.removeItem(storePrefix + key); } catch (e) { /* nothing was kept */ }
   }
 
+  function storedKeys(prefix) {
+    var keys = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var name = localStorage.key(i);
+      if (name.indexOf(prefix) === 0) keys.push(name.slice(prefix.length));
+    }
+    return keys;
+  }
+
   function restore() {
-    var kept = [];
+    var answers, halves;
     try {
-      for (var i = 0; i < localStorage.length; i++) {
-        var name = localStorage.key(i);
-        if (name.indexOf(storePrefix) === 0) kept.push(name.slice(storePrefix.length));
-      }
+      answers = storedKeys(storePrefix);
+      halves = storedKeys(draftPrefix);
     } catch (e) { return; }
-    kept.forEach(function (key) {
+    answers.forEach(function (key) {
       var el = items[key], body = null;
       try { body = JSON.parse(localStorage.getItem(storePrefix + key)); } catch (e) { body = null; }
       var open = el && !el.querySelector("fieldset.answer-row[disabled]");
@@ -396,19 +517,55 @@
       pending[key] = { body: body, fields: readAnswer(el, el.querySelector("form"), null).fields,
                        attempts: 0 };
     });
+    halves.forEach(function (key) { // typed on its revision: a change since is a conflict
+      var el = items[key], half = null;
+      try { half = JSON.parse(localStorage.getItem(draftPrefix + key)); } catch (e) { half = null; }
+      var open = el && el.dataset.type === "ratio" &&
+        !el.querySelector("fieldset.answer-row[disabled]");
+      if (!open || !half || typeof half.num !== "string" || typeof half.den !== "string") {
+        localStorage.removeItem(draftPrefix + key);
+        return;
+      }
+      var form = el.querySelector("form");
+      form.elements.num.value = half.num;
+      form.elements.den.value = half.den;
+      if (half.base_revision < Number(el.dataset.revision)) setRevision(el, half.base_revision);
+      drafts[key] = half;
+      checkRatio(el);
+    });
     refreshVisibility();
     Object.keys(pending).forEach(save);
   }
 
   // An answer (or note) given: kept at once, sent at once, or after `delay` ms while it is
-  // being typed (each key starts the wait again).
-  function queue(key, answer, delay) {
+  // being typed (each key starts the wait again). `chosen`: a button of the item was pressed.
+  function queue(key, answer, delay, chosen) {
     var el = items[key], body = answer.body;
+    if (held[key] !== undefined) {
+      if (!chosen) return hold(key); // typed on after a conflict: kept, not sent
+      delete held[key]; // answered again, the conflict seen: sent afresh, on the revision shown
+      forget(key);
+    }
     var waiting = pending[key];
-    if (waiting && waiting.body.note === body.note && sameValue(waiting.body.value, body.value)) {
+    if (waiting && sameAnswer(waiting.body, body)) {
       // The same answer is already waiting (a field's change, then its Save button): one that
       // was waiting for the typing to pause goes now that its field is left.
       if (!delay && timers[key]) save(key);
+      return;
+    }
+    if (!sending[key] && sameAnswer(stored[key], body)) {
+      // What the server has already (a field left after it saved as typed, a change undone):
+      // nothing to send, and nothing left waiting.
+      if (waiting) {
+        window.clearTimeout(timers[key]);
+        timers[key] = null;
+        forget(key);
+      }
+      if (waiting || chosen || /^(saving|failed|offline|login|invalid)$/.test(el.dataset.state)) {
+        showChoice(el, body.value);
+        refreshVisibility();
+        settle(el, Number(el.dataset.revision) > 0 ? "saved" : "");
+      }
       return;
     }
     // The revision this answer was given on, and its id: kept with it (see persist) so that
@@ -426,12 +583,39 @@
     setState(el, "saving");
   }
 
+  // What was typed after a conflict, as the form now shows it: kept in this browser on the
+  // revision it was typed on (so a reload meets the conflict again), not sent. Undone back to
+  // the other person's answer, there is nothing left to keep.
+  function hold(key) {
+    var el = items[key], mine = formAnswer(el);
+    window.clearTimeout(timers[key]);
+    timers[key] = null;
+    if (sameAnswer(stored[key], mine.body)) {
+      delete held[key];
+      forget(key);
+      setState(el, "conflict");
+      dropKeep(el);
+      return;
+    }
+    mine.body.base_revision = held[key];
+    mine.body.client_id = uuid();
+    pending[key] = { body: mine.body, fields: mine.fields, attempts: 0 };
+    keep(key);
+  }
+
   root.addEventListener("submit", function (event) {
     var form = event.target;
     var el = form.closest(".item[data-key]");
     if (!el) return;
     event.preventDefault();
-    queue(el.dataset.key, readAnswer(el, form, event.submitter));
+    queue(el.dataset.key, readAnswer(el, form, event.submitter), 0, true);
+  });
+
+  root.addEventListener("click", function (event) {
+    var button = event.target.closest("button.keep-mine");
+    if (!button) return;
+    var el = button.closest(".item[data-key]");
+    queue(el.dataset.key, formAnswer(el), 0, true);
   });
 
   // Typed answers save when the field is left, without a tap on "Save"; a note or a text
@@ -441,34 +625,30 @@
     var field = event.target;
     var el = field.closest(".item[data-key]");
     if (!el) return;
-    var form = el.querySelector("form"), elements = form.elements;
+    var form = el.querySelector("form");
     if (field.name === "note") {
       queue(el.dataset.key, readAnswer(el, form, NOTE_ONLY), delay);
     } else if (field.name === "text" && el.dataset.type === "text") {
       queue(el.dataset.key, readAnswer(el, form, null), delay);
-    } else if (!delay && /^(num|den|number|text)$/.test(field.name)) {
-      if (el.dataset.type === "ratio" && (elements.num.value === "" || elements.den.value === "")) {
-        return; // half a ratio: wait for the other half
-      }
+    } else if (field.name === "num" || field.name === "den") {
+      checkRatio(el);
+      if (!delay && !halfRatio(el)) queue(el.dataset.key, readAnswer(el, form, null));
+    } else if (!delay && /^(number|text)$/.test(field.name)) {
       queue(el.dataset.key, readAnswer(el, form, null));
     }
   }
 
   root.addEventListener("change", function (event) { typed(event, 0); });
 
-  root.addEventListener("input", function (event) {
-    typed(event, TYPING_DELAY);
-    var el = event.target.closest(".item[data-type=ratio]");
-    if (el) updatePercent(el);
-  });
+  root.addEventListener("input", function (event) { typed(event, TYPING_DELAY); });
 
   window.addEventListener("online", function () {
     Object.keys(pending).forEach(save);
   });
 
-  // Leaving with unsaved answers asks first.
+  // Leaving with unsaved answers (half a ratio among them) asks first.
   window.addEventListener("beforeunload", function (event) {
-    if (Object.keys(pending).length) {
+    if (Object.keys(pending).length || Object.keys(drafts).length) {
       event.preventDefault();
       event.returnValue = "";
     }
