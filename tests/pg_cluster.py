@@ -113,11 +113,22 @@ def main(command: list[str]) -> int:
         url = f"postgresql+psycopg://postgres:{password}@127.0.0.1:{port}/postgres"
         print(f"PostgreSQL on 127.0.0.1:{port} ({data})", flush=True)
         began = time.monotonic()
-        child = subprocess.Popen(command, env={**os.environ, "INSPECTION_TEST_DATABASE_URL": url})
+        child = None
+        # A stop arriving while Popen runs would leave a started command unknown to us (and
+        # holding our output open): hold the signals until `child` is set. The command itself
+        # starts with the signals as they were.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {*STOP_SIGNALS, signal.SIGINT})
         try:
+            child = subprocess.Popen(command,
+                                     env={**os.environ, "INSPECTION_TEST_DATABASE_URL": url},
+                                     preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK,
+                                                                               held))  # fmt: skip
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a stop that came meanwhile: now
             returncode = child.wait()
         except BaseException as stop:  # a stop signal or Ctrl+C: the command, then the cluster
-            _stop_command(child, interrupted=isinstance(stop, KeyboardInterrupt))
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            if child is not None:
+                _stop_command(child, interrupted=isinstance(stop, KeyboardInterrupt))
             raise
         print(f"command took {time.monotonic() - began:.0f} s on PostgreSQL", flush=True)
         return returncode
