@@ -219,12 +219,18 @@ def _load_objects() -> None:
             options = VISIT_OPTIONS if model is Visit else ()
             obj = session.get(model, request.view_args[arg], options=options)
             if obj is None:
-                if is_api_request():
-                    abort(json_error(404, "not_found", f"{model.__name__.lower()} not found"))
-                abort(404)
-            setattr(g, model.__name__.lower(), obj)
+                _not_found(model)
             if isinstance(obj, Visit):
+                if "plan" in g and g.plan.id != obj.plan_id:  # /plans/1/visits/<another's>
+                    _not_found(model)
                 g.plan = obj.plan
+            setattr(g, model.__name__.lower(), obj)
+
+
+def _not_found(model: type) -> None:
+    if is_api_request():
+        abort(json_error(404, "not_found", f"{model.__name__.lower()} not found"))
+    abort(404)
 
 
 def _unauthorized():

@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import Flask, g, has_request_context
 from flask_babel import get_locale
 
+from inspection.checklist import parse_date as parse_iso_date
+
 
 def _decimal(value: Decimal | float | int) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
@@ -75,28 +77,28 @@ def format_date(value: dt.date | str | None) -> str:
     """dd/mm/yyyy, the way both languages' documents here write dates; an ISO date text
     (YYYY-MM-DD, as the API stores date answers) too. Any other text is shown as it is."""
     if isinstance(value, str):
-        day = parse_date(value)
+        day = parse_iso_date(value)
         return day.strftime("%d/%m/%Y") if day else value
     return value.strftime("%d/%m/%Y") if value else ""
 
 
 _DAY_FIRST = re.compile(r"([0-9]{1,2})([/.\- ])([0-9]{1,2})\2([0-9]{4})")
 _DIGITS_ONLY = re.compile(r"([0-9]{2})()([0-9]{2})([0-9]{4})")  # ddmmyyyy
-_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def parse_date(text: str) -> dt.date | None:
+def parse_typed_date(text: str) -> dt.date | None:
     """A date typed the way pages write it: dd/mm/yyyy, also with one digit for the day or
     month, with '.', '-' or a space instead of '/' (a tablet's number pad may have no '/'), or
     as ddmmyyyy; or YYYY-MM-DD, the API's form. None when it is no date. The same rule as
     parseDate in static/js/visit.js."""
     raw = text.strip()
-    if iso := _ISO_DAY.fullmatch(raw):
-        year, month, day = iso.groups()
-    elif typed := _DAY_FIRST.fullmatch(raw) or _DIGITS_ONLY.fullmatch(raw):
-        day, _sep, month, year = typed.groups()
-    else:
+    if _ISO_DAY.fullmatch(raw):
+        return parse_iso_date(raw)
+    typed = _DAY_FIRST.fullmatch(raw) or _DIGITS_ONLY.fullmatch(raw)
+    if typed is None:
         return None
+    day, _sep, month, year = typed.groups()
     try:
         return dt.date(int(year), int(month), int(day))
     except ValueError:

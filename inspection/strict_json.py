@@ -19,14 +19,17 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 
-class NonFiniteNumber(json.JSONDecodeError):
-    """A JSON text holding NaN, Infinity or a number beyond a double's range (or, below, a key
-    twice in one object). A JSONDecodeError, so every reader's "not valid JSON" handling
-    covers it."""
+class StrictJSONError(json.JSONDecodeError):
+    """A JSON text this app refuses though Python's parser reads it. A JSONDecodeError, so every
+    reader's "not valid JSON" handling covers it."""
 
     def __init__(self, msg: str) -> None:
         ValueError.__init__(self, msg)
         self.msg, self.doc, self.pos, self.lineno, self.colno = msg, "", 0, 1, 1
+
+
+class NonFiniteNumber(StrictJSONError):
+    """NaN, Infinity or a number beyond a double's range."""
 
 
 def _constant(name: str) -> Any:  # noqa: ANN401
@@ -46,7 +49,7 @@ def _int(text: str) -> int:
     return int(text)
 
 
-class DuplicateKey(NonFiniteNumber):
+class DuplicateKey(StrictJSONError):
     """A JSON object naming the same key twice."""
 
 
@@ -59,7 +62,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-class TooDeep(NonFiniteNumber):
+class TooDeep(StrictJSONError):
     """A JSON text nested deeper than the parser's recursion allows (`[[[[…]]]]`)."""
 
 

@@ -183,7 +183,7 @@ def test_odd_digits_on_the_form_are_refused_with_the_items_hint(app, visit, key,
     client = app.test_client()
     page_login(client, "insp-a")
     response = post_item(client, visit, key, data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Chưa lưu được:" in response.get_data(as_text=True)
     assert answers_of(app, visit) == {}
 

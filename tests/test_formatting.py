@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from flask import render_template_string
 
-from inspection.formatting import format_date, format_number, parse_date, parse_number
+from inspection.formatting import format_date, format_number, parse_number, parse_typed_date
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_iso_date_texts_show_day_first_and_other_texts_as_they_are():
     ],
 )
 def test_dates_typed_day_first_are_read(text, day):
-    assert parse_date(text) == day
+    assert parse_typed_date(text) == day
 
 
 def test_pages_get_the_filters_vietnamese_by_default(app):

@@ -143,7 +143,7 @@ def test_a_bad_value_is_refused_with_a_message_and_nothing_stored(app, visit, ke
     """The item says why, in Vietnamese, and keeps what was typed to be corrected."""
     client = logged_in(app, "insp-a")
     response = post_item(client, visit, key, {"value": "", **data})
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.get_data(as_text=True)
     block = item_html(page, key)
     assert 'data-state="invalid"' in block and "Chưa lưu được: " in block

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     g,
@@ -267,9 +266,7 @@ def new_visit(plan_id: int):
 @bp.route("/<int:plan_id>/visits/<int:visit_id>/edit", methods=["GET", "POST"])
 def edit_visit(plan_id: int, visit_id: int):
     """The new-visit form, filled with the visit, to correct a typo in what was planned."""
-    visit: Visit = g.visit
-    if visit.plan_id != plan_id:
-        abort(404)
+    visit: Visit = g.visit  # of this plan: the access check answers 404 otherwise
     if not plan_service.is_editable(visit):
         raise plan_service.VisitLocked()  # the error page says why, with a 409
     form = VisitForm(data=None if request.method == "POST" else visit_form_data(visit))

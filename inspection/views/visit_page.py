@@ -97,12 +97,15 @@ def _compile(macro: Any, item: ItemView, words: dict[str, str]) -> str:
     return _MARKER.sub(r"{\1}", html.replace("{", "{{").replace("}", "}}"))
 
 
-class _Fields(dict):
-    """An item's fields; the ones only a form post's outcome fills (its state, message, the
-    field to correct) are empty otherwise."""
+# The fields only a form post's outcome fills (see with_outcome); empty on every other render.
+NO_OUTCOME = {"state": "", "message": "", "focus_value": "", "focus_note": ""}
 
-    def __missing__(self, key: str) -> str:
-        return ""
+
+def _common(action: str, token: str, writable: bool) -> dict[str, Any]:
+    """The fields every item shares on one render."""
+    return {**NO_OUTCOME, "action": escape(action),
+            "token": token if token == TOKEN_MARK else escape(token),
+            "disabled": "" if writable else " disabled"}  # fmt: skip
 
 
 def render_items(
@@ -115,14 +118,13 @@ def render_items(
     writable: bool,
 ) -> dict[str, Markup]:
     """Every item's HTML with this visit's answers filled in (all values escaped)."""
-    common = {"action": escape(action), "token": token if token == TOKEN_MARK else escape(token),
-              "disabled": "" if writable else " disabled"}  # fmt: skip
+    common = _common(action, token, writable)
     separator = decimal_separator()
     html = {}
     for section in model.sections:
         for item in section.items:
             fields = _fields(item, results[item.key], stored.get(item.key), separator)
-            html[item.key] = Markup(model.fragments[item.key].format_map(_Fields(common, **fields)))
+            html[item.key] = Markup(model.fragments[item.key].format_map({**common, **fields}))
     return html
 
 
@@ -144,9 +146,8 @@ def with_outcome(html: str, model: PageModel, outcome: Outcome, result: ItemResu
     item = model.item(outcome.item_key)
     if item is None:
         return html
-    fields = _Fields(action=escape(action), token=TOKEN_MARK,
-                     disabled="" if writable else " disabled")  # fmt: skip
-    fields.update(_fields(item, result, answer, decimal_separator()))
+    fields = {**_common(action, TOKEN_MARK, writable),
+              **_fields(item, result, answer, decimal_separator())}  # fmt: skip
     fields["state"] = Markup(' data-state="{}"').format(outcome.state)
     fields["message"] = escape(outcome.message)
     for name, value in outcome.typed.items():

@@ -29,7 +29,7 @@ from inspection.auth import can_fill_visit
 from inspection.checklist import iter_items
 from inspection.db import get_session
 from inspection.errors import Conflict, DomainError
-from inspection.formatting import decimal_separator, format_number, parse_date, parse_number
+from inspection.formatting import decimal_separator, format_number, parse_number, parse_typed_date
 from inspection.models import WRITABLE_STATES
 from inspection.scoring import score_sheet
 from inspection.services import answers
@@ -72,6 +72,7 @@ def _page(visit, outcome: Outcome | None = None):
     if cached is None or outcome is not None:
         template = answers.template_of(_library(), visit)
         model = page_model(template, visit.plan.form_sha256, locale)
+    stored = None
     if cached is None:
         stored = answers.answer_rows(get_session(), visit)
         sheet = score_sheet(template, answers.answer_values(stored))
@@ -79,7 +80,9 @@ def _page(visit, outcome: Outcome | None = None):
         cache.put(key, cached)
     sheet, html = cached
     if outcome is not None:
-        row = answers.answer_rows(get_session(), visit).get(outcome.item_key)
+        if stored is None:
+            stored = answers.answer_rows(get_session(), visit)
+        row = stored.get(outcome.item_key)
         result = sheet.items.get(outcome.item_key)
         if result is not None:
             html = with_outcome(html, model, outcome, result, row, action=action,
@@ -133,7 +136,7 @@ def save_item(visit_id: int, item_key: str):
         typed = {name: request.form[name] for name in TYPED_FIELDS if name in request.form}
         outcome = Outcome(item_key, "invalid", _("Not saved: %(why)s", why=hint), typed,
                           "note" if "note" in exc.fields else "value")  # fmt: skip
-        return _page(visit, outcome)
+        return _page(visit, outcome), 400  # shown again, refused, as every form here
     else:
         state = "saved"
     session[OUTCOME_KEY] = {"visit": visit.id, "item": item_key, "state": state}
@@ -168,7 +171,7 @@ def _typed(item: dict[str, Any], form) -> Any:
         return _number(form.get("number", ""))
     if item["type"] == "date":
         text = form.get("text", "").strip()
-        day = parse_date(text)
+        day = parse_typed_date(text)
         return day.isoformat() if day else text or None  # not a date: refused
     if item["type"] == "text":
         return form.get("text", "").strip() or None
