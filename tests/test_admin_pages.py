@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlmodel import select
 
 from inspection.db import get_session
-from inspection.models import Agency, AuditEvent, Unit, User, Visit
+from inspection.models import Agency, AuditEvent, Unit, User
 from inspection.services import units, users
 from tests.factories import (
     PASSWORD,
@@ -360,7 +360,11 @@ def test_a_deactivated_unit_keeps_its_visits(app, admin):
     token = token_of(admin, f"/admin/units/{unit.id}")
     admin.post(f"/admin/units/{unit.id}/deactivate", data={"csrf_token": token})
     with app.app_context():
-        assert get_session().get(Visit, visit.id).unit_id == unit.id
+        assert get_session().get(Unit, unit.id).active is False
+    inspector = app.test_client()
+    page_login(inspector, "insp-a")
+    checklist = inspector.get(f"/visits/{visit.id}")
+    assert checklist.status_code == 200 and "UBND xã Ninh Hòa" in checklist.get_data(as_text=True)
     plan_page = admin.get(f"/plans/{visit.plan_id}").get_data(as_text=True)
     assert f'data-visit="{visit.id}"' in plan_page and "UBND xã Ninh Hòa" in plan_page
 

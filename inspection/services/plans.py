@@ -179,6 +179,11 @@ def is_editable(visit: Visit) -> bool:
     return visit.status in EDITABLE_STATES
 
 
+def unit_can_change(visit: Visit) -> bool:
+    """Only before the first answer: answers about one unit cannot become another unit's."""
+    return visit.status == VisitStatus.PLANNED
+
+
 def update_visit(
     session: Session,
     *,
@@ -203,8 +208,7 @@ def update_visit(
                                scheduled_on=scheduled_on, inspectors=inspectors, place=place,
                                participants=participants, visit=visit)  # fmt: skip
         moved = values.unit is not None and values.unit.id != visit.unit_id
-        if moved and visit.status != VisitStatus.PLANNED:
-            # Answers were given about this unit: they cannot become another unit's.
+        if moved and not unit_can_change(visit):
             fields["unit_code"] = N_("the unit can only change before the first answer")
         if fields:
             raise ValidationError(N_("The visit could not be saved."), fields=fields)

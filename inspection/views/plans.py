@@ -40,7 +40,7 @@ from inspection.auth import leads_plan
 from inspection.db import get_session
 from inspection.errors import DomainError
 from inspection.library import TemplateLibrary
-from inspection.models import Plan, Visit, VisitStatus
+from inspection.models import Plan, Visit
 from inspection.services import plans as plan_service
 from inspection.services import units as unit_service
 from inspection.services import users as user_service
@@ -224,7 +224,7 @@ def view(plan_id: int):
     checklist = library().get(plan.form_key, plan.form_version)
     return render_template("plans/view.html", plan=plan, rows=rows, checklist=checklist,
                            is_lead=leads_plan(current_user, plan),
-                           editable_states=plan_service.EDITABLE_STATES)  # fmt: skip
+                           is_editable=plan_service.is_editable)  # fmt: skip
 
 
 def team_choices(form: VisitForm) -> dict:
@@ -290,7 +290,7 @@ def edit_visit(plan_id: int, visit_id: int):
             flash(_("The visit has been saved."), "success")
             return redirect(url_for("plans.view", plan_id=visit.plan_id))
     # Once answers are given the unit is shown, not offered (the service refuses a change).
-    unit_fixed = visit.status != VisitStatus.PLANNED
+    unit_fixed = not plan_service.unit_can_change(visit)
     if unit_fixed:
         form.unit_code.data = visit.unit.code
     page = render_template("plans/edit_visit.html", form=form, plan=visit.plan, visit=visit,
