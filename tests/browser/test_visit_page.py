@@ -153,7 +153,10 @@ def open_visit(browser, server, viewport, requests_log, *, javascript=True, user
     page = context.new_page()
     login(page, server.url, username, PASSWORD)
     page.click("text=UBND xã Ninh Xuân")  # "My visits" → the visit
-    page.wait_for_selector(".visit")
+    # The click returns once the page starts loading: wait until its script has hidden the items
+    # that depend on others (the layout a user sees), or for the whole page without script.
+    page.wait_for_selector(".visit.js" if javascript else ".visit")
+    page.wait_for_load_state("load")
     return context, page
 
 
@@ -229,7 +232,7 @@ def test_touch_targets_are_large_and_nothing_scrolls_sideways(
     assert page.evaluate(SMALL_CONTROLS) == []
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     page.click("text=UBND xã Ninh Xuân")
-    page.wait_for_selector(".visit")
+    page.wait_for_selector(".visit.js")
     assert page.evaluate(SMALL_CONTROLS) == []
     page.evaluate(OPEN_EVERYTHING)  # every fold open, every item that depends on another shown
     assert page.locator("textarea[name=note]").first.is_visible()
