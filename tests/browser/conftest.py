@@ -133,4 +133,5 @@ def login(page: Page, base: str, username: str, password: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_load_state("domcontentloaded")
+    # The click returns once the next page starts loading: wait for it whole, styles included.
+    page.wait_for_url(lambda url: not url.endswith("/login"), wait_until="load")
