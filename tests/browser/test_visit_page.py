@@ -44,6 +44,9 @@ def answer_everything(page, *, javascript: bool) -> None:
     def saved(key):
         if javascript:
             page.wait_for_selector(f"#item-{key}[data-state=saved]")
+        else:  # the post's answer page, whole, before anything on it is read
+            page.wait_for_selector(f"#item-{key}[data-state=saved]")
+            page.wait_for_load_state("load")
 
     assert item(page, "kh-cchc-ngay").is_hidden()
     assert page.locator("[data-status]").inner_text() == "Chưa bắt đầu"
