@@ -40,6 +40,9 @@ def waitress_options() -> dict[str, Any]:
         "host": os.environ.get("INSPECTION_HOST", "").strip() or "127.0.0.1",
         "port": env_int("INSPECTION_PORT", 5000, 1, 65535),
         "threads": env_int("INSPECTION_THREADS", 8, 1, 256),
+        # waitress collects a whole body before the app sees it (1 GB by default): nothing larger
+        # than the largest upload the app takes (inspection/body_limits.py).
+        "max_request_body_size": app.config["MAX_CONTENT_LENGTH"],
     }
     proxy = os.environ.get("INSPECTION_TRUSTED_PROXY", "").strip()
     if proxy:

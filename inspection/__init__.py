@@ -57,14 +57,25 @@ def register_library(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from inspection import auth, formatting, i18n, labels, security, strict_json
+    from inspection import (
+        auth,
+        body_limits,
+        formatting,
+        i18n,
+        labels,
+        responses,
+        security,
+        strict_json,
+    )
     from inspection.views.visit_page import ChecklistCache
 
     app.extensions["inspection.checklist_cache"] = ChecklistCache(app.config["PAGE_CACHE_SIZE"])
+    responses.init_app(app)
     strict_json.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
     formatting.register(app)
+    body_limits.init_app(app)  # a body over its cap: 413 before the access and CSRF checks
     auth.init_app(app)  # the access check runs before the CSRF check: 401/403 come first
     security.init_app(app)
 

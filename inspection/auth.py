@@ -6,11 +6,10 @@ visit named in the URL once, keep it on `g` for the view, and answer 404 when it
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, abort, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
@@ -18,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from inspection.db import get_session
 from inspection.errors import is_api_request, json_error
 from inspection.models import Plan, Role, User, Visit, VisitInspector
-from inspection.services import login_sessions
+from inspection.services import login_sessions, login_throttle
 
 login_manager = LoginManager()
 
@@ -160,14 +159,40 @@ def init_app(app: Flask) -> None:
     app.before_request(enforce_access)
 
 
+def authenticate(username: str, password: str) -> login_throttle.Attempt:
+    """Check credentials from this request's client address, under the failed-login throttle
+    (a locked username or address is refused unchecked, with the seconds to wait)."""
+    return login_throttle.attempt_login(
+        get_session(),
+        username=username,
+        password=password,
+        address=request.remote_addr,
+        limits=login_throttle.Limits.from_config(current_app.config),
+    )
+
+
 def log_in(user: User) -> None:
     """Open a login session for the user on this device (a fresh id: no fixation); a session
-    this browser had before ends."""
+    this browser had before ends, and so does its CSRF token."""
     earlier = session.pop(SESSION_KEY, None)
     if isinstance(earlier, str):
         login_sessions.end(get_session(), earlier)
-    session[SESSION_KEY] = login_sessions.start(get_session(), user)
+    _renew_csrf_token()
+    session[SESSION_KEY] = login_sessions.start(get_session(), user, lifetime=_lifetime())
     login_user(user)
+
+
+def _renew_csrf_token() -> None:
+    """A token from before the login (read on a shared tablet, or planted with a cookie) must not
+    work after it. Flask-WTF keeps the raw token in the session and the signed one on `g` for
+    the request; without both, the next `generate_csrf()` makes a new one."""
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(name, None)
+    g.pop(name, None)
+
+
+def _lifetime() -> login_sessions.Lifetime:
+    return login_sessions.Lifetime.from_config(current_app.config)
 
 
 def log_out() -> None:
@@ -179,13 +204,16 @@ def log_out() -> None:
 
 
 def _load_user(user_ref: str) -> User | None:
-    """The user named by the session: active, the session open, the password unchanged since."""
-    user_id, _, token = user_ref.partition(":")
+    """The user named by the session: active, the session open and unexpired, the password
+    unchanged since (the stamp in the reference is renewed with every new password)."""
+    user_id, _, stamp = user_ref.partition(":")
     session_id = session.get(SESSION_KEY)
     if not user_id.isdigit() or not isinstance(session_id, str):
         return None
-    user = login_sessions.open_user(get_session(), int(user_id), session_id)
-    if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
+    user = login_sessions.open_user(
+        get_session(), int(user_id), session_id, stamp=stamp, lifetime=_lifetime()
+    )
+    if user is None or not user.active:
         return None
     return user
 

@@ -46,7 +46,7 @@ from sqlalchemy import Connection, Engine, MetaData, func, inspect, literal, sel
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from inspection import migrate
+from inspection import migrate, strict_json
 from inspection.library import TemplateLibrary, atomic_write, canonical_sha256
 
 FORMAT = 1
@@ -412,7 +412,7 @@ def _read_manifest_bytes(handle: IO[bytes], member: tarfile.TarInfo) -> bytes:
 
 def _parse_manifest(data: bytes) -> dict[str, Any]:
     try:
-        manifest = json.loads(data.decode("utf-8"))
+        manifest = strict_json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BackupError(f"{MANIFEST} is not valid JSON: the archive is damaged ({exc})") from exc
     if not isinstance(manifest, dict) or manifest.get("app") != APP:
@@ -461,6 +461,22 @@ def _compare(listed: dict[str, dict[str, Any]], found: dict[str, dict[str, Any]]
 # Restore -----------------------------------------------------------------------------------------
 
 
+# What can stop a restore part-way. KeyError: the archive changed between the check and the
+# restore; SystemExit and KeyboardInterrupt: stopped (SIGTERM, Ctrl+C).
+RESTORE_STOPS = (
+    BackupError,
+    OSError,
+    tarfile.TarError,
+    EOFError,
+    zlib.error,
+    SQLAlchemyError,
+    migrate.MigrationRefused,
+    KeyError,
+    SystemExit,
+    KeyboardInterrupt,
+)
+
+
 def restore_backup(
     *,
     src: str | os.PathLike[str],
@@ -493,8 +509,7 @@ def restore_backup(
                                  database_url=database_url, library_path=library_path,
                                  upload_dir=upload_dir)  # fmt: skip
         revision = migrate.upgrade(engine)
-    except (BackupError, OSError, tarfile.TarError, EOFError, zlib.error, SQLAlchemyError,
-            KeyError, SystemExit, KeyboardInterrupt) as exc:  # fmt: skip
+    except RESTORE_STOPS as exc:
         # KeyError: the archive changed between the check and the restore; SystemExit and
         # KeyboardInterrupt: stopped (SIGTERM, Ctrl+C). Each leaves part of the backup behind.
         why = "stopped" if isinstance(exc, SystemExit | KeyboardInterrupt) else reason(exc)
@@ -582,12 +597,12 @@ def _library_content(library_path: Path, forms_dir: Path | None) -> str | None:
     if not library_path.exists():
         return None
     shipped = _shipped_templates(forms_dir)
-    try:
-        stored = TemplateLibrary(library_path).all()
-    except (OSError, ValueError, KeyError, TypeError):
+    library = TemplateLibrary(library_path)
+    if library.unreadable():
         return f"the template library {library_path} exists but cannot be read"
-    imported = [f"{t.key} v{t.version}" for t in stored
+    imported = [f"{t.key} v{t.version}" for t in library.all()
                 if shipped.get((t.key, t.version)) != t.sha256]  # fmt: skip
+    imported += [b.name for b in library.broken()]  # unusable, but not to be lost either
     if not imported:
         return None
     shown = ", ".join(imported[:4]) + (", …" if len(imported) > 4 else "")
@@ -600,7 +615,7 @@ def _shipped_templates(forms_dir: Path | None) -> dict[tuple[str, int], str]:
         return shipped
     for path in sorted(forms_dir.glob("*.json")):
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = strict_json.loads(path.read_text(encoding="utf-8"))
             shipped[(document["key"], document["version"])] = canonical_sha256(document)
         except (OSError, ValueError, KeyError, TypeError):
             continue  # a broken shipped file is never loaded, so it cannot be in the library

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from inspection import text
 
 KEY_PATTERN = re.compile(r"^[a-z0-9-]+$")
 SCORED_TYPES = frozenset({"yes_no", "choice", "score", "ratio"})
@@ -53,10 +54,22 @@ class Report:
 
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # The paths whose text a rule has put through `text.text_problem` (not checked again).
+    checked: set[str] = field(default_factory=set, repr=False, compare=False)
+    # Off for a document already in the library: the text rules are a condition of import, and
+    # a version stored under looser ones must stay usable by the visits that pinned it.
+    text_rules: bool = field(default=True, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def text_problem(self, path: str, value: Any, *, limit: int, multiline: bool) -> str | None:
+        """`text.text_problem` of the text at `path`, remembered as checked."""
+        self.checked.add(path)
+        if not self.text_rules:
+            return None
+        return text.text_problem(value, limit=limit, multiline=multiline)
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(Problem(path, message))
@@ -69,12 +82,30 @@ MAX_NUMBER = 10**15  # beyond any count, rate or points here, and exact in a bro
 MAX_VERSION = 1_000_000
 MAX_TEXT_ANSWER = 10_000  # a few pages: a finding, not a report
 
-
-def has_control_characters(text: str, *, multiline: bool = True) -> bool:
-    """A control character other than line breaks and tabs (those too unless `multiline`): a NUL
-    cannot even be stored in PostgreSQL, and none of them is text anyone typed."""
-    allowed = "\n\r\t" if multiline else ""
-    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
+# What a template may hold (listed for authors in README, "Writing a checklist"). A file of at most
+# 1 MB: the shipped ones are 12 KB and 48 KB. At most 10 levels of lists and objects: the format
+# needs 7 (template, sections, section, items, item, options or steps, option or step), so 3 spare.
+MAX_TEMPLATE_BYTES = 1024 * 1024
+MAX_TEMPLATE_DEPTH = 10
+TOO_DEEP = (
+    f"is nested too deeply: a template has at most {MAX_TEMPLATE_DEPTH} levels of lists and objects"
+)
+# Texts: (limit in characters, may span lines). Keys fit the 64-character columns that store them
+# (Plan.form_key, Answer.item_key); the texts allow ten times and more what the shipped templates
+# use (the longest: a title of 75, an item text of 172, a guidance of 244, a remedy of 153).
+MAX_KEY = 64
+TITLE = (300, False)
+DESCRIPTION = (5000, True)
+ITEM_TEXTS: dict[str, tuple[int, bool]] = {
+    "text": (1000, True),
+    "guidance": (5000, True),
+    "legal_basis": (1000, True),
+    "deficiency": (2000, True),  # pre-fill a finding, whose texts hold 4000
+    "remedy": (2000, True),
+}
+OPTION_LABEL = (300, False)
+OPTION_VALUE = (100, False)
+BAND_LABEL = (100, False)
 
 
 def is_number(value: Any) -> bool:
@@ -119,8 +150,10 @@ def parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def validate(doc: Any) -> Report:
-    report = Report()
+def validate(doc: Any, *, stored: bool = False) -> Report:
+    """Every problem of a template document. `stored`: a document the library already holds,
+    checked for what its use needs (its structure), not for the text rules of an import."""
+    report = Report(text_rules=not stored)
     if not isinstance(doc, dict):
         report.error("", "the template must be a JSON object")
         return report
@@ -131,18 +164,60 @@ def validate(doc: Any) -> Report:
         report.error("version", "must be a whole number ≥ 1")
     elif version > MAX_VERSION:
         report.error("version", f"must be at most {MAX_VERSION}")
-    _text(report, "title", doc.get("title"), required=True)
-    _text(report, "description", doc.get("description"), required=False)
+    _text(report, "title", doc.get("title"), required=True, limits=TITLE)
+    _text(report, "description", doc.get("description"), required=False, limits=DESCRIPTION)
     if "bands" in doc:
         _bands(report, doc["bands"])
     items = _sections(report, doc.get("sections"))
     _show_if_rules(report, items)
+    if not stored:
+        reported = {problem.path for problem in report.errors}
+        report.errors.extend(p for p in _every_value(doc, report.checked) if p.path not in reported)
     return report
+
+
+def _every_value(doc: dict[str, Any], checked: set[str]) -> list[Problem]:
+    """What the rules above do not see, anywhere in the document (unknown keys included, which
+    are stored too): a text that cannot be stored, a member name that is not a short one-line
+    text, a list or object nested deeper than the format needs. Iterative: no recursion."""
+    found: list[Problem] = []
+    stack: list[tuple[str, Any, int]] = [("", doc, 1)]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, str):
+            problem = (
+                None if path in checked else text.text_problem(value, limit=MAX_TEMPLATE_BYTES)
+            )
+            if problem:
+                found.append(Problem(path, problem))
+        elif isinstance(value, dict | list) and depth > MAX_TEMPLATE_DEPTH:
+            found.append(Problem(path, TOO_DEEP))
+        elif isinstance(value, list):
+            children = [(f"{path}[{i}]", child, depth + 1) for i, child in enumerate(value)]
+            stack.extend(reversed(children))
+        elif isinstance(value, dict):
+            children = []
+            for name, child in value.items():
+                problem = text.text_problem(name, limit=MAX_KEY, multiline=False)
+                if problem:
+                    found.append(Problem(_odd_name(path, name), f"the name {problem}"))
+                else:
+                    children.append((_join(path, name), child, depth + 1))
+            stack.extend(reversed(children))
+    return found
+
+
+def _odd_name(path: str, name: Any) -> str:
+    """A key path naming a member whose name is not plain text, written so that it can be shown
+    (escapes instead of control characters or broken Unicode)."""
+    if isinstance(name, str) and len(name) > 40:
+        name = name[:40] + "…"
+    return f"{path}[{name!r}]"
 
 
 def _unknown_keys(report: Report, path: str, obj: dict, known: set[str]) -> None:
     for name in obj:
-        if name not in known:
+        if name not in known and not text.text_problem(name, limit=MAX_KEY, multiline=False):
             report.warn(_join(path, name), "unknown key, ignored")
 
 
@@ -155,17 +230,24 @@ def _key(report: Report, path: str, value: Any) -> bool:
         report.error(path, "is required")
     elif not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
         report.error(path, "must use only lowercase letters a-z, digits and '-'")
+    elif problem := report.text_problem(path, value, limit=MAX_KEY, multiline=False):
+        report.error(path, problem)
     else:
         return True
     return False
 
 
-def _text(report: Report, path: str, value: Any, *, required: bool) -> None:
+def _text(
+    report: Report, path: str, value: Any, *, required: bool, limits: tuple[int, bool]
+) -> None:
+    """A text field: `limits` is its (most characters, may span lines)."""
     if value is None:
         if required:
             report.error(path, "is required")
     elif not isinstance(value, str) or (required and not value.strip()):
         report.error(path, "must be a non-empty string" if required else "must be a string")
+    elif problem := report.text_problem(path, value, limit=limits[0], multiline=limits[1]):
+        report.error(path, problem)
 
 
 def _bool(report: Report, path: str, value: Any) -> None:
@@ -205,7 +287,7 @@ def _bands(report: Report, bands: Any) -> None:
         if not isinstance(band, dict):
             report.error(path, "must be an object with min and label")
             continue
-        _text(report, f"{path}.label", band.get("label"), required=True)
+        _text(report, f"{path}.label", band.get("label"), required=True, limits=BAND_LABEL)
         if not _number(report, f"{path}.min", band.get("min"), high=100):
             previous = None
             continue
@@ -235,8 +317,9 @@ def _sections(report: Report, sections: Any) -> dict[str, tuple[str, dict]]:
             if key in seen:
                 report.error(f"{path}.key", f"duplicate section key '{key}' (also {seen[key]})")
             seen.setdefault(key, path)
-        _text(report, f"{path}.title", section.get("title"), required=True)
-        _text(report, f"{path}.description", section.get("description"), required=False)
+        _text(report, f"{path}.title", section.get("title"), required=True, limits=TITLE)
+        description = section.get("description")
+        _text(report, f"{path}.description", description, required=False, limits=DESCRIPTION)
         section_items = section.get("items")
         if not isinstance(section_items, list) or not section_items:
             report.error(f"{path}.items", "must be a non-empty list")
@@ -257,9 +340,8 @@ def _item(report: Report, path: str, item: Any, items: dict[str, tuple[str, dict
             report.error(f"{path}.key", f"duplicate item key '{key}' (also {items[key][0]})")
         else:
             items[key] = (path, item)
-    _text(report, f"{path}.text", item.get("text"), required=True)
-    for name in ("guidance", "legal_basis", "deficiency", "remedy"):
-        _text(report, f"{path}.{name}", item.get(name), required=False)
+    for name, limits in ITEM_TEXTS.items():
+        _text(report, f"{path}.{name}", item.get(name), required=name == "text", limits=limits)
     _bool(report, f"{path}.required", item.get("required"))
     _bool(report, f"{path}.allow_na", item.get("allow_na"))
     _photo(report, path, item)
@@ -313,13 +395,17 @@ def _choice(report: Report, path: str, item: dict) -> None:
         value = option.get("value")
         if not isinstance(value, str) or not value:
             report.error(f"{opath}.value", "must be a non-empty string")
+        elif problem := report.text_problem(
+            f"{opath}.value", value, limit=OPTION_VALUE[0], multiline=False
+        ):
+            report.error(f"{opath}.value", problem)
         elif value == "na":
             report.error(f"{opath}.value", "'na' is reserved for 'not applicable'")
         elif value in values:
             report.error(f"{opath}.value", f"duplicate option value '{value}'")
         else:
             values.add(value)
-        _text(report, f"{opath}.label", option.get("label"), required=True)
+        _text(report, f"{opath}.label", option.get("label"), required=True, limits=OPTION_LABEL)
         high = item["points"] if has_points and is_number(item["points"]) else None
         if _points(report, f"{opath}.points", option.get("points"), high=high):
             best = option["points"] if best is None else max(best, option["points"])
@@ -377,8 +463,13 @@ def _show_if_rules(report: Report, items: dict[str, tuple[str, dict]]) -> None:
         if target == key:
             report.error(f"{rpath}.item", "an item cannot depend on itself")
             continue
+        if isinstance(target, str) and (
+            problem := report.text_problem(f"{rpath}.item", target, limit=MAX_KEY, multiline=False)
+        ):
+            report.error(f"{rpath}.item", problem)
+            continue
         if not isinstance(target, str) or target not in items:
-            report.error(f"{rpath}.item", f"unknown item key '{target}'")
+            report.error(f"{rpath}.item", f"unknown item key {target!r}")
             continue
         controller = items[target][1]
         if (
@@ -387,7 +478,7 @@ def _show_if_rules(report: Report, items: dict[str, tuple[str, dict]]) -> None:
         ):
             report.error(
                 f"{rpath}.item",
-                f"'{target}' is a '{controller.get('type')}' item; show_if needs a yes_no, "
+                f"'{target}' is a {controller.get('type')!r} item; show_if needs a yes_no, "
                 "choice, number, text or date item",
             )
             continue
@@ -413,8 +504,8 @@ def _equals_problem(controller: dict, value: Any) -> str | None:
             return "must be one of the controlling item's option values"
     if kind == "number" and not is_number(value):
         return "must be a number"
-    if kind == "text" and not isinstance(value, str):
-        return "must be a string"
+    if kind == "text":
+        return text.text_problem(value, limit=MAX_TEXT_ANSWER)
     if kind == "date" and parse_date(value) is None:
         return "must be a date YYYY-MM-DD"
     return None
@@ -461,15 +552,7 @@ def answer_error(item: dict[str, Any], value: Any) -> str | None:
     if kind == "number":
         return None if is_number(value) else "must be a number"
     if kind == "text":
-        if not isinstance(value, str):
-            return "must be a string"
-        if has_control_characters(value):
-            return "must not contain control characters"
-        return (
-            None
-            if len(value) <= MAX_TEXT_ANSWER
-            else f"must be at most {MAX_TEXT_ANSWER} characters"
-        )
+        return text.text_problem(value, limit=MAX_TEXT_ANSWER)
     return None if parse_date(value) else "must be a date YYYY-MM-DD"
 
 

@@ -16,11 +16,18 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from inspection import backup, db, migrate, strict_json
+from inspection import backup, db, migrate
 from inspection.checklist import template_max, validate
 from inspection.demo import seed_demo
 from inspection.errors import DomainError
-from inspection.library import TemplateInvalid, TemplateLibrary, VersionExists
+from inspection.library import (
+    LibraryUnreadable,
+    TemplateInvalid,
+    TemplateLibrary,
+    TemplateTooLarge,
+    VersionExists,
+    read_template_file,
+)
 from inspection.models import Role
 from inspection.services import templates, users
 
@@ -57,7 +64,7 @@ def init_db_command() -> None:
     before = migrate.schema_status(engine)
     try:
         revision = db.create_schema(engine)
-    except migrate.SchemaTooNew as exc:
+    except (migrate.SchemaTooNew, migrate.MigrationRefused) as exc:
         raise click.ClickException(str(exc)) from None
     upgraded = f", upgraded from {before.current}" if before.current not in (None, revision) else ""
     click.echo(f"Database ready (schema revision {revision}{upgraded}).")
@@ -69,7 +76,7 @@ def seed_demo_command() -> None:
     """Demo agency, units, users, a plan and its visits (safe to run twice)."""
     try:
         db.create_schema(db.get_engine())
-    except migrate.SchemaTooNew as exc:
+    except (migrate.SchemaTooNew, migrate.MigrationRefused) as exc:
         raise click.ClickException(str(exc)) from None
     logins = seed_demo(db.get_session(), _library())
     click.echo("Demo logins (unless changed since):")
@@ -103,9 +110,11 @@ def users_create(username: str, role: str, password: str | None, unit_code: str 
 
 def _read_json(path: str) -> object:
     try:
-        return strict_json.loads(Path(path).read_text(encoding="utf-8"))
+        return read_template_file(path)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise click.ClickException(f"{path}: not readable JSON: {exc}") from exc
+    except TemplateTooLarge as exc:
+        raise click.ClickException(f"{path}: {exc}") from exc
 
 
 @forms_cli.command("check")
@@ -135,6 +144,8 @@ def forms_import(file: str) -> None:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         sys.exit(1)
+    except LibraryUnreadable as exc:
+        raise click.ClickException(f"the template library cannot be read: {exc}") from exc
     except VersionExists as exc:
         raise click.ClickException(str(exc)) from exc
     for warning in result.warnings:
@@ -151,6 +162,10 @@ def forms_list() -> None:
         click.echo(f"{t.key}\tv{t.version}\t{template_max(t.document)}\t{t.title}")
     for name, reason in current_app.extensions["inspection.forms_report"].refused:
         click.echo(f"refused forms/{name}: {reason}", err=True)
+    for broken in _library().broken():
+        click.echo(f"broken in the library: {broken.name}: {broken.reason}", err=True)
+    if why := _library().unreadable():
+        click.echo(f"the template library cannot be read: {why}", err=True)
 
 
 def _stops_cleanly(command: Callable[P, R]) -> Callable[P, R]:

@@ -19,11 +19,35 @@ DEFAULTS: dict[str, Any] = {
     "LIBRARY_PATH": None,  # default: <instance>/library.json
     "FORMS_DIR": str(PROJECT_ROOT / "forms"),
     "MAX_UPLOAD_MB": 25,
+    "MAX_BODY_KB": 2048,  # every other request body (inspection/body_limits.py)
     "BASE_URL": None,
     "TIMEZONE": "Asia/Ho_Chi_Minh",
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
     "PAGE_CACHE_SIZE": 64,  # rendered checklists kept per process (0: off)
+    # Failed logins (services/login_throttle.py). Per username: tight, it guards one password.
+    # Per address: loose, a team of 10-20 tablets behind one office NAT shares it.
+    "LOGIN_USER_FAILURES": 5,
+    "LOGIN_ADDRESS_FAILURES": 100,
+    "LOGIN_WINDOW_MINUTES": 60,  # failures are forgotten after this long without one
+    "LOGIN_LOCK_SECONDS": 30,  # the first lock; each further failure doubles it
+    "LOGIN_LOCK_MAX_SECONDS": 900,
+    # Login sessions (services/login_sessions.py). Idle: a whole day in the field without
+    # signal, the night, and the next morning's sync still find the session open (answers wait in
+    # the browser meanwhile, and a re-login sends them). Absolute: a tablet logged in for a whole
+    # inspection round types its password again once a month.
+    "SESSION_IDLE_HOURS": 48,
+    "SESSION_MAX_DAYS": 30,
 }
+# Settings that must be numbers above zero (a zero lifetime would end every session at once).
+POSITIVE_SETTINGS = (
+    "LOGIN_USER_FAILURES",
+    "LOGIN_ADDRESS_FAILURES",
+    "LOGIN_WINDOW_MINUTES",
+    "LOGIN_LOCK_SECONDS",
+    "LOGIN_LOCK_MAX_SECONDS",
+    "SESSION_IDLE_HOURS",
+    "SESSION_MAX_DAYS",
+)
 # Settings that are text whatever they look like: `from_prefixed_env` parses values as JSON, so
 # a secret key of digits would become a number and a time zone `"null"` would become None.
 TEXT_SETTINGS = (
@@ -61,6 +85,8 @@ def _derive(app: Flask) -> None:
         cfg["LIBRARY_PATH"] = str(instance / "library.json")
     cfg["MAX_UPLOAD_MB"] = int(cfg["MAX_UPLOAD_MB"])
     cfg["PAGE_CACHE_SIZE"] = int(cfg["PAGE_CACHE_SIZE"])
+    for name in POSITIVE_SETTINGS:
+        _require_positive(cfg, name)
     # Room for the multipart envelope around a photo of the maximum size.
     cfg["MAX_CONTENT_LENGTH"] = cfg["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
     env = str(cfg["ENV"]).strip().lower()
@@ -83,6 +109,12 @@ def _derive(app: Flask) -> None:
     cfg["SESSION_COOKIE_SECURE"] = production
     cfg["REMEMBER_COOKIE_SECURE"] = production
     cfg["REMEMBER_COOKIE_HTTPONLY"] = True
+
+
+def _require_positive(cfg: dict[str, Any], name: str) -> None:
+    value = cfg[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigError(f"INSPECTION_{name} must be a number above 0, not {value!r}")
 
 
 def _instance_secret(instance: Path) -> str:

@@ -12,7 +12,16 @@ from sqlmodel import Session, create_engine
 ENGINE_KEY = "inspection.engine"
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
+# SQLite's `synchronous` settings this module accepts. FULL is what the app runs with: in WAL mode
+# NORMAL syncs the log only at checkpoints, so a power cut can roll back the last commits that the
+# server already acknowledged (https://sqlite.org/pragma.html#pragma_synchronous). NORMAL is kept
+# for bench/durability.py, which measures what FULL costs.
+SYNCHRONOUS = ("FULL", "NORMAL")
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 15000, synchronous: str = "FULL") -> Engine:
+    if synchronous not in SYNCHRONOUS:
+        raise ValueError(f"synchronous must be one of {SYNCHRONOUS}, not {synchronous!r}")
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -26,7 +35,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     return engine

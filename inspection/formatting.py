@@ -66,6 +66,19 @@ def parse_number(text: str, decimal_sep: str = ",") -> float | int | None:
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
+MAX_WHOLE_DIGITS = 15  # as checklist.MAX_NUMBER: beyond any count, id or revision here
+
+
+def parse_whole_number(text: str) -> int | None:
+    """A whole number ≥ 0 written in ASCII digits ("12"), or None: "١٢", "²" and a thousand
+    digits are no number a form of ours sends (Python's int() reads the first two and raises on
+    the last)."""
+    raw = text.strip()
+    if not raw or len(raw) > MAX_WHOLE_DIGITS or not (raw.isascii() and raw.isdigit()):
+        return None
+    return int(raw)
+
+
 def vi_sort_key(text: str) -> tuple[str, str]:
     """A sort key close to Vietnamese dictionary order: "Ninh Đa" before "Ninh Xuân" (databases
     compare code points, which puts every Đ after Z)."""

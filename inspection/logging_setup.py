@@ -6,10 +6,22 @@ the request it was emitted in: the `X-Request-ID` a reverse proxy sent (nginx's 
 or one generated here, echoed back in the response so a report from a tablet can be found in the
 logs. Request bodies, cookies and query strings are never logged: they can hold passwords,
 session cookies and tokens.
+
+One record is one line, whatever a request sends: the parts of an access line that come from the
+request (method, path) have their control characters (CR, LF, ESC, every other C0 and C1
+character, the Unicode line separators) and unpaired surrogates written as backslash escapes, and
+their spaces too, so that a path cannot add a line or fake a status or a user. The app's own
+records (Flask's "Exception on <path>" among them) get the same escaping of their message; a
+traceback keeps its lines.
+
+The access line is written when the request is torn down, so every request leaves one: also one
+whose error handling failed in turn (a database that stopped answering also fails the error
+page), when the server answers the 500 itself.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
@@ -20,6 +32,7 @@ from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
+from sqlalchemy import inspect as orm_state
 
 from inspection.config import ConfigError
 
@@ -30,6 +43,38 @@ SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 APP_LOGGER = "inspection"  # the package, and Flask's app.logger (named after it)
 ACCESS_LOGGER = "inspection.access"
 EXTENSION_KEY = "inspection.logging"
+# C0 and C1 control characters (CR, LF, TAB, ESC, NUL, DEL, NEL …), the line and paragraph
+# separators that some viewers and `str.splitlines` break lines at, and unpaired surrogates.
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+UNSAFE_OR_SPACE = re.compile("[\x00-\x20\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+SHORT_ESCAPES = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
+
+
+def escape(text: str, *, spaces: bool = False) -> str:
+    """`text` safe on one log line: unsafe characters written as `\\r`, `\\n`, `\\t`, `\\x1b`,
+    `\\u2028`, `\\ud800` …; with `spaces`, spaces as `\\x20` too (one field of a line)."""
+    return (UNSAFE_OR_SPACE if spaces else UNSAFE).sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return SHORT_ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def is_app_record(record: logging.LogRecord) -> bool:
+    return record.name == APP_LOGGER or record.name.startswith(APP_LOGGER + ".")
+
+
+class OneLineFormatter(logging.Formatter):
+    """Escapes the message of the app's own records (see `escape`); a traceback after it keeps
+    its lines, and the libraries' records are written as they are."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802  (logging's name)
+        if is_app_record(record) and UNSAFE.search(record.message):
+            record = copy.copy(record)  # other handlers see the record as it was logged
+            record.message = escape(record.message)
+        return super().formatMessage(record)
 
 
 class RequestIdFilter(logging.Filter):
@@ -71,10 +116,12 @@ def init_app(app: Flask) -> None:
         return
     app.extensions[EXTENSION_KEY] = True
     # First before any other hook and last after them all, whatever order the steps of
-    # create_app run in: the id exists before the access check, and the access line sees the
-    # final status and headers.
-    app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
+    # create_app run in: the id exists before the access check, and the status recorded for the
+    # access line is the final one. The line itself is written at teardown (which runs even when
+    # handling an error failed), before the teardown functions registered so far.
+    app.before_request_funcs.setdefault(None, []).insert(0, start_request)
     app.after_request_funcs.setdefault(None, []).insert(0, _finish_request)
+    app.teardown_request_funcs.setdefault(None, []).append(_log_access)
 
 
 def log_level(app: Flask) -> int:
@@ -101,7 +148,7 @@ def install_handler(level: int) -> logging.Handler:
     handler = next((h for h in root.handlers if isinstance(h, StdoutHandler)), None)
     if handler is None:
         handler = StdoutHandler()
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(OneLineFormatter(FORMAT))
         handler.addFilter(RequestIdFilter())
         root.addHandler(handler)
     logging.getLogger(APP_LOGGER).setLevel(level)
@@ -116,28 +163,41 @@ def request_id() -> str:
     return g.request_id
 
 
-def _start_request() -> None:
+def start_request() -> None:
     g.request_started = time.perf_counter()
     request_id()
 
 
 def _finish_request(response: Response) -> Response:
+    """After every response, the error pages' too: the id goes out, the status is noted."""
     response.headers[REQUEST_ID_HEADER] = request_id()
+    g.response_status = response.status_code
+    return response
+
+
+def _log_access(exc: BaseException | None) -> None:
+    """The request's access line, at teardown. `exc` is an exception that escaped the view
+    and its error handlers: Flask then answered with its 500 page, or, when that failed too, the
+    server answered 500 itself; either way the client got a 500."""
+    status = 500 if exc is not None else g.get("response_status", "-")
     started = g.get("request_started")
     duration = f"{(time.perf_counter() - started) * 1000:.1f}" if started is not None else "-"
     logging.getLogger(ACCESS_LOGGER).info(
         "%s %s %s %s ms user=%s",
-        request.method,
-        request.path,
-        response.status_code,
+        escape(request.method, spaces=True),
+        escape(request.path, spaces=True),
+        status,
         duration,
         _user_id(),
     )
-    return response
 
 
 def _user_id() -> str:
-    """The logged-in user's id if this request loaded the user; never loads it just to log."""
+    """The logged-in user's id if this request loaded the user; never loads it just to log,
+    and never asks the database: after a failed write rolled back, the user's attributes are
+    expired, and reading `user.id` would query a database that may be what failed."""
     user = g.get("_login_user")  # where Flask-Login keeps the user it loaded for this request
-    user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
-    return str(user_id) if user_id is not None else "-"
+    state = orm_state(user, raiseerr=False) if user is not None else None
+    if state is None or state.identity is None:  # the anonymous user, or not a stored row
+        return "-"
+    return escape(str(state.identity[0]), spaces=True)

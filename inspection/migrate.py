@@ -50,6 +50,12 @@ class SchemaTooNew(RuntimeError):
         self.head = head
 
 
+class MigrationRefused(RuntimeError):
+    """A migration found stored data it cannot carry over (e.g. two plans with one number, which
+    a new unique index forbids). Nothing was changed: the whole upgrade is one transaction. The
+    message names the records to correct, in one line."""
+
+
 @dataclass(frozen=True)
 class SchemaStatus:
     """Where a database stands against this version's migrations.
@@ -110,7 +116,8 @@ def schema_status(engine: Engine) -> SchemaStatus:
 def upgrade(engine: Engine) -> str:
     """Upgrade to head (idempotent); returns the revision the database is now at.
 
-    Raises SchemaTooNew, touching nothing, when a newer version of Inspection made the database.
+    Raises SchemaTooNew, touching nothing, when a newer version of Inspection made the database,
+    and MigrationRefused, touching nothing, when stored data stops a migration.
     """
     config = alembic_config(engine)
     with engine.begin() as connection:

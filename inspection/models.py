@@ -5,11 +5,11 @@ value is a code change, not a schema change.
 """
 
 import datetime as dt
-import hashlib
+import secrets
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -37,6 +37,11 @@ class UTCDateTime(TypeDecorator):
 
 def created_field() -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def new_session_stamp() -> str:
+    """A random value naming the current password in session cookies (never derived from it)."""
+    return secrets.token_urlsafe(16)
 
 
 class Role(StrEnum):
@@ -105,6 +110,8 @@ class User(SQLModel, table=True):
     active: bool = Field(default=True)
     unit_id: int | None = Field(default=None, foreign_key="units.id")
     created_at: dt.datetime = created_field()
+    # Renewed with every new password: sessions opened under the old one end (see get_id).
+    session_stamp: str = Field(default_factory=new_session_stamp, max_length=32)
 
     unit: Unit | None = Relationship()
 
@@ -123,20 +130,21 @@ class User(SQLModel, table=True):
 
     def get_id(self) -> str:
         """The session's reference to this user; it changes with the password, so that a new
-        password (or a reset by the admin) ends every session opened with the old one."""
-        return f"{self.id}:{self.session_token}"
-
-    @property
-    def session_token(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        password (or a reset by the admin) ends every session opened with the old one. The stamp
+        is random: the signed cookie (readable by whoever holds it) says nothing of the password."""
+        return f"{self.id}:{self.session_stamp}"
 
 
 class Plan(SQLModel, table=True):
     """An annual inspection plan (Kế hoạch số 22/KH-UBND) and the decision forming its team."""
 
     __tablename__ = "plans"
+    # One plan per number and year, however the number's letters are cased or composed.
+    __table_args__ = (Index("uq_plans_year_number_key", "year", "number_key", unique=True),)
+
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=64)
+    number_key: str = Field(max_length=200)  # text.fold(number): casefolding may lengthen it
     issued_on: dt.date | None = None
     decision_number: str = Field(default="", max_length=64)
     decision_on: dt.date | None = None
@@ -160,6 +168,11 @@ class VisitInspector(SQLModel, table=True):
 
 class Visit(SQLModel, table=True):
     __tablename__ = "visits"
+    # A second visit of one unit on one day in one plan is a double submit, not a plan.
+    __table_args__ = (
+        Index("uq_visits_plan_unit_day", "plan_id", "unit_id", "scheduled_on", unique=True),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plans.id", index=True)
     unit_id: int = Field(foreign_key="units.id", index=True)
@@ -216,7 +229,21 @@ class LoginSession(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)  # random, kept in the signed cookie
     user_id: int = Field(foreign_key="users.id", index=True)
     created_at: dt.datetime = created_field()
+    # Refreshed at most every few minutes (login_sessions.TOUCH_EVERY), not on every request.
+    last_seen_at: dt.datetime = created_field()
     ended_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Recent failed logins of one username or one client address, in the database so that
+    every worker process counts them together (services/login_throttle.py holds the rule)."""
+
+    __tablename__ = "login_throttles"
+    key: str = Field(primary_key=True, max_length=80)  # "user:<sha256 of name>", "addr:<ip>"
+    failures: int = Field(default=0)  # since window_started_at
+    window_started_at: dt.datetime = created_field()
+    last_failure_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AuditEvent(SQLModel, table=True):

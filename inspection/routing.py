@@ -14,7 +14,7 @@ class IdConverter(IntegerConverter):
     """`<int:…>` limited to the ids a row can have (1 to 2^31 - 1); werkzeug answers 404
     for anything else."""
 
-    regex = r"\d{1,10}"
+    regex = r"[0-9]{1,10}"  # ASCII digits: `\d` would take "١٢" or "²" as well
 
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002, ANN001, ANN002, ANN003
         kwargs.setdefault("min", 0)

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-from inspection import create_app
+from inspection import create_app, logging_setup
 from inspection.services import users
 from tests.databases import BACKEND, open_databases
+
+# Property tests: a fixed, capped set of examples in CI (the same run every time, within its time
+# budget); more, and new ones each run, on a developer's machine. Examples share the test's app.
+PROPERTY_CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+settings.register_profile(
+    "ci", max_examples=25, derandomize=True, deadline=None, suppress_health_check=PROPERTY_CHECKS
+)
+settings.register_profile(
+    "dev", max_examples=60, deadline=None, suppress_health_check=PROPERTY_CHECKS
+)
+settings.register_profile(
+    "thorough", max_examples=400, deadline=None, suppress_health_check=PROPERTY_CHECKS
+)  # HYPOTHESIS_PROFILE=thorough, for a long hunt before a release
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 PROJECT_FORMS = Path(__file__).resolve().parent.parent / "forms"
 
@@ -81,3 +100,24 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """Put logging back as it was: a test must not leave its handler or level to the next."""
+    root, own = logging.getLogger(), logging.getLogger(logging_setup.APP_LOGGER)
+    handlers, level = list(root.handlers), own.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    own.setLevel(level)
+
+
+@pytest.fixture
+def logged_app(app, root_logging: None):
+    """The app with its logging set up (again: create_app may already have run it, and twice
+    must be harmless), put back as it was afterwards."""
+    logging_setup.init_app(app)
+    logging_setup.init_app(app)
+    return app

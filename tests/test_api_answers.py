@@ -311,3 +311,56 @@ def test_score_endpoint_matches_the_engine(app, visit, insp_a):
     expected = score_sheet(template, answers).as_dict()
     assert body == expected
     assert body["answered"] == 5 and "thu-xin-loi" in body["failed"]
+
+
+# Client ids: a replay answers only the user who sent the id first; a batch names each id once ---
+
+
+def test_another_user_replaying_a_client_id_never_receives_the_first_result(
+    app, visit, insp_a, insp_b
+):
+    body = {"value": "no", "note": "Chưa ban hành", "client_id": new_client_id()}
+    first = insp_a.put(url(visit, "kh-cchc"), json=body)
+    assert first.status_code == 200
+    replay = insp_b.put(url(visit, "kh-cchc"), json=body)
+    assert replay.status_code == 409
+    answer = replay.get_json()
+    assert answer["error"]["code"] == "conflict"
+    assert set(answer) == {"error", "client_id"}  # nothing of the first user's result
+    assert stored(app, visit) == {"kh-cchc": "no"} and visit_row(app, visit).revision == 1
+    again = insp_a.put(url(visit, "kh-cchc"), json=body)  # the first user's own retry still does
+    assert again.status_code == 200 and again.get_json()["replayed"] is True
+
+
+def test_another_user_replaying_a_client_id_in_a_batch_is_a_conflict_and_stores_nothing(
+    app, visit, insp_a, insp_b
+):
+    entry = batch_entry("kh-cchc", "yes", note="Có kế hoạch")
+    assert insp_a.post(url(visit), json={"answers": [entry]}).status_code == 200
+    others = insp_b.post(url(visit), json={"answers": [batch_entry("bao-cao-cchc", "no"), entry]})
+    assert others.status_code == 409
+    results = others.get_json()["results"]
+    assert [r["status"] for r in results] == ["ok", "conflict"]
+    assert "replayed" not in results[1]
+    assert stored(app, visit) == {"kh-cchc": "yes"} and visit_row(app, visit).revision == 1
+
+
+@pytest.mark.parametrize("repeat", ["same entry", "other item", "other spelling"])
+def test_a_batch_naming_a_client_id_twice_is_refused_whole(app, visit, insp_a, repeat):
+    first = batch_entry("kh-cchc", "yes")
+    client_id = first["client_id"]
+    second = {
+        "same entry": dict(first),
+        "other item": batch_entry("bao-cao-cchc", "no", client_id=client_id),
+        "other spelling": batch_entry("bao-cao-cchc", "no", client_id=client_id.upper()),
+    }[repeat]
+    entries = [first, batch_entry("sipas-diem", 9), second]
+    response = insp_a.post(url(visit), json={"answers": entries})
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"]["code"] == "validation_error"
+    assert [r["status"] for r in body["results"]] == ["ok", "ok", "invalid"]
+    assert body["results"][2]["error"]["fields"] == {"client_id": "repeated within the batch"}
+    assert stored(app, visit) == {} and visit_row(app, visit).revision == 0
+    once = insp_a.post(url(visit), json={"answers": entries[:2]})
+    assert once.status_code == 200 and visit_row(app, visit).revision == 1

@@ -242,7 +242,7 @@ def test_a_plan_with_a_bad_value_is_refused_by_field(app, lead, change, field):
 def test_a_plan_number_is_used_once_a_year(app, lead):
     assert lead.post("/api/v1/plans", json=PLAN).status_code == 201
     again = lead.post("/api/v1/plans", json={**PLAN, "number": "22/kh-ubnd", "title": "Khác"})
-    assert again.status_code == 400 and "number" in again.get_json()["error"]["fields"]
+    assert again.status_code == 409 and "number" in again.get_json()["error"]["fields"]
     next_year = lead.post("/api/v1/plans", json={**PLAN, "year": 2025})
     assert next_year.status_code == 201
     assert [(n, y) for n, y, _ in plans_in(app)] == [("22/KH-UBND", 2024), ("22/KH-UBND", 2025)]
@@ -310,7 +310,7 @@ def test_a_unit_is_visited_once_a_day_in_a_plan(app, lead):
     url = f"/api/v1/plans/{plan['id']}/visits"
     assert lead.post(url, json=body).status_code == 201
     again = lead.post(url, json=body)  # the form sent twice
-    assert again.status_code == 400 and "unit_code" in again.get_json()["error"]["fields"]
+    assert again.status_code == 409 and "unit_code" in again.get_json()["error"]["fields"]
     assert lead.post(url, json={**body, "scheduled_on": "2024-09-15"}).status_code == 201
     visits = lead.get(f"/api/v1/plans/{plan['id']}").get_json()["visits"]
     assert [v["scheduled_on"] for v in visits] == ["2024-07-01", "2024-09-15"]
@@ -331,7 +331,7 @@ def test_an_uploaded_template_with_a_5000_digit_number_is_refused_on_the_page(ap
 def test_a_plan_number_with_vietnamese_capitals_is_used_once_a_year(app, lead):
     assert lead.post("/api/v1/plans", json={**PLAN, "number": "15/KH-ĐKT"}).status_code == 201
     again = lead.post("/api/v1/plans", json={**PLAN, "number": "15/kh-đkt", "title": "Khác"})
-    assert again.status_code == 400 and "number" in again.get_json()["error"]["fields"]
+    assert again.status_code == 409 and "number" in again.get_json()["error"]["fields"]
 
 
 def test_a_tab_pasted_into_a_one_line_field_becomes_a_space(app, lead):
@@ -355,7 +355,8 @@ def test_bottomless_nesting_is_a_clear_400_never_a_500(app, visit):
                               content_type="application/json")  # fmt: skip
     assert response.status_code == 400
     assert response.get_json()["error"]["message"] == (
-        "the body is not valid JSON: the JSON is nested too deeply"
+        "the body is not valid JSON: the JSON is nested too deeply: more than 64 levels of lists "
+        "and objects at username[0][0][0][0][0][0][0]…[0][0][0][0] (line 1, column 77)"
     )
     api = ApiClient(app, "insp-a")
     response = put_raw(api, visit, "ghi-chu-chung", '{"value": ' + DEEP + "}")

@@ -47,25 +47,6 @@ REQUEST_TIMEOUT_S = 30
 # The request id and the logs ------------------------------------------------------------------
 
 
-@pytest.fixture
-def root_logging() -> Iterator[None]:
-    """Put logging back as it was: a test must not leave its handler or level to the next."""
-    root, own = logging.getLogger(), logging.getLogger(logging_setup.APP_LOGGER)
-    handlers, level = list(root.handlers), own.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-    own.setLevel(level)
-
-
-@pytest.fixture
-def logged_app(app: Flask, root_logging: None) -> Flask:
-    logging_setup.init_app(app)
-    logging_setup.init_app(app)  # create_app may already have run it: twice must be harmless
-    return app
-
-
 def stdout_lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
     return capsys.readouterr().out.splitlines()
 

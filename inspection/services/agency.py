@@ -32,11 +32,20 @@ def get_agency(session: Session, *, default_timezone: str = "Asia/Ho_Chi_Minh") 
 def update_agency(session: Session, *, actor_id: int, **values: object) -> Agency:
     agency = get_agency(session)
     fields: dict[str, str] = {}
-    limits = {"issuer_name": 200, "parent_body": 200, "notice_code": 40, "place_name": 100,
-              "signer_name": 120, "signer_title": 120}  # fmt: skip
+    limits = {
+        "issuer_name": 200,
+        "parent_body": 200,
+        "notice_code": 40,
+        "place_name": 100,
+        "signer_name": 120,
+        "signer_title": 120,
+    }
+    cleaned = dict(values)
     for name, limit in limits.items():
         required = name in ("issuer_name", "notice_code", "place_name")
-        text_field(values.get(name, ""), name, fields, required=required, limit=limit)
+        cleaned[name] = text_field(
+            values.get(name, ""), name, fields, required=required, limit=limit
+        )
     if values.get("timezone") not in available_timezones():
         fields["timezone"] = N_("unknown time zone")
     days = values.get("remediation_days")
@@ -45,9 +54,8 @@ def update_agency(session: Session, *, actor_id: int, **values: object) -> Agenc
     if fields:
         raise ValidationError(N_("The settings could not be saved."), fields=fields)
     before = agency_public(agency)
-    for name in EDITABLE:
-        value = values.get(name, getattr(agency, name))
-        setattr(agency, name, value.strip() if isinstance(value, str) else value)
+    for name in EDITABLE:  # the texts as text_field normalised them (NFC, ends trimmed)
+        setattr(agency, name, cleaned.get(name, getattr(agency, name)))
     session.add(agency)
     audit.record(session, actor_id=actor_id, action="agency.update", entity="agency",
                  entity_id=agency.id, before=before, after=agency_public(agency))  # fmt: skip

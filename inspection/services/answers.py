@@ -17,7 +17,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from inspection import audit
-from inspection.checklist import answer_error, has_control_characters, iter_items
+from inspection import text as texts
+from inspection.checklist import answer_error, iter_items
 from inspection.errors import Conflict, NotFound, ValidationError
 from inspection.library import TemplateLibrary
 from inspection.models import (
@@ -30,10 +31,12 @@ from inspection.models import (
     utcnow,
 )
 from inspection.scoring import ScoreSheet, score_sheet
-from inspection.services.plans import lock_visit
+from inspection.services.plans import lock_visit, pinned_template
+from inspection.services.validation import FIRST_YEAR, LAST_YEAR
 
 MAX_NOTE = 4000
 MAX_BATCH = 500
+MAX_REVISION = 2**53  # a revision a browser's number holds exactly; no visit gets near it
 
 
 class WrongState(Conflict):
@@ -65,11 +68,7 @@ class Entry:
 
 def template_of(library: TemplateLibrary, visit: Visit) -> dict[str, Any]:
     """The checklist the visit's plan pinned (its hash checked)."""
-    plan = visit.plan
-    stored = library.get(plan.form_key, plan.form_version)
-    if stored is None or stored.sha256 != plan.form_sha256:
-        raise RuntimeError(f"template {plan.form_key} v{plan.form_version} missing or altered")
-    return stored.document
+    return pinned_template(library, visit.plan).document
 
 
 def parse_entry(body: Any, *, item_key: str | None = None, batch: bool = False) -> Entry:
@@ -85,16 +84,16 @@ def parse_entry(body: Any, *, item_key: str | None = None, batch: bool = False) 
     entry = Entry(item_key=key if isinstance(key, str) else "", value=body.get("value"))
     for name in ("note", "no_finding_reason"):
         text = body.get(name)
-        if text is not None and (not isinstance(text, str) or len(text) > MAX_NOTE):
-            errors[name] = f"must be a string of at most {MAX_NOTE} characters"
-        elif text is not None and has_control_characters(text):
-            errors[name] = "must not contain control characters"
+        if text is not None and (problem := texts.text_problem(text, limit=MAX_NOTE)):
+            errors[name] = problem
         else:
             setattr(entry, name, text)
     entry.client_id = _client_id(body.get("client_id"), errors, required=batch)
     base = body.get("base_revision")
-    if base is not None and (not isinstance(base, int) or isinstance(base, bool) or base < 0):
-        errors["base_revision"] = "must be a whole number ≥ 0"
+    if base is not None and (
+        not isinstance(base, int) or isinstance(base, bool) or not 0 <= base <= MAX_REVISION
+    ):
+        errors["base_revision"] = f"must be a whole number from 0 to {MAX_REVISION}"
     else:
         entry.base_revision = base
     entry.answered_at = _timestamp(body.get("answered_at"), errors, required=batch)
@@ -127,8 +126,12 @@ def _timestamp(value: Any, errors: dict[str, str], *, required: bool) -> dt.date
         moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         moment = None
-    if moment is None or moment.tzinfo is None:
+    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
         errors["answered_at"] = "must be an ISO 8601 time with its offset"
+        return None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        # Year 1 at +14:00 is not even a datetime in UTC; no answer was given before 2000.
+        errors["answered_at"] = f"must be a time from {FIRST_YEAR} to {LAST_YEAR}"
         return None
     return moment
 

@@ -2,16 +2,19 @@
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from inspection import audit
-from inspection.errors import N_, Conflict, ValidationError
-from inspection.library import TemplateLibrary
+from inspection.errors import N_, Conflict, DomainError, ValidationError
+from inspection.library import StoredTemplate, TemplateLibrary
 from inspection.models import (
     Answer,
     Plan,
@@ -25,6 +28,7 @@ from inspection.models import (
 from inspection.scoring import ScoreSheet, score_sheet
 from inspection.services.units import get_by_code, unit_public
 from inspection.services.validation import FIRST_YEAR, LAST_YEAR, date_field, text_field
+from inspection.text import fold, text_problem
 
 MAX_PERSON = 200  # a participant's name or position
 
@@ -52,8 +56,7 @@ def create_plan(
     )
     if not year_ok(year):
         fields["year"] = N_("must be a year from 2000 to 2100")
-    if number and year_ok(year) and _number_taken(session, number, year):
-        fields["number"] = N_("another plan of this year already has this number")
+    taken = bool(number) and year_ok(year) and _number_taken(session, number, year)
     issued = date_field(issued_on, "issued_on", fields, required=False)
     decided = date_field(decision_on, "decision_on", fields, required=False)
     template = None
@@ -68,9 +71,14 @@ def create_plan(
         if template is None:
             fields["form_key"] = N_("no such checklist template in the library")
     if fields:
+        if taken:
+            fields["number"] = PlanNumberTaken.reason
         raise ValidationError(N_("The plan could not be saved."), fields=fields)
+    if taken:
+        raise PlanNumberTaken()
     plan = Plan(
         number=number,
+        number_key=fold(number),
         title=title,
         year=year,
         issued_on=issued,
@@ -82,7 +90,8 @@ def create_plan(
         form_sha256=template.sha256,
     )
     session.add(plan)
-    session.flush()
+    with refused_as(session, PlanNumberTaken, lambda: _number_taken(session, number, year)):
+        session.flush()
     audit.record(session, actor_id=lead.id, action="plan.create", entity="plan",
                  entity_id=plan.id, after=plan_fields(plan))  # fmt: skip
     session.commit()
@@ -93,11 +102,44 @@ def year_ok(year: Any) -> bool:
     return isinstance(year, int) and not isinstance(year, bool) and FIRST_YEAR <= year <= LAST_YEAR
 
 
-def _number_taken(session: Session, number: str, year: int) -> bool:
+class PlanNumberTaken(Conflict):
     """Plans are numbered per year by the issuing body ("22/KH-UBND"): a number is used once."""
-    wanted = number.casefold()  # in Python: SQLite's lower() knows only ASCII ("Đ" stays)
-    numbers = session.exec(select(Plan.number).where(Plan.year == year))
-    return any(taken.casefold() == wanted for taken in numbers)
+
+    reason = N_("another plan of this year already has this number")
+
+    def __init__(self) -> None:
+        super().__init__(N_("The plan could not be saved."), fields={"number": self.reason})
+
+
+class VisitTaken(Conflict):
+    """A second visit of one unit on one day in one plan: a double submit, not a plan."""
+
+    reason = N_("this plan already visits this unit on that day")
+
+    def __init__(self) -> None:
+        super().__init__(N_("The visit could not be saved."), fields={"unit_code": self.reason})
+
+
+@contextmanager
+def refused_as(
+    session: Session, error: type[Conflict], clash: Callable[[], bool]
+) -> Iterator[None]:
+    """A writer that raced past the service's check meets the database's unique index: its
+    IntegrityError becomes the same `error` as the check's, when `clash()` (asked after the
+    rollback) confirms it; any other refusal by the database is raised as it is."""
+    try:
+        yield
+    except IntegrityError:
+        session.rollback()
+        if clash():
+            raise error() from None
+        raise
+
+
+def _number_taken(session: Session, number: str, year: int) -> bool:
+    """Compared folded (text.fold), in the database: SQLite's lower() knows only ASCII."""
+    query = select(Plan.id).where(Plan.year == year, Plan.number_key == fold(number))
+    return session.exec(query.limit(1)).first() is not None
 
 
 def plan_fields(plan: Plan) -> dict[str, Any]:
@@ -150,13 +192,14 @@ def create_visit(
     values = _visit_values(session, plan, fields, unit_code=unit_code,
                            scheduled_on=scheduled_on, inspectors=inspectors, place=place,
                            participants=participants)  # fmt: skip
-    if fields:
-        raise ValidationError(N_("The visit could not be saved."), fields=fields)
+    raise_visit_problems(fields)
     visit = Visit(plan_id=plan.id, unit_id=values.unit.id, scheduled_on=values.scheduled_on,
                   place=values.place, participants=values.participants,
                   inspectors=values.inspectors)  # fmt: skip
     session.add(visit)
-    session.flush()
+    day, unit_id = values.scheduled_on, values.unit.id
+    with refused_as(session, VisitTaken, lambda: _visit_exists(session, plan, unit_id, day)):
+        session.flush()
     audit.record(session, actor_id=lead.id, action="visit.create", entity="visit",
                  entity_id=visit.id, visit_id=visit.id, after=visit_fields(visit))  # fmt: skip
     session.commit()
@@ -210,12 +253,17 @@ def update_visit(
         moved = values.unit is not None and values.unit.id != visit.unit_id
         if moved and not unit_can_change(visit):
             fields["unit_code"] = N_("the unit can only change before the first answer")
-        if fields:
-            raise ValidationError(N_("The visit could not be saved."), fields=fields)
+        raise_visit_problems(fields)
         visit.unit, visit.scheduled_on, visit.place = values.unit, values.scheduled_on, values.place
         visit.participants, visit.inspectors = values.participants, values.inspectors
         session.add(visit)
-        session.flush()
+        plan, unit_id, day, visit_id = visit.plan, values.unit.id, visit.scheduled_on, visit.id
+
+        def clash() -> bool:
+            return _visit_exists(session, plan, unit_id, day, visit_id)
+
+        with refused_as(session, VisitTaken, clash):
+            session.flush()
         audit.record(session, actor_id=lead.id, action="visit.update", entity="visit",
                      entity_id=visit.id, visit_id=visit.id, before=before,
                      after=visit_fields(visit))  # fmt: skip
@@ -263,7 +311,7 @@ def _visit_values(session: Session, plan: Plan, fields: dict[str, str], *, unit_
     date = date_field(scheduled_on, "scheduled_on", fields, required=True)
     other = visit.id if visit is not None else None
     if unit is not None and date is not None and _visit_exists(session, plan, unit.id, date, other):
-        fields["unit_code"] = N_("this plan already visits this unit on that day")
+        fields.setdefault("unit_code", VisitTaken.reason)
     return VisitValues(
         unit=unit,
         scheduled_on=date,
@@ -271,6 +319,15 @@ def _visit_values(session: Session, plan: Plan, fields: dict[str, str], *, unit_
         participants=_participants(participants, fields),
         inspectors=_inspectors(session, inspectors, fields),
     )
+
+
+def raise_visit_problems(fields: dict[str, str]) -> None:
+    """A clash with another visit alone is a 409 (as when the database refuses a raced insert);
+    with other problems, it is one of the 400's fields."""
+    if fields == {"unit_code": VisitTaken.reason}:
+        raise VisitTaken()
+    if fields:
+        raise ValidationError(N_("The visit could not be saved."), fields=fields)
 
 
 def _visit_exists(session: Session, plan: Plan, unit_id: int, day: Any,
@@ -287,7 +344,7 @@ def _inspectors(session: Session, usernames: Any, fields: dict[str, str]) -> lis
     if not isinstance(usernames, list) or not usernames:
         fields["inspectors"] = N_("name at least one inspector")
         return []
-    if not all(isinstance(u, str) for u in usernames):
+    if not all(isinstance(u, str) and not text_problem(u, limit=200) for u in usernames):
         fields["inspectors"] = N_("must be a list of usernames")
         return []
     wanted = list(dict.fromkeys(u.strip().lower() for u in usernames))
@@ -328,10 +385,40 @@ def answers_by_visit(session: Session, visit_ids: list[int]) -> dict[int, dict[s
     return values
 
 
+MISSING_TEMPLATE = N_(
+    "This plan's checklist is missing from the template library or damaged. Ask the "
+    "administrator to restore it (Checklists page); nothing has been changed."
+)
+
+
+class TemplateUnavailable(DomainError):
+    """The checklist a plan pinned is missing from the template library, or no longer the one
+    pinned (its hash differs): its visits cannot be scored or answered until it is restored."""
+
+    status = 503
+    code = "template_unavailable"
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__(MISSING_TEMPLATE, extra={"form": [plan.form_key, plan.form_version]})
+
+
+def pinned_template(library: TemplateLibrary, plan: Plan) -> StoredTemplate:
+    """The checklist version the plan pinned, its hash checked."""
+    stored = library.get(plan.form_key, plan.form_version)
+    if stored is None or stored.sha256 != plan.form_sha256:
+        raise TemplateUnavailable(plan)
+    return stored
+
+
 def plan_visits_with_scores(
     session: Session, library: TemplateLibrary, plan: Plan
-) -> list[tuple[Visit, ScoreSheet]]:
-    template = library.get(plan.form_key, plan.form_version)
+) -> list[tuple[Visit, ScoreSheet | None]]:
+    """The plan's visits with their score sheets (None for each while the pinned checklist is
+    unavailable: the plan and its visits stay readable)."""
+    try:
+        template: dict[str, Any] | None = pinned_template(library, plan).document
+    except TemplateUnavailable:
+        template = None
     query = (
         select(Visit)
         .where(Visit.plan_id == plan.id)
@@ -340,7 +427,9 @@ def plan_visits_with_scores(
     )
     visits = list(session.exec(query))
     answers = answers_by_visit(session, [v.id for v in visits])
-    return [(v, score_sheet(template.document, answers.get(v.id, {}))) for v in visits]
+    if template is None:
+        return [(v, None) for v in visits]
+    return [(v, score_sheet(template, answers.get(v.id, {}))) for v in visits]
 
 
 def visit_counts(session: Session) -> dict[int, int]:

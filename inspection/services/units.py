@@ -14,12 +14,14 @@ from inspection.errors import N_, Conflict, NotFound, ValidationError
 from inspection.formatting import vi_sort_key
 from inspection.models import Unit, UnitKind
 from inspection.services.validation import text_field
+from inspection.text import text_problem
 
 KINDS = frozenset(kind.value for kind in UnitKind)
 
 # Codes are slugs (`ninh-da`): stored in lowercase, so `Ninh-Da` names the same unit.
 CODE = re.compile(r"^[a-z0-9._-]{1,32}$")
 NAME_MAX = 200  # Unit.name's column
+CODE_LOOKUP_MAX = 200  # a code looked up, spaces around it included (the column holds 32)
 
 
 def unit_public(unit: Unit) -> dict:
@@ -47,7 +49,10 @@ def normal_code(code: str) -> str:
 
 def get_by_code(session: Session, code: str) -> Unit | None:
     """The unit with this code, in any letter case (rows older than the lowercase rule may keep
-    their capitals: an exact match wins)."""
+    their capitals: an exact match wins). A code no unit can have (a NUL, which PostgreSQL
+    cannot even compare) names none."""
+    if text_problem(code, limit=CODE_LOOKUP_MAX, multiline=False):
+        return None
     exact = session.exec(select(Unit).where(Unit.code == code)).first()
     if exact is not None:
         return exact

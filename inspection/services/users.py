@@ -7,14 +7,16 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from inspection import audit
+from inspection import audit, text
 from inspection.errors import N_, Conflict, NotFound, ValidationError
 from inspection.formatting import vi_sort_key
-from inspection.models import Role, Unit, User
+from inspection.models import Role, Unit, User, new_session_stamp
 from inspection.services import units
 from inspection.services.validation import text_field
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
+LOGIN_FIELD_MAX = 1000  # a username or a password as typed at login: longer is refused unread
+USERNAME_LOOKUP_MAX = 200  # a name looked up, spaces around it included (the column holds 64)
 MIN_PASSWORD = 8
 # Werkzeug's default (scrypt). Tests lower the cost; nothing else should.
 HASH_METHOD = "scrypt"
@@ -70,6 +72,10 @@ def active_inspectors(session: Session) -> list[User]:
 
 
 def find_by_username(session: Session, username: str) -> User | None:
+    """The user of this name; None for a name no account can have (a NUL, which PostgreSQL
+    cannot even compare, or a surrogate)."""
+    if text.text_problem(username, limit=USERNAME_LOOKUP_MAX, multiline=False):
+        return None
     return session.exec(select(User).where(User.username == username.strip().lower())).first()
 
 
@@ -166,6 +172,7 @@ def set_password(session: Session, *, actor_id: int, user: User, password: str) 
             N_("The password could not be changed."), fields={"password": problem}
         )
     user.password_hash = hash_password(password)
+    user.session_stamp = new_session_stamp()  # every session of the old password ends
     session.add(user)
     audit.record(session, actor_id=actor_id, action="user.password", entity="user",
                  entity_id=user.id)  # fmt: skip

@@ -2,45 +2,40 @@
 the messages are marked with N_ so that the pages can show them translated."""
 
 import datetime as dt
-import unicodedata
 from typing import Any
 
-from inspection.checklist import has_control_characters
+from inspection import text
 from inspection.errors import N_
 
-# Invisible characters that a copy from Word or a web page leaves at the ends of a name.
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def clean_text(value: str, *, multiline: bool = False) -> str | None:
-    """The text in NFC (as Vietnamese keyboards differ: composed or combining accents), stripped of
-    spaces and invisible characters at its ends, a tab inside a one-line text made a space; None
-    when it holds another control character (a NUL cannot even be stored in PostgreSQL). Line
-    breaks and tabs are kept when `multiline`."""
-    value = unicodedata.normalize("NFC", value).strip().strip(INVISIBLE).strip()
-    if not multiline:
-        value = value.replace("\t", " ")  # a cell pasted from a table
-    if has_control_characters(value, multiline=multiline):
-        return None
-    return value
-
-
-def text_field(value: Any, name: str, fields: dict[str, str], *, required: bool,
-               limit: int, multiline: bool = False) -> str:  # fmt: skip
-    """A clean string (see clean_text) no longer than `limit` (the column's size)."""
+def text_field(
+    value: Any,
+    name: str,
+    fields: dict[str, str],
+    *,
+    required: bool,
+    limit: int,
+    multiline: bool = False,
+) -> str:
+    """A clean string no longer than `limit` (the column's size); a problem goes to `fields`."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         fields[name] = N_("must be a string")
         return ""
-    cleaned = clean_text(value, multiline=multiline)
-    if cleaned is None:
+    cleaned = text.normalise(value, multiline=multiline)
+    problem = text.text_problem(cleaned, limit=limit, multiline=multiline)
+    if problem == text.NOT_UNICODE:
+        fields[name] = N_("is not valid Unicode text")
+        return ""
+    if problem == text.CONTROL:
         fields[name] = N_("contains control characters")
         return ""
     if required and not cleaned:
         fields[name] = N_("is required")
-    elif len(cleaned) > limit:
+    elif problem is not None:
         fields[name] = N_("is too long")
     return cleaned
 

@@ -19,8 +19,9 @@ from wtforms.validators import Optional
 from inspection.db import get_session
 from inspection.errors import DomainError
 from inspection.labels import ROLE_LABELS, UNIT_KIND_LABELS
-from inspection.models import Role, UnitKind
+from inspection.models import Role, UnitKind, User
 from inspection.services import agency as agency_service
+from inspection.services import login_throttle
 from inspection.services import units as unit_service
 from inspection.services import users as user_service
 from inspection.views.forms import WholeNumberField, at_most, form_status, required
@@ -87,15 +88,15 @@ def new_user():
         return render_template("admin/user_new.html", form=form), form_status(form, failed=True)
     flash(_("The account %(username)s has been created.", username=user.username), "success")
     if generated:
-        flash_password(user.username, generated)
+        return show_password_once(user, generated)
     return redirect(url_for("admin.users"))
 
 
-def flash_password(username: str, password: str) -> None:
-    """The generated password is never stored in clear: it rides in the flash (the session cookie)
-    to the next page, which shows it once and drops it."""
-    flash(_("Password of %(username)s: %(password)s — hand it over now; it will not be shown "
-            "again.", username=username, password=password), "password")  # fmt: skip
+def show_password_once(user: User, password: str) -> str:
+    """A generated password is shown in the answer to the POST that made it, and nowhere else:
+    not in a flash message (those travel in the session cookie, readable by whoever holds it),
+    not stored in clear. The page is sent with Cache-Control: no-store."""
+    return render_template("admin/password_once.html", user=user, password=password)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -130,7 +131,8 @@ def reset_password(user_id: int):
     if ResetPasswordForm().validate_on_submit():
         password = user_service.generate_password()
         user_service.set_password(session, actor_id=current_user.id, user=user, password=password)
-        flash_password(user.username, password)
+        login_throttle.forget_username(session, user.username)  # a locked user may log in now
+        return show_password_once(user, password)
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

@@ -10,10 +10,17 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from inspection import db, strict_json
-from inspection.auth import log_in, log_out
+from inspection import db, strict_json, text
+from inspection.auth import authenticate, log_in, log_out
+from inspection.checklist import MAX_TEMPLATE_BYTES
 from inspection.errors import ValidationError, VersionExistsError, json_error
-from inspection.library import TemplateInvalid, TemplateLibrary, VersionExists
+from inspection.library import (
+    LibraryUnreadable,
+    TemplateInvalid,
+    TemplateLibrary,
+    TemplateTooLarge,
+    VersionExists,
+)
 from inspection.models import Visit
 from inspection.services import answers, plans, templates, units, users
 
@@ -35,6 +42,10 @@ def json_body(kind: type = dict) -> Any:
         raise ValidationError(f"the body is not valid JSON: {why}") from None
     if not isinstance(body, kind):
         raise ValidationError(f"the body must be a JSON {'object' if kind is dict else 'list'}")
+    if (where := text.surrogate_path(body)) is not None:
+        raise ValidationError(
+            f"{where}: {text.NOT_UNICODE} (an unpaired surrogate)", fields={where: text.NOT_UNICODE}
+        )
     return body
 
 
@@ -51,15 +62,25 @@ def health():
 @bp.post("/login")
 def login():
     body = json_body()
-    username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
-        raise ValidationError("username and password are required",
-                              fields={"username": "required", "password": "required"})  # fmt: skip
-    user = users.authenticate(db.get_session(), username, password)
-    if user is None:
+    credentials = {name: body.get(name) for name in ("username", "password")}
+    problems = {
+        name: problem
+        for name, value in credentials.items()
+        if (problem := text.text_problem(value, limit=users.LOGIN_FIELD_MAX, multiline=False))
+    }
+    if problems:
+        raise ValidationError("username and password must be one-line texts", fields=problems)
+    username, password = credentials["username"], credentials["password"]
+    attempt = authenticate(username, password)
+    if attempt.retry_after is not None:
+        wait = attempt.retry_after
+        response = json_error(429, "too_many_requests", f"too many failed logins: wait {wait} s")
+        response.headers["Retry-After"] = str(wait)
+        return response
+    if attempt.user is None:
         return json_error(401, "invalid_credentials", "wrong username or password")
-    log_in(user)
-    return jsonify(user=users.user_public(user), csrf_token=generate_csrf())
+    log_in(attempt.user)  # renews the CSRF token: the one below is the session's new token
+    return jsonify(user=users.user_public(attempt.user), csrf_token=generate_csrf())
 
 
 @bp.post("/logout")
@@ -104,7 +125,10 @@ def get_form_version(key: str, version: int):
 
 @bp.post("/forms")
 def import_form():
-    document = json_body()
+    if (size := len(request.get_data(cache=True))) > MAX_TEMPLATE_BYTES:
+        too_large = TemplateTooLarge(size)
+        return json_error(413, "too_large", str(too_large), max_bytes=too_large.limit)
+    document = json_body()  # nesting deeper than a template's is the validator's to name
     try:
         result = templates.import_template(db.get_session(), library(), document,
                                            source=f"api:{current_user.username}",
@@ -112,6 +136,8 @@ def import_form():
     except TemplateInvalid as exc:
         fields = {p.path or "$": p.message for p in exc.problems}
         raise ValidationError("the template has problems", fields=fields) from exc
+    except LibraryUnreadable as exc:
+        return json_error(503, "unavailable", f"the template library cannot be read: {exc}")
     except VersionExists as exc:
         raise VersionExistsError(str(exc)) from exc
     stored = result.template
@@ -143,7 +169,9 @@ def plan_public(plan, with_visits: bool = False) -> dict[str, Any]:
     data = {**plans.plan_fields(plan), "url": url_for("plans.view", plan_id=plan.id)}
     if with_visits:
         rows = plans.plan_visits_with_scores(db.get_session(), library(), plan)
-        data["visits"] = [{**visit_summary(v), "score": sheet.as_dict()} for v, sheet in rows]
+        data["visits"] = [
+            {**visit_summary(v), "score": sheet.as_dict() if sheet else None} for v, sheet in rows
+        ]
     return data
 
 

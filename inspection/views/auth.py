@@ -1,27 +1,30 @@
 """Login, logout and changing one's own password (pages)."""
 
+import math
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo
 
-from inspection.auth import log_in, log_out
+from inspection.auth import authenticate, log_in, log_out
 from inspection.db import get_session
 from inspection.errors import DomainError
 from inspection.services import users
-from inspection.views.forms import at_least, filled
+from inspection.views.forms import at_least, filled, storable
 from inspection.views.helpers import flash_domain_error, safe_next
 
 bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[filled()])
-    password = PasswordField(_l("Password"), validators=[filled()])
+    username = StringField(_l("Username"), validators=[filled(), storable(users.LOGIN_FIELD_MAX)])
+    password = PasswordField(_l("Password"), validators=[filled(), storable(users.LOGIN_FIELD_MAX)])
 
 
 class ChangePasswordForm(FlaskForm):
@@ -39,12 +42,29 @@ class ChangePasswordForm(FlaskForm):
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(get_session(), form.username.data, form.password.data)
-        if user is not None:
-            log_in(user)
+        attempt = authenticate(form.username.data, form.password.data)
+        if attempt.retry_after is not None:
+            return throttled(form, attempt.retry_after)
+        if attempt.user is not None:
+            log_in(attempt.user)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
         flash(_("Wrong username or password, or the account is deactivated."), "error")
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+def throttled(form: LoginForm, seconds: int) -> tuple[str, int, dict[str, str]]:
+    """429: too many failed logins for this username or from this address."""
+    minutes = math.ceil(seconds / 60)
+    flash(
+        ngettext(
+            "Too many failed logins. Please try again in %(num)d minute.",
+            "Too many failed logins. Please try again in %(num)d minutes.",
+            minutes,
+        ),
+        "error",
+    )
+    page = render_template("auth/login.html", form=form)
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 @bp.post("/logout")

@@ -4,6 +4,7 @@ admin's upload of a new template file (the same rules as `forms import` and POST
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -13,17 +14,30 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
-from inspection import db, strict_json
-from inspection.checklist import Problem, item_max, iter_items, parse_date, template_max
+from inspection import db
+from inspection.checklist import (
+    MAX_TEMPLATE_BYTES,
+    Problem,
+    item_max,
+    iter_items,
+    parse_date,
+    template_max,
+)
 from inspection.formatting import format_date, format_number
 from inspection.labels import yes_no_label
-from inspection.library import TemplateInvalid, TemplateLibrary, VersionExists
+from inspection.library import (
+    LibraryUnreadable,
+    StoredVersionBroken,
+    TemplateInvalid,
+    TemplateLibrary,
+    TemplateTooLarge,
+    VersionExists,
+    parse_template,
+)
 from inspection.services import templates
 from inspection.views.forms import form_status
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
-
-MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
 class UploadForm(FlaskForm):
@@ -44,9 +58,17 @@ def render_index(form: UploadForm, problems: list[Problem] | None = None, status
     validator's (key path + English detail), not this page's own."""
     templates = [(t, template_max(t.document)) for t in library().all()]
     refused = current_app.extensions["inspection.forms_report"].refused
-    page = render_template("checklists/index.html", templates=templates, form=form,
-                           problems=problems or [], from_checker=from_checker,
-                           refused=refused)  # fmt: skip
+    page = render_template(
+        "checklists/index.html",
+        templates=templates,
+        form=form,
+        problems=problems or [],
+        from_checker=from_checker,
+        refused=refused,
+        broken=library().broken(),
+        unreadable=library().unreadable(),
+        library_path=current_app.config["LIBRARY_PATH"],
+    )
     return page, status
 
 
@@ -61,10 +83,15 @@ def upload():
     if not form.validate_on_submit():
         return render_index(form, status=form_status(form))
     data = form.file.data.read(MAX_TEMPLATE_BYTES + 1)
-    if len(data) > MAX_TEMPLATE_BYTES:
-        return render_index(form, [Problem("", _("The file is larger than 1 MB."))], 413)
     try:
-        document = strict_json.loads(data.decode("utf-8"))
+        document = parse_template(data)
+    except TemplateTooLarge:
+        size = format_number(upload_size(form.file.data.stream, len(data)), 0)
+        limit = format_number(MAX_TEMPLATE_BYTES, 0)
+        why = _(
+            "The file is %(size)s bytes, over the limit of %(limit)s bytes.", size=size, limit=limit
+        )
+        return render_index(form, [Problem("", why)], 413)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         why = _("The file is not valid JSON: %(why)s", why=str(exc))
         return render_index(form, [Problem("", why)], 400)
@@ -74,6 +101,16 @@ def upload():
                                            actor_id=current_user.id)  # fmt: skip
     except TemplateInvalid as exc:
         return render_index(form, exc.problems, 400, from_checker=True)
+    except LibraryUnreadable:
+        why = _("The template library file cannot be read: no import until it is repaired.")
+        return render_index(form, [Problem("", why)], 503)
+    except StoredVersionBroken as exc:
+        why = _(
+            "This key and version are in the library already, but that copy cannot be used "
+            "(%(why)s): raise the version.",
+            why=exc.reason,
+        )
+        return render_index(form, [Problem("", why)], 409)
     except VersionExists:
         why = _("This key and version already exist with other content: raise the version.")
         return render_index(form, [Problem("", why)], 409)
@@ -84,6 +121,14 @@ def upload():
     else:
         flash(_("This version is already in the library, identical."), "info")
     return redirect(url_for("checklists.view", key=stored.key, version=stored.version))
+
+
+def upload_size(stream: Any, read: int) -> int:  # noqa: ANN401
+    """The size of an uploaded file of which `read` bytes were read (those when unknown)."""
+    try:
+        return max(read, stream.seek(0, os.SEEK_END))
+    except (AttributeError, OSError, ValueError):
+        return read
 
 
 @bp.get("/<key>/<int:version>")

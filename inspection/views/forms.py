@@ -1,11 +1,16 @@
 """Form pieces shared by the page blueprints. WTForms ships no Vietnamese messages, so every
 validator and parse error here speaks through our catalog."""
 
+from collections.abc import Callable
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import Field, IntegerField
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+
+from inspection import text
+from inspection.formatting import parse_whole_number
 
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("At most %(max)d characters.")
@@ -29,14 +34,30 @@ def at_least(size: int) -> Length:
     return Length(min=size, message=TOO_SHORT)
 
 
+def storable(limit: int) -> Callable[[FlaskForm, Field], None]:
+    """A one-line text the server can store (inspection/text.py: no control characters, at
+    most `limit` characters), for fields checked on the page itself, such as the login's."""
+
+    def check(_form: FlaskForm, field: Field) -> None:
+        if field.data and text.text_problem(field.data, limit=limit, multiline=False):
+            raise StopValidation(_("Enter plain text on one line."))
+
+    return check
+
+
 class WholeNumberField(IntegerField):
-    """An IntegerField whose parse error comes from our catalog."""
+    """An IntegerField of ASCII digits (parse_whole_number: not "١٢", "²" or a thousand digits)
+    whose parse error comes from our catalog."""
 
     def process_formdata(self, valuelist: list) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_("Enter a whole number.")) from None
+        if not valuelist or not valuelist[0].strip():
+            self.data = None  # empty: the field's required() says so
+            return
+        number = parse_whole_number(valuelist[0])
+        if number is None:
+            self.data = None
+            raise ValueError(_("Enter a whole number."))
+        self.data = number
 
 
 def form_status(form: FlaskForm, failed: bool = False) -> int:

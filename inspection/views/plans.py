@@ -39,6 +39,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from inspection.auth import leads_plan
 from inspection.db import get_session
 from inspection.errors import DomainError
+from inspection.formatting import parse_whole_number
 from inspection.library import TemplateLibrary
 from inspection.models import Plan, Visit
 from inspection.services import plans as plan_service
@@ -144,7 +145,8 @@ def format_participants(people: list[dict[str, str]]) -> str:
 def parse_template(value: str) -> tuple[str, int | None]:
     """ "cchc-xa:1" → ("cchc-xa", 1): the value of an option of the checklist select."""
     key, _sep, version = value.rpartition(":")
-    return (key, int(version)) if key and version.isdigit() else (value, None)
+    number = parse_whole_number(version)
+    return (key, number) if key and number is not None else (value, None)
 
 
 def on_form(exc: DomainError, aliases: dict[str, str],
@@ -222,6 +224,8 @@ def view(plan_id: int):
     plan: Plan = g.plan
     rows = plan_service.plan_visits_with_scores(get_session(), library(), plan)
     checklist = library().get(plan.form_key, plan.form_version)
+    if checklist is not None and checklist.sha256 != plan.form_sha256:
+        checklist = None  # not the version the plan pinned: shown as unavailable
     return render_template("plans/view.html", plan=plan, rows=rows, checklist=checklist,
                            is_lead=leads_plan(current_user, plan),
                            is_editable=plan_service.is_editable)  # fmt: skip

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     g,
@@ -29,7 +30,13 @@ from inspection.auth import can_fill_visit
 from inspection.checklist import iter_items
 from inspection.db import get_session
 from inspection.errors import Conflict, DomainError
-from inspection.formatting import decimal_separator, format_number, parse_number, parse_typed_date
+from inspection.formatting import (
+    decimal_separator,
+    format_number,
+    parse_number,
+    parse_typed_date,
+    parse_whole_number,
+)
 from inspection.models import WRITABLE_STATES
 from inspection.scoring import score_sheet
 from inspection.services import answers
@@ -148,8 +155,12 @@ def form_answer(item: dict[str, Any], form, current: Any) -> dict[str, Any]:
     whole form too: an answer typed in it is saved with the note (or refused, as typed); with
     nothing typed the stored answer stays (a choice, "not applicable")."""
     body: dict[str, Any] = {"note": form.get("note", "")}
-    if form.get("base_revision", "").isdigit():
-        body["base_revision"] = int(form["base_revision"])
+    base = form.get("base_revision", "")
+    if base:
+        revision = parse_whole_number(base)
+        if revision is None:
+            abort(400)  # not the page's hidden field: no form of ours sends this
+        body["base_revision"] = revision
     action = form.get("value", "")
     typed = _typed(item, form)
     if form.get("action") == "note":
@@ -189,6 +200,7 @@ def _ratio(num: str, den: str) -> Any:
     num, den = num.strip(), den.strip()
     if not num and not den:
         return None
-    if num.isascii() and num.isdigit() and den.isascii() and den.isdigit():
-        return {"num": int(num), "den": int(den)}
-    return {"num": num, "den": den}
+    whole_num, whole_den = parse_whole_number(num), parse_whole_number(den)
+    if whole_num is not None and whole_den is not None:
+        return {"num": whole_num, "den": whole_den}
+    return {"num": num, "den": den}  # refused with the item's message, the typed text kept
