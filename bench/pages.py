@@ -132,14 +132,23 @@ def prepare(instance: Path) -> tuple[dict[str, str], Expected]:
         session = get_session()
         template = app.extensions["inspection.library"].get("cchc-xa").document
         values = best_answers(template)
-        values.update({"so-tthc-niem-yet": 133, "kh-cchc-ngay": "2024-01-15",
-                       "ghi-chu-chung": "Đoàn làm việc buổi sáng", "co-ho-so-tre-han": "yes",
-                       "co-website": "yes"})  # fmt: skip
+        values.update(
+            {
+                "so-tthc-niem-yet": 133,
+                "kh-cchc-ngay": "2024-01-15",
+                "ghi-chu-chung": "Đoàn làm việc buổi sáng",
+                "co-ho-so-tre-han": "yes",
+                "co-website": "yes",
+            }
+        )
         entries = [answers.parse_entry({"item_key": k, "value": v}) for k, v in values.items()]
-        outcome = answers.apply_batch(session, app.extensions["inspection.library"],
-                                      visit=session.get(Visit, visit.id),
-                                      user=users.find_by_username(session, "insp-a"),
-                                      entries=entries)  # fmt: skip
+        outcome = answers.apply_batch(
+            session,
+            app.extensions["inspection.library"],
+            visit=session.get(Visit, visit.id),
+            user=users.find_by_username(session, "insp-a"),
+            entries=entries,
+        )
         assert outcome.status == 200, outcome.results
         keys = tuple(item["key"] for _, item in iter_items(template))
     missing = sorted(set(keys) - set(values))
@@ -189,18 +198,21 @@ def check_page(base: str, cookie: str, expected: Expected, when: str) -> bytes:
         raise RuntimeError(f"{where}: {status} (Location: {headers.get('Location')}), not 200")
     html = body.decode()
     problems = []
-    for needle, what in ((expected.markers[0], "the visit"),
-                         (expected.markers[1], "the logged-in inspector"),
-                         ('action="/logout"', "the logout form")):  # fmt: skip
+    for needle, what in (
+        (expected.markers[0], "the visit"),
+        (expected.markers[1], "the logged-in inspector"),
+        ('action="/logout"', "the logout form"),
+    ):
         if needle not in html:
             problems.append(f"{what} ({needle}) missing")
     absent = [k for k in expected.item_keys if f'id="item-{k}"' not in html]
     if absent:
         problems.append(f"{len(absent)} of {len(expected.item_keys)} items missing: {absent[:5]}")
     unanswered = [
-        k for k in expected.answered
+        k
+        for k in expected.answered
         if not re.search(rf'id="item-{re.escape(k)}"[^>]*\sdata-value="(?!null")[^"]', html)
-    ]  # fmt: skip
+    ]
     if unanswered:
         problems.append(f"{len(unanswered)} items shown unanswered: {unanswered[:5]}")
     if problems:
@@ -215,8 +227,17 @@ def check_health(base: str) -> None:
 
 
 def wrk_rps(url: str, cookie: str, markers: tuple[str, ...], script: Path) -> float:
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION_S}s", "-H", f"Cookie: {cookie}",
-               "-s", str(script), url]  # fmt: skip
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{CONNECTIONS}",
+        f"-d{DURATION_S}s",
+        "-H",
+        f"Cookie: {cookie}",
+        "-s",
+        str(script),
+        url,
+    ]
     out = subprocess.run(
         [*command, "--", *markers], capture_output=True, text=True, check=True
     ).stdout
@@ -241,8 +262,9 @@ def wrk_rps(url: str, cookie: str, markers: tuple[str, ...], script: Path) -> fl
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def _python_worker(url: str, cookie: str, markers: tuple[str, ...], start: float, connections: int,
-                   results) -> None:  # fmt: skip
+def _python_worker(
+    url: str, cookie: str, markers: tuple[str, ...], start: float, connections: int, results
+) -> None:
     """One client process: `connections` keep-alive connections, a thread each, in the window."""
     parts = urllib.request.urlparse(url)
     deadline = start + DURATION_S
@@ -316,11 +338,21 @@ def measure(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "3", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--no-control-socket", "app:app"],
-        cwd=ROOT, env={**os.environ, **env},
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "-w",
+            "3",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--no-control-socket",
+            "app:app",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
         stdout=subprocess.DEVNULL,  # the access log: one line per request, written but not shown
-    )  # fmt: skip
+    )
     try:
         wait_until_up(base)
         cookie = login(base)
@@ -350,11 +382,13 @@ def main() -> None:
         print(f"load client: wrk, {CONNECTIONS} connections, {DURATION_S} s each, gunicorn -w 3")
     else:
         why = "BENCH_CLIENT=python" if forced else "wrk not installed: apt-get install -y wrk"
-        print(f"load client: PYTHON FALLBACK ({why}), {CONNECTIONS} keep-alive connections in "
-              f"{FALLBACK_PROCESSES} processes, {DURATION_S} s each, gunicorn -w 3\n"
-              "  CAVEAT: this client shares the 2 cores with gunicorn and spends far more CPU per "
-              "request than wrk;\n  it holds the health rate down more than the page's, so the "
-              "ratio below reads HIGHER than wrk's would.")  # fmt: skip
+        print(
+            f"load client: PYTHON FALLBACK ({why}), {CONNECTIONS} keep-alive connections in "
+            f"{FALLBACK_PROCESSES} processes, {DURATION_S} s each, gunicorn -w 3\n"
+            "  CAVEAT: this client shares the 2 cores with gunicorn and spends far more CPU per "
+            "request than wrk;\n  it holds the health rate down more than the page's, so the "
+            "ratio below reads HIGHER than wrk's would."
+        )
     with tempfile.TemporaryDirectory() as tmp:
         env, expected = prepare(Path(tmp))
         script = Path(tmp) / "count.lua"
@@ -371,11 +405,14 @@ def main() -> None:
             if cache == "0":  # the baseline that shows what the cache buys; not the target
                 verdict = "without the cache, for comparison"
             else:
-                verdict = f"target ≥ {TARGET_RATIO}: " + ("ok" if ratio >= TARGET_RATIO
-                                                          else "BELOW TARGET")  # fmt: skip
-            print(f"[{label}] health {health_rps:6.0f} req/s, visit page {page_rps:6.0f} req/s, "
-                  f"ratio {ratio:.3f} ({verdict})"
-                  + ("" if use_wrk else " [python fallback: flattered]"))  # fmt: skip
+                verdict = f"target ≥ {TARGET_RATIO}: " + (
+                    "ok" if ratio >= TARGET_RATIO else "BELOW TARGET"
+                )
+            print(
+                f"[{label}] health {health_rps:6.0f} req/s, visit page {page_rps:6.0f} req/s, "
+                f"ratio {ratio:.3f} ({verdict})"
+                + ("" if use_wrk else " [python fallback: flattered]")
+            )
     for name, size in parts:
         print(f"  {name:<40} {size / 1024:7.1f} KB")
     verdict = "ok" if total <= TARGET_BYTES else "ABOVE TARGET"

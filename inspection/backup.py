@@ -105,15 +105,25 @@ def create_backup(
     under the final name; an existing file is never overwritten.
     """
     try:
-        return _create_backup(engine=engine, database_url=database_url,
-                              library_path=Path(library_path), upload_dir=Path(upload_dir),
-                              dest=dest)  # fmt: skip
+        return _create_backup(
+            engine=engine,
+            database_url=database_url,
+            library_path=Path(library_path),
+            upload_dir=Path(upload_dir),
+            dest=dest,
+        )
     except (OSError, sqlite3.Error, SQLAlchemyError, LockTimeout) as exc:
         raise BackupError(f"the backup was not written: {reason(exc)}") from exc
 
 
-def _create_backup(*, engine: Engine, database_url: str, library_path: Path, upload_dir: Path,
-                   dest: str | os.PathLike[str]) -> Path:  # fmt: skip
+def _create_backup(
+    *,
+    engine: Engine,
+    database_url: str,
+    library_path: Path,
+    upload_dir: Path,
+    dest: str | os.PathLike[str],
+) -> Path:
     now = dt.datetime.now().astimezone()
     backend = _backend(engine)
     revision = _revision_to_back_up(engine, backend, database_url)
@@ -128,12 +138,20 @@ def _create_backup(*, engine: Engine, database_url: str, library_path: Path, upl
             os.fdopen(fd, "wb") as raw,
             tempfile.TemporaryDirectory(dir=target.parent, prefix=".inspection-backup-") as work,
         ):
-            archive = tarfile.open(fileobj=raw, mode="w:gz", compresslevel=COMPRESS_LEVEL,
-                                   copybufsize=CHUNK)  # fmt: skip
+            archive = tarfile.open(
+                fileobj=raw, mode="w:gz", compresslevel=COMPRESS_LEVEL, copybufsize=CHUNK
+            )
             with archive as tar:
-                _write_members(tar, revision=revision, backend=backend,
-                               database_url=database_url, library_path=library_path,
-                               upload_dir=upload_dir, work=Path(work), now=now)  # fmt: skip
+                _write_members(
+                    tar,
+                    revision=revision,
+                    backend=backend,
+                    database_url=database_url,
+                    library_path=library_path,
+                    upload_dir=upload_dir,
+                    work=Path(work),
+                    now=now,
+                )
             raw.flush()
             os.fsync(raw.fileno())
         if target.exists():
@@ -175,9 +193,17 @@ def _revision_to_back_up(engine: Engine, backend: str, database_url: str) -> str
     return revision
 
 
-def _write_members(tar: tarfile.TarFile, *, revision: str, backend: str, database_url: str,
-                   library_path: Path, upload_dir: Path, work: Path,
-                   now: dt.datetime) -> None:  # fmt: skip
+def _write_members(
+    tar: tarfile.TarFile,
+    *,
+    revision: str,
+    backend: str,
+    database_url: str,
+    library_path: Path,
+    upload_dir: Path,
+    work: Path,
+    now: dt.datetime,
+) -> None:
     """Database, then library, then photos (see the module's docstring for why this order),
     and the manifest last: it lists the hashes of the bytes actually written."""
     files: dict[str, dict[str, Any]] = {}
@@ -228,8 +254,11 @@ def _snapshot_sqlite(database_url: str, target: Path) -> Path:
 def _dump_postgresql(database_url: str, target: Path) -> Path:
     """pg_dump reads one snapshot of the database: consistent while the server writes."""
     url, env = _libpq(database_url)
-    _run_tool("pg_dump", ["--format=custom", "--no-owner", "--no-privileges",
-                          f"--file={target}", f"--dbname={url}"], env)  # fmt: skip
+    _run_tool(
+        "pg_dump",
+        ["--format=custom", "--no-owner", "--no-privileges", f"--file={target}", f"--dbname={url}"],
+        env,
+    )
     return target
 
 
@@ -352,8 +381,9 @@ def _check_single_database(manifest: dict[str, Any]) -> None:
     named = manifest["database"]["member"]
     for member in DATABASE_MEMBERS.values():
         if member != named and member in manifest["files"]:
-            raise BackupError(f"{member} is not the database the manifest names ({named}): "
-                              "refusing the archive")  # fmt: skip
+            raise BackupError(
+                f"{member} is not the database the manifest names ({named}): refusing the archive"
+            )
 
 
 def archive_file(src: str | os.PathLike[str]) -> Path:
@@ -390,8 +420,9 @@ def _check_member(member: tarfile.TarInfo, seen: dict[str, Any]) -> None:
             "or lies outside the backup's folders: refusing the archive"
         )
     if not member.isreg():
-        raise BackupError(f"{name} is a link, folder or device, not a regular file: "
-                          "refusing the archive")  # fmt: skip
+        raise BackupError(
+            f"{name} is a link, folder or device, not a regular file: refusing the archive"
+        )
     if name in seen:
         raise BackupError(f"{name} is in the archive twice: refusing the archive")
 
@@ -418,8 +449,10 @@ def _parse_manifest(data: bytes) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("app") != APP:
         raise BackupError(f"{MANIFEST} is not the manifest of an Inspection backup")
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"{MANIFEST} has format {manifest.get('format')!r}; this version of "
-                          f"Inspection reads format {FORMAT}")  # fmt: skip
+        raise BackupError(
+            f"{MANIFEST} has format {manifest.get('format')!r}; this version of "
+            f"Inspection reads format {FORMAT}"
+        )
     database, files = manifest.get("database"), manifest.get("files")
     if not isinstance(files, dict) or not all(_valid_entry(e) for e in files.values()):
         raise BackupError(f"{MANIFEST} has no valid list of files with their size and SHA-256")
@@ -443,19 +476,26 @@ def _valid_entry(entry: Any) -> bool:
 def _compare(listed: dict[str, dict[str, Any]], found: dict[str, dict[str, Any]]) -> None:
     unlisted = sorted(set(found) - set(listed))
     if unlisted:
-        raise BackupError(f"{unlisted[0]} is in the archive but not in its manifest: refusing "
-                          "an archive that was changed after it was written")  # fmt: skip
+        raise BackupError(
+            f"{unlisted[0]} is in the archive but not in its manifest: refusing "
+            "an archive that was changed after it was written"
+        )
     for name, entry in sorted(listed.items()):
         actual = found.get(name)
         if actual is None:
-            raise BackupError(f"{name} is listed in the manifest but missing from the archive: "
-                              "the archive is damaged")  # fmt: skip
+            raise BackupError(
+                f"{name} is listed in the manifest but missing from the archive: "
+                "the archive is damaged"
+            )
         if actual["size"] != entry["size"]:
-            raise BackupError(f"{name} is {actual['size']} bytes where the manifest says "
-                              f"{entry['size']}: the archive is damaged")  # fmt: skip
+            raise BackupError(
+                f"{name} is {actual['size']} bytes where the manifest says "
+                f"{entry['size']}: the archive is damaged"
+            )
         if actual["sha256"] != entry["sha256"]:
-            raise BackupError(f"{name} does not match its SHA-256 in the manifest: "
-                              "the archive is damaged")  # fmt: skip
+            raise BackupError(
+                f"{name} does not match its SHA-256 in the manifest: the archive is damaged"
+            )
 
 
 # Restore -----------------------------------------------------------------------------------------
@@ -505,9 +545,15 @@ def restore_backup(
     except (OSError, SQLAlchemyError, LockTimeout) as exc:
         raise BackupError(f"nothing was restored: {reason(exc)}") from exc
     try:
-        files = _restore_members(archive, manifest, engine=engine, backend=backend,
-                                 database_url=database_url, library_path=library_path,
-                                 upload_dir=upload_dir)  # fmt: skip
+        files = _restore_members(
+            archive,
+            manifest,
+            engine=engine,
+            backend=backend,
+            database_url=database_url,
+            library_path=library_path,
+            upload_dir=upload_dir,
+        )
         revision = migrate.upgrade(engine)
     except RESTORE_STOPS as exc:
         # KeyError: the archive changed between the check and the restore; SystemExit and
@@ -523,9 +569,15 @@ def restore_backup(
     except (OSError, SQLAlchemyError, LockTimeout) as exc:
         raise BackupError(f"restored, but it could not be read back: {reason(exc)}") from exc
     return RestoreReport(
-        archive=archive, backend=backend, created_at=str(manifest.get("created_at", "")),
-        revision=revision, tables=tables, rows=rows, files=files, templates=templates,
-    )  # fmt: skip
+        archive=archive,
+        backend=backend,
+        created_at=str(manifest.get("created_at", "")),
+        revision=revision,
+        tables=tables,
+        rows=rows,
+        files=files,
+        templates=templates,
+    )
 
 
 def _check_backend(manifest: dict[str, Any], backend: str, engine: Engine) -> None:
@@ -544,8 +596,10 @@ def _check_revision(manifest: dict[str, Any]) -> None:
     if revision is None:
         return
     if not isinstance(revision, str) or not re.fullmatch(r"[0-9A-Za-z_]{1,64}", revision):
-        raise BackupError(f"the manifest's schema revision {revision!r} is not one: the archive "
-                          "was altered after it was written")  # fmt: skip
+        raise BackupError(
+            f"the manifest's schema revision {revision!r} is not one: the archive "
+            "was altered after it was written"
+        )
     script = ScriptDirectory.from_config(migrate.alembic_config())
     try:
         known = script.get_revision(str(revision)) is not None
@@ -559,8 +613,9 @@ def _check_revision(manifest: dict[str, Any]) -> None:
         )
 
 
-def _check_empty(engine: Engine, library_path: Path, upload_dir: Path,
-                 forms_dir: Path | None) -> None:  # fmt: skip
+def _check_empty(
+    engine: Engine, library_path: Path, upload_dir: Path, forms_dir: Path | None
+) -> None:
     problems = [
         problem
         for problem in (
@@ -600,8 +655,11 @@ def _library_content(library_path: Path, forms_dir: Path | None) -> str | None:
     library = TemplateLibrary(library_path)
     if library.unreadable():
         return f"the template library {library_path} exists but cannot be read"
-    imported = [f"{t.key} v{t.version}" for t in library.all()
-                if shipped.get((t.key, t.version)) != t.sha256]  # fmt: skip
+    imported = [
+        f"{t.key} v{t.version}"
+        for t in library.all()
+        if shipped.get((t.key, t.version)) != t.sha256
+    ]
     imported += [b.name for b in library.broken()]  # unusable, but not to be lost either
     if not imported:
         return None
@@ -629,8 +687,16 @@ def _upload_content(upload_dir: Path) -> str | None:
     return f"the upload folder {upload_dir} holds files (e.g. {first[0]})"
 
 
-def _restore_members(src: Path, manifest: dict[str, Any], *, engine: Engine, backend: str,
-                     database_url: str, library_path: Path, upload_dir: Path) -> int:  # fmt: skip
+def _restore_members(
+    src: Path,
+    manifest: dict[str, Any],
+    *,
+    engine: Engine,
+    backend: str,
+    database_url: str,
+    library_path: Path,
+    upload_dir: Path,
+) -> int:
     """Second pass over the verified archive; each member is hashed again as it is written, so
     an archive changed since the verification is still caught. Returns the photo files written."""
     listed = manifest["files"]
@@ -648,9 +714,15 @@ def _restore_members(src: Path, manifest: dict[str, Any], *, engine: Engine, bac
             expected = listed[member.name]
             with tar.extractfile(member) as handle:  # type: ignore[union-attr]
                 if member.name == database_member:
-                    _restore_database(handle, expected, member.name, engine=engine,
-                                      backend=backend, database_url=database_url,
-                                      work=Path(work))  # fmt: skip
+                    _restore_database(
+                        handle,
+                        expected,
+                        member.name,
+                        engine=engine,
+                        backend=backend,
+                        database_url=database_url,
+                        work=Path(work),
+                    )
                 elif member.name == LIBRARY_MEMBER:
                     _restore_library(handle, expected, library_path)
                 elif not member.name.startswith(UPLOADS_PREFIX):
@@ -662,8 +734,16 @@ def _restore_members(src: Path, manifest: dict[str, Any], *, engine: Engine, bac
     return files
 
 
-def _restore_database(handle: IO[bytes], expected: dict[str, Any], name: str, *, engine: Engine,
-                      backend: str, database_url: str, work: Path) -> None:  # fmt: skip
+def _restore_database(
+    handle: IO[bytes],
+    expected: dict[str, Any],
+    name: str,
+    *,
+    engine: Engine,
+    backend: str,
+    database_url: str,
+    work: Path,
+) -> None:
     if backend == "sqlite":
         target = _sqlite_path(database_url)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -692,8 +772,10 @@ def _drop_empty_schema(connection: Connection) -> None:
     prepared by `init-db`), checking again inside this transaction that none has rows now."""
     used = _tables_with_rows(connection)
     if used:
-        raise BackupError(f"the database received rows in {', '.join(used)} during the restore: "
-                          "stop the server first")  # fmt: skip
+        raise BackupError(
+            f"the database received rows in {', '.join(used)} during the restore: "
+            "stop the server first"
+        )
     existing = MetaData()
     existing.reflect(bind=connection)
     existing.drop_all(bind=connection)
@@ -708,8 +790,9 @@ def _restore_library(handle: IO[bytes], expected: dict[str, Any], library_path: 
         atomic_write(library_path, data)
 
 
-def _restore_upload(handle: IO[bytes], expected: dict[str, Any], name: str, upload_dir: Path,
-                    relative: str) -> None:  # fmt: skip
+def _restore_upload(
+    handle: IO[bytes], expected: dict[str, Any], name: str, upload_dir: Path, relative: str
+) -> None:
     target = upload_dir.joinpath(*PurePosixPath(relative).parts)
     root = upload_dir.resolve()
     if not target.resolve().is_relative_to(root):
@@ -725,8 +808,9 @@ def _restore_upload(handle: IO[bytes], expected: dict[str, Any], name: str, uplo
 
 def _write_checked(handle: IO[bytes], expected: dict[str, Any], name: str, folder: Path) -> Path:
     """Copy a member to a synced temporary file in `folder`, checking its hash on the way."""
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{PurePosixPath(name).name}.",
-                                    suffix=".tmp")  # fmt: skip
+    fd, tmp_name = tempfile.mkstemp(
+        dir=folder, prefix=f".{PurePosixPath(name).name}.", suffix=".tmp"
+    )
     tmp = Path(tmp_name)
     try:
         digest = hashlib.sha256()
@@ -747,8 +831,10 @@ def _write_checked(handle: IO[bytes], expected: dict[str, Any], name: str, folde
 def _count_rows(engine: Engine) -> tuple[int, int]:
     names = inspect(engine).get_table_names()
     with engine.connect() as connection:
-        rows = sum(connection.execute(select(func.count()).select_from(table(n))).scalar_one()
-                   for n in names)  # fmt: skip
+        rows = sum(
+            connection.execute(select(func.count()).select_from(table(n))).scalar_one()
+            for n in names
+        )
     return len(names), rows
 
 
@@ -812,8 +898,10 @@ def _pg_tool(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    raise BackupError(f"{name} not found: install the PostgreSQL client tools "
-                      "(Debian: postgresql-client), of the server's version or newer")  # fmt: skip
+    raise BackupError(
+        f"{name} not found: install the PostgreSQL client tools "
+        "(Debian: postgresql-client), of the server's version or newer"
+    )
 
 
 def _run_tool(name: str, arguments: list[str], env: dict[str, str]) -> None:

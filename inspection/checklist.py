@@ -32,10 +32,24 @@ DEFAULT_BANDS: list[dict[str, Any]] = [
 TEMPLATE_KEYS = {"key", "version", "title", "description", "bands", "sections"}
 SECTION_KEYS = {"key", "title", "description", "items"}
 ITEM_KEYS = {
-    "key", "text", "type", "points", "guidance", "legal_basis", "photo", "photos_min",
-    "deficiency", "remedy", "required", "allow_na", "show_if", "options", "target", "steps",
+    "key",
+    "text",
+    "type",
+    "points",
+    "guidance",
+    "legal_basis",
+    "photo",
+    "photos_min",
+    "deficiency",
+    "remedy",
+    "required",
+    "allow_na",
+    "show_if",
+    "options",
+    "target",
+    "steps",
     "on_empty",
-}  # fmt: skip
+}
 SHOW_IF_KEYS = {"item", "equals"}
 
 
@@ -255,8 +269,15 @@ def _bool(report: Report, path: str, value: Any) -> None:
         report.error(path, "must be true or false")
 
 
-def _number(report: Report, path: str, value: Any, *, low: float = 0, high: float | None = None,
-            low_open: bool = False) -> bool:  # fmt: skip
+def _number(
+    report: Report,
+    path: str,
+    value: Any,
+    *,
+    low: float = 0,
+    high: float | None = None,
+    low_open: bool = False,
+) -> bool:
     ok = is_number(value) and (value > low if low_open else value >= low)
     ok = ok and (high is None or value <= high)
     if not ok:

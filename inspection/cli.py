@@ -91,15 +91,28 @@ def seed_demo_command() -> None:
 @click.option("--unit", "unit_code", help="The unit code of a unit user.")
 @click.option("--full-name", help="Printed on documents; defaults to the username.")
 @click.option("--position", default="", help="Position printed on documents.")
-def users_create(username: str, role: str, password: str | None, unit_code: str | None,
-                 full_name: str | None, position: str) -> None:  # fmt: skip
+def users_create(
+    username: str,
+    role: str,
+    password: str | None,
+    unit_code: str | None,
+    full_name: str | None,
+    position: str,
+) -> None:
     """Create a user account."""
     generated = password is None
     password = password or users.generate_password()
     try:
-        user = users.create_user(db.get_session(), actor_id=None, username=username, role=role,
-                                 full_name=full_name or username, position=position,
-                                 password=password, unit_code=unit_code)  # fmt: skip
+        user = users.create_user(
+            db.get_session(),
+            actor_id=None,
+            username=username,
+            role=role,
+            full_name=full_name or username,
+            position=position,
+            password=password,
+            unit_code=unit_code,
+        )
     except DomainError as exc:
         details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
         raise click.ClickException(f"{exc.message}" + (f" ({details})" if details else "")) from exc
@@ -138,8 +151,9 @@ def forms_import(file: str) -> None:
     """Import a template file into the library."""
     document = _read_json(file)
     try:
-        result = templates.import_template(db.get_session(), _library(), document,
-                                           source=Path(file).name, actor_id=None)  # fmt: skip
+        result = templates.import_template(
+            db.get_session(), _library(), document, source=Path(file).name, actor_id=None
+        )
     except TemplateInvalid as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
@@ -203,9 +217,12 @@ def backup_command(dest: str) -> None:
     began = time.monotonic()
     try:
         path = backup.create_backup(
-            engine=db.get_engine(), database_url=config["DATABASE_URL"],
-            library_path=config["LIBRARY_PATH"], upload_dir=config["UPLOAD_DIR"], dest=dest,
-        )  # fmt: skip
+            engine=db.get_engine(),
+            database_url=config["DATABASE_URL"],
+            library_path=config["LIBRARY_PATH"],
+            upload_dir=config["UPLOAD_DIR"],
+            dest=dest,
+        )
         written = time.monotonic()
         manifest = backup.verify_backup(path)
     except backup.BackupError as exc:
@@ -235,10 +252,13 @@ def restore_command(src: str) -> None:
     began = time.monotonic()
     try:
         report = backup.restore_backup(
-            src=src, engine=db.get_engine(), database_url=config["DATABASE_URL"],
-            library_path=config["LIBRARY_PATH"], upload_dir=config["UPLOAD_DIR"],
+            src=src,
+            engine=db.get_engine(),
+            database_url=config["DATABASE_URL"],
+            library_path=config["LIBRARY_PATH"],
+            upload_dir=config["UPLOAD_DIR"],
             forms_dir=config["FORMS_DIR"],
-        )  # fmt: skip
+        )
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     elapsed = time.monotonic() - began

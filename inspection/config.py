@@ -51,9 +51,15 @@ POSITIVE_SETTINGS = (
 # Settings that are text whatever they look like: `from_prefixed_env` parses values as JSON, so
 # a secret key of digits would become a number and a time zone `"null"` would become None.
 TEXT_SETTINGS = (
-    "ENV", "SECRET_KEY", "DATABASE_URL", "UPLOAD_DIR", "LIBRARY_PATH", "FORMS_DIR", "BASE_URL",
+    "ENV",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "UPLOAD_DIR",
+    "LIBRARY_PATH",
+    "FORMS_DIR",
+    "BASE_URL",
     "TIMEZONE",
-)  # fmt: skip
+)
 
 
 ENVIRONMENTS = ("development", "production")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app, g
@@ -57,6 +59,17 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = Session(get_engine(), expire_on_commit=False)
     return g.db_session
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[Session]:
+    """A service's write: whatever stops it part-way (a refusal, an error, a stop signal) rolls
+    back everything it did, so that no half-written record is ever committed or left pending."""
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def _close_session(_exc: BaseException | None) -> None:

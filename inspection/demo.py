@@ -28,13 +28,31 @@ UNITS = [
 USERS = [
     ("admin", "admin-demo", Role.ADMIN, "Quản trị hệ thống", "Văn phòng HĐND và UBND", None),
     ("truongdoan", "lead-demo", Role.LEAD, "Trần Văn Bình", "Trưởng phòng Nội vụ", None),
-    ("thanhvien1", "inspector-demo", Role.INSPECTOR, "Lê Thị Hoa", "Chuyên viên Phòng Nội vụ",
-     None),
-    ("thanhvien2", "inspector-demo", Role.INSPECTOR, "Phạm Minh Khoa",
-     "Chuyên viên Văn phòng HĐND và UBND", None),
-    ("ninhxuan", "unit-demo", Role.UNIT, "Nguyễn Thị Lan", "Công chức Văn phòng - Thống kê",
-     "ninh-xuan"),
-]  # fmt: skip
+    (
+        "thanhvien1",
+        "inspector-demo",
+        Role.INSPECTOR,
+        "Lê Thị Hoa",
+        "Chuyên viên Phòng Nội vụ",
+        None,
+    ),
+    (
+        "thanhvien2",
+        "inspector-demo",
+        Role.INSPECTOR,
+        "Phạm Minh Khoa",
+        "Chuyên viên Văn phòng HĐND và UBND",
+        None,
+    ),
+    (
+        "ninhxuan",
+        "unit-demo",
+        Role.UNIT,
+        "Nguyễn Thị Lan",
+        "Công chức Văn phòng - Thống kê",
+        "ninh-xuan",
+    ),
+]
 
 # The unit's people taking part in each visit: its chair and the clerk of its office (the
 # clerk of Ninh Xuân is the demo unit account's holder).
@@ -64,9 +82,16 @@ def seed_demo(session: Session, library: TemplateLibrary) -> list[tuple[str, str
             units.create_unit(session, actor_id=None, code=code, name=name, kind=kind)
     for username, password, role, full_name, position, unit in USERS:
         if users.find_by_username(session, username) is None:
-            users.create_user(session, actor_id=None, username=username, role=role,
-                              full_name=full_name, position=position, password=password,
-                              unit_code=unit)  # fmt: skip
+            users.create_user(
+                session,
+                actor_id=None,
+                username=username,
+                role=role,
+                full_name=full_name,
+                position=position,
+                password=password,
+                unit_code=unit,
+            )
     _plan_and_visits(session, library)
     return [(u[0], u[1], u[2].value) for u in USERS]
 
@@ -87,23 +112,35 @@ def _plan_and_visits(session: Session, library: TemplateLibrary) -> None:
     plan = session.exec(select(Plan).where(Plan.number == PLAN_NUMBER, Plan.year == 2024)).first()
     if plan is None:
         plan = plans.create_plan(
-            session, library, lead=lead, number=PLAN_NUMBER,
-            title="Kiểm tra công tác cải cách hành chính năm 2024", year=2024,
-            form_key="cchc-xa", issued_on="2024-02-22", decision_number="70/QĐ-UBND",
+            session,
+            library,
+            lead=lead,
+            number=PLAN_NUMBER,
+            title="Kiểm tra công tác cải cách hành chính năm 2024",
+            year=2024,
+            form_key="cchc-xa",
+            issued_on="2024-02-22",
+            decision_number="70/QĐ-UBND",
             decision_on="2024-03-13",
-        )  # fmt: skip
+        )
     if session.exec(select(Visit).where(Visit.plan_id == plan.id)).first() is not None:
         return
     for n, (code, name, kind) in enumerate(UNITS):
         plans.create_visit(
-            session, lead=lead, plan=plan, unit_code=code,
+            session,
+            lead=lead,
+            plan=plan,
+            unit_code=code,
             scheduled_on=FIRST_VISIT + dt.timedelta(days=n + (n // 5) * 2),
-            inspectors=["thanhvien1", "thanhvien2"], place=f"Trụ sở {name}",
+            inspectors=["thanhvien1", "thanhvien2"],
+            place=f"Trụ sở {name}",
             participants=participants(code, kind),
-        )  # fmt: skip
+        )
 
 
 def participants(code: str, kind: str) -> list[dict[str, str]]:
     chair, clerk = PARTICIPANTS[code]
-    return [{"name": chair, "position": f"Chủ tịch UBND {KIND_WORDS[kind]}"},
-            {"name": clerk, "position": "Công chức Văn phòng - Thống kê"}]  # fmt: skip
+    return [
+        {"name": chair, "position": f"Chủ tịch UBND {KIND_WORDS[kind]}"},
+        {"name": clerk, "position": "Công chức Văn phòng - Thống kê"},
+    ]

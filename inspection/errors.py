@@ -23,8 +23,13 @@ class DomainError(Exception):
     status = 400
     code = "validation_error"
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None,
-                 extra: dict[str, Any] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
@@ -79,8 +84,9 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     return {"error": error}
 
 
-def json_error(status: int, code: str, message: str, fields: dict[str, str] | None = None,
-               **extra: Any) -> Response:  # fmt: skip
+def json_error(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None, **extra: Any
+) -> Response:
     response = jsonify({**error_body(code, message, fields), **extra})
     response.status_code = status
     return response
@@ -113,8 +119,9 @@ def init_app(app: Flask) -> None:
         # WWW-Authenticate); its Content-Type is not ours.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if is_api_request():
-            response = json_error(status, HTTP_CODES.get(status, "error"),
-                                  exc.description or exc.name)  # fmt: skip
+            response = json_error(
+                status, HTTP_CODES.get(status, "error"), exc.description or exc.name
+            )
             response.headers.extend(headers)
             return response
         if status < 400 or exc.response is not None:

@@ -18,8 +18,9 @@ def _decimal(value: Decimal | float | int) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def format_number(value: Decimal | float | int | None, places: int = 2, *,
-                  decimal_sep: str | None = None) -> str:  # fmt: skip
+def format_number(
+    value: Decimal | float | int | None, places: int = 2, *, decimal_sep: str | None = None
+) -> str:
     """At most `places` decimals (half-up), no trailing zeros; Vietnamese separators by default
     (1.240,5), English ones (1,240.5) when the page is in English."""
     if value is None:
@@ -54,8 +55,11 @@ def parse_number(text: str, decimal_sep: str = ",") -> float | int | None:
     too ("10.5" on a Vietnamese page), unless it groups thousands ("1.240")."""
     raw = text.strip().replace(" ", "").replace("\u00a0", "")
     group_sep = "." if decimal_sep == "," else ","
-    grouped = re.fullmatch(rf"-?[0-9]{{1,3}}(?:{re.escape(group_sep)}[0-9]{{3}})+"
-                           rf"(?:{re.escape(decimal_sep)}[0-9]+)?", raw)  # fmt: skip
+    grouped = re.fullmatch(
+        rf"-?[0-9]{{1,3}}(?:{re.escape(group_sep)}[0-9]{{3}})+"
+        rf"(?:{re.escape(decimal_sep)}[0-9]+)?",
+        raw,
+    )
     if grouped:
         raw = raw.replace(group_sep, "")
     if not re.fullmatch(r"-?[0-9]+(?:[.,][0-9]+)?", raw):  # ASCII digits: "²" is no number

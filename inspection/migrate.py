@@ -170,14 +170,17 @@ def check_at_start(engine: Engine) -> SchemaStatus | None:
         log.warning(
             "the database has no tables yet: run `%s` to create the schema (revision %s) "
             "before serving; until then every request that needs the database fails",
-            INIT_DB, status.head,
-        )  # fmt: skip
+            INIT_DB,
+            status.head,
+        )
     elif status.state == "behind":
         log.warning(
             "the database schema is at revision %s but this version needs %s: stop the server, "
             "run `%s`, then start it again; until then requests may fail",
-            status.current or "(none: made before migrations)", status.head, INIT_DB,
-        )  # fmt: skip
+            status.current or "(none: made before migrations)",
+            status.head,
+            INIT_DB,
+        )
     elif status.state == "newer":
         log.error("%s", SchemaTooNew(status.current, status.head))
     return status

@@ -69,10 +69,6 @@ class VisitStatus(StrEnum):
     CLOSED = "closed"
 
 
-# States in which inspectors may still change a visit's answers.
-WRITABLE_STATES = frozenset({VisitStatus.PLANNED, VisitStatus.IN_PROGRESS, VisitStatus.RETURNED})
-
-
 class Agency(SQLModel, table=True):
     """The inspecting agency: one row, configuration data printed on every document."""
 

@@ -249,10 +249,18 @@ def _item_result(
     score = item_score(item, value if valid else None)
     if score is None:  # `na`, or a ratio with den = 0 scored as not applicable
         return ItemResult(
-            **base, answered=valid and not is_na, not_applicable=True, score=None, max=None,
+            **base,
+            answered=valid and not is_na,
+            not_applicable=True,
+            score=None,
+            max=None,
             percent=percent,
-        )  # fmt: skip
+        )
     return ItemResult(
-        **base, answered=valid, not_applicable=False, score=score, max=item_max(item),
+        **base,
+        answered=valid,
+        not_applicable=False,
+        score=score,
+        max=item_max(item),
         percent=percent,
-    )  # fmt: skip
+    )

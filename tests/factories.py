@@ -18,44 +18,81 @@ from inspection.services import plans, units, users
 PASSWORD = "mat-khau-123"
 
 
-def make_unit(app: Flask, code: str = "ninh-da", name: str = "UBND xã Ninh Đa",
-              kind: str = "xa") -> Unit:  # fmt: skip
+def make_unit(
+    app: Flask, code: str = "ninh-da", name: str = "UBND xã Ninh Đa", kind: str = "xa"
+) -> Unit:
     with app.app_context():
         return units.create_unit(get_session(), actor_id=None, code=code, name=name, kind=kind)
 
 
-def make_user(app: Flask, username: str, role: str, *, unit_code: str | None = None,
-              full_name: str | None = None, position: str = "") -> User:  # fmt: skip
+def make_user(
+    app: Flask,
+    username: str,
+    role: str,
+    *,
+    unit_code: str | None = None,
+    full_name: str | None = None,
+    position: str = "",
+) -> User:
     with app.app_context():
         return users.create_user(
-            get_session(), actor_id=None, username=username, role=role,
-            full_name=full_name or f"Người dùng {username}", position=position,
-            password=PASSWORD, unit_code=unit_code,
-        )  # fmt: skip
+            get_session(),
+            actor_id=None,
+            username=username,
+            role=role,
+            full_name=full_name or f"Người dùng {username}",
+            position=position,
+            password=PASSWORD,
+            unit_code=unit_code,
+        )
 
 
-def make_plan(app: Flask, lead: User, *, form_key: str = "cchc-xa", number: str = "22/KH-UBND",
-              year: int = 2024) -> Plan:  # fmt: skip
+def make_plan(
+    app: Flask,
+    lead: User,
+    *,
+    form_key: str = "cchc-xa",
+    number: str = "22/KH-UBND",
+    year: int = 2024,
+) -> Plan:
     with app.app_context():
         session = get_session()
         lead = session.get(User, lead.id)
         return plans.create_plan(
-            session, app.extensions["inspection.library"], lead=lead, number=number,
-            title="Kiểm tra công tác CCHC năm 2024", year=year, form_key=form_key,
-            issued_on="2024-02-22", decision_number="70/QĐ-UBND", decision_on="2024-03-13",
-        )  # fmt: skip
+            session,
+            app.extensions["inspection.library"],
+            lead=lead,
+            number=number,
+            title="Kiểm tra công tác CCHC năm 2024",
+            year=year,
+            form_key=form_key,
+            issued_on="2024-02-22",
+            decision_number="70/QĐ-UBND",
+            decision_on="2024-03-13",
+        )
 
 
-def make_visit(app: Flask, plan: Plan, inspectors: list[str], *, unit_code: str = "ninh-da",
-               scheduled_on: str = "2024-06-28") -> Visit:  # fmt: skip
+def make_visit(
+    app: Flask,
+    plan: Plan,
+    inspectors: list[str],
+    *,
+    unit_code: str = "ninh-da",
+    scheduled_on: str = "2024-06-28",
+) -> Visit:
     with app.app_context():
         session = get_session()
         plan = session.get(Plan, plan.id)
         return plans.create_visit(
-            session, lead=plan.lead, plan=plan, unit_code=unit_code, scheduled_on=scheduled_on,
-            inspectors=inspectors, place="Trụ sở UBND xã",
+            session,
+            lead=plan.lead,
+            plan=plan,
+            unit_code=unit_code,
+            scheduled_on=scheduled_on,
+            inspectors=inspectors,
+            place="Trụ sở UBND xã",
             participants=[{"name": "Nguyễn Văn A", "position": "Chủ tịch UBND xã"}],
-        )  # fmt: skip
+        )
 
 
 def set_unit_active(app: Flask, code: str, active: bool) -> Unit:
@@ -108,9 +145,11 @@ class ApiClient:
         return self.client.put(url, json=json, headers=self._headers(csrf), **kw)
 
 
-CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                        r'type="hidden" name="csrf_token" value="([^"]+)"|'
-                        r'name="csrf_token" value="([^"]+)"')  # fmt: skip
+CSRF_FIELD = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="csrf_token" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_from(html: str) -> str:
@@ -129,8 +168,15 @@ def page_login(app_client: FlaskClient, username: str, password: str = PASSWORD)
     )
 
 
-def post_file(client: FlaskClient, url: str, fields: dict, *, name: str, data: bytes,
-              content_type: str = "application/octet-stream"):  # fmt: skip
+def post_file(
+    client: FlaskClient,
+    url: str,
+    fields: dict,
+    *,
+    name: str,
+    data: bytes,
+    content_type: str = "application/octet-stream",
+):
     """Post a form with one file, as a browser would.
 
     The body is encoded in memory: given the file itself, Werkzeug's test client spills a large

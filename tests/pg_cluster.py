@@ -100,16 +100,48 @@ def main(command: list[str]) -> int:
             shutil.chown(root, "postgres")
             shutil.chown(pwfile, "postgres")
         port = free_port()
-        subprocess.run(as_server_user([
-            tool("initdb"), "-D", str(data), "-U", "postgres", "--auth-local=peer",
-            "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", f"--pwfile={pwfile}",
-        ]), check=True, stdout=subprocess.DEVNULL)  # fmt: skip
-        options = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={root} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")  # fmt: skip
-        subprocess.run(as_server_user([
-            tool("pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w",
-            "-t", PG_CTL_TIMEOUT_S, "start",
-        ]), check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            as_server_user(
+                [
+                    tool("initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth-local=peer",
+                    "--auth-host=scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    f"--pwfile={pwfile}",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={root} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        subprocess.run(
+            as_server_user(
+                [
+                    tool("pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(root / "log"),
+                    "-w",
+                    "-t",
+                    PG_CTL_TIMEOUT_S,
+                    "start",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         url = f"postgresql+psycopg://postgres:{password}@127.0.0.1:{port}/postgres"
         print(f"PostgreSQL on 127.0.0.1:{port} ({data})", flush=True)
         began = time.monotonic()
@@ -119,10 +151,11 @@ def main(command: list[str]) -> int:
         # starts with the signals as they were.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, {*STOP_SIGNALS, signal.SIGINT})
         try:
-            child = subprocess.Popen(command,
-                                     env={**os.environ, "INSPECTION_TEST_DATABASE_URL": url},
-                                     preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK,
-                                                                               held))  # fmt: skip
+            child = subprocess.Popen(
+                command,
+                env={**os.environ, "INSPECTION_TEST_DATABASE_URL": url},
+                preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK, held),
+            )
             signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a stop that came meanwhile: now
             returncode = child.wait()
         except BaseException as stop:  # a stop signal or Ctrl+C: the command, then the cluster
@@ -133,17 +166,34 @@ def main(command: list[str]) -> int:
         print(f"command took {time.monotonic() - began:.0f} s on PostgreSQL", flush=True)
         return returncode
     except Stopped as stopped:
-        print(f"pg_cluster: stopped by {signal.Signals(stopped.signum).name}; stopping "
-              "PostgreSQL and removing its folder", file=sys.stderr, flush=True)  # fmt: skip
+        print(
+            f"pg_cluster: stopped by {signal.Signals(stopped.signum).name}; stopping "
+            "PostgreSQL and removing its folder",
+            file=sys.stderr,
+            flush=True,
+        )
         raise
     finally:
         _ignore_stop_signals()
         # postmaster.pid exists from the server's start to its stop, also when a signal came
         # while `pg_ctl start` was still waiting for it.
         if (data / "postmaster.pid").exists():
-            subprocess.run(as_server_user([tool("pg_ctl"), "-D", str(data), "-m", "fast", "-w",
-                                           "-t", PG_CTL_TIMEOUT_S, "stop"]),
-                           stdout=subprocess.DEVNULL)  # fmt: skip
+            subprocess.run(
+                as_server_user(
+                    [
+                        tool("pg_ctl"),
+                        "-D",
+                        str(data),
+                        "-m",
+                        "fast",
+                        "-w",
+                        "-t",
+                        PG_CTL_TIMEOUT_S,
+                        "stop",
+                    ]
+                ),
+                stdout=subprocess.DEVNULL,
+            )
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -309,8 +309,9 @@ def test_admin_renames_a_unit_and_changes_its_kind_but_not_its_code(app, admin):
     assert event.before["code"] == event.after["code"] == "ninh-hoa"
 
 
-@pytest.mark.parametrize("change", [{"name": ""}, {"name": "X" * 201}, {"kind": "huyen"},
-                                    {"name": "UBND\x07"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "change", [{"name": ""}, {"name": "X" * 201}, {"kind": "huyen"}, {"name": "UBND\x07"}]
+)
 def test_a_bad_unit_edit_is_shown_again_and_changes_nothing(app, admin, change):
     unit = make_unit(app, "ninh-hoa", "UBND xã Ninh Hòa", "xa")
     response = post_form(admin, f"/admin/units/{unit.id}", {"name": "Tên", "kind": "xa", **change})
@@ -345,8 +346,10 @@ def test_admin_deactivates_and_reactivates_a_unit(app, admin):
     page = admin.get(f"/admin/units/{unit.id}").get_data(as_text=True)
     assert f"/admin/units/{unit.id}/reactivate" in page
     assert f"/admin/units/{unit.id}/deactivate" not in page
-    assert admin.post(f"/admin/units/{unit.id}/reactivate",
-                      data={"csrf_token": token}).status_code == 302  # fmt: skip
+    assert (
+        admin.post(f"/admin/units/{unit.id}/reactivate", data={"csrf_token": token}).status_code
+        == 302
+    )
     assert unit_row(app, "ninh-hoa").active
     [event] = unit_events(app, "unit.reactivate")
     assert (event.before["active"], event.after["active"]) == (False, True)
@@ -372,8 +375,14 @@ def test_a_deactivated_unit_keeps_its_visits(app, admin):
 def import_csv(client: FlaskClient, data: bytes, filename: str = "don-vi.csv"):
     """Upload a file from the units page's import form."""
     token = token_of(client, "/admin/units")
-    return post_file(client, "/admin/units/import", {"csrf_token": token}, name=filename,
-                     data=data, content_type="text/csv")  # fmt: skip
+    return post_file(
+        client,
+        "/admin/units/import",
+        {"csrf_token": token},
+        name=filename,
+        data=data,
+        content_type="text/csv",
+    )
 
 
 def rejected_rows(html: str) -> dict[int, str]:

@@ -26,8 +26,12 @@ VISIT_WRITERS = {"plan_lead", "assigned"}
 
 
 def answer(key="kh-cchc", value="yes"):
-    return {"item_key": key, "value": value, "client_id": new_client_id(),
-            "answered_at": "2024-06-28T09:00:00+07:00"}  # fmt: skip
+    return {
+        "item_key": key,
+        "value": value,
+        "client_id": new_client_id(),
+        "answered_at": "2024-06-28T09:00:00+07:00",
+    }
 
 
 def plan_of(role: str) -> dict:
@@ -43,7 +47,7 @@ CASES = {
         "/api/v1/login",
         {"username": "spare", "password": PASSWORD},
         EVERYONE,
-    ),  # fmt: skip
+    ),
     ("api.logout", "POST"): ("/api/v1/logout", {}, LOGGED_IN),
     ("api.me", "GET"): ("/api/v1/me", None, LOGGED_IN),
     ("api.list_forms", "GET"): ("/api/v1/forms", None, LOGGED_IN),
@@ -55,7 +59,7 @@ CASES = {
         "/api/v1/units",
         {"code": "ninh-thuy", "name": "UBND xã Ninh Thủy", "kind": "xa"},
         {"admin"},
-    ),  # fmt: skip
+    ),
     ("api.list_plans", "GET"): ("/api/v1/plans", None, LEADS | {"admin"}),
     ("api.create_plan", "POST"): ("/api/v1/plans", plan_of, LEADS),
     ("api.get_plan", "GET"): ("/api/v1/plans/{plan}", None, LEADS | {"admin"}),
@@ -70,12 +74,12 @@ CASES = {
         "/api/v1/visits/{visit}/answers/kh-cchc",
         {"value": "yes"},
         VISIT_WRITERS,
-    ),  # fmt: skip
+    ),
     ("api.batch_answers", "POST"): (
         "/api/v1/visits/{visit}/answers",
         lambda role: {"answers": [answer()]},  # a client_id is its sender's own
         VISIT_WRITERS,
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -109,8 +113,14 @@ def world(app):
     make_user(app, "spare", "inspector")
     plan = make_plan(app, lead)
     visit = make_visit(app, plan, ["insp-a"])
-    usernames = {"admin": "admin", "plan_lead": "lead-a", "other_lead": "lead-b",
-                 "assigned": "insp-a", "unassigned": "insp-b", "unit": "unit-user"}  # fmt: skip
+    usernames = {
+        "admin": "admin",
+        "plan_lead": "lead-a",
+        "other_lead": "lead-b",
+        "assigned": "insp-a",
+        "unassigned": "insp-b",
+        "unit": "unit-user",
+    }
     clients = {role: ApiClient(app, name) for role, name in usernames.items()}
     clients["anonymous"] = ApiClient(app)
     return {"plan": plan.id, "visit": visit.id, "clients": clients}

@@ -66,8 +66,9 @@ def test_csrf_header_is_required_and_nothing_is_written_without_it(app, visit, i
     response = insp_a.put(url(visit, "kh-cchc"), json={"value": "yes"}, csrf=False)
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "csrf_failed"
-    forged = insp_a.client.put(url(visit, "kh-cchc"), json={"value": "yes"},
-                               headers={"X-CSRFToken": "forged"})  # fmt: skip
+    forged = insp_a.client.put(
+        url(visit, "kh-cchc"), json={"value": "yes"}, headers={"X-CSRFToken": "forged"}
+    )
     assert forged.status_code == 400
     assert stored(app, visit) == {}
 
@@ -100,12 +101,20 @@ def test_wrong_types_are_refused_with_the_field(app, visit, insp_a, key, body, f
 
 @pytest.mark.parametrize(
     ("data", "content_type"),
-    [("{not json", "application/json"), ('["yes"]', "application/json"),
-     ("value=yes", "application/x-www-form-urlencoded"), ("", "application/json")],
-)  # fmt: skip
+    [
+        ("{not json", "application/json"),
+        ('["yes"]', "application/json"),
+        ("value=yes", "application/x-www-form-urlencoded"),
+        ("", "application/json"),
+    ],
+)
 def test_malformed_bodies_get_a_json_400(visit, insp_a, data, content_type):
-    response = insp_a.client.put(url(visit, "kh-cchc"), data=data, content_type=content_type,
-                                 headers={"X-CSRFToken": insp_a.token})  # fmt: skip
+    response = insp_a.client.put(
+        url(visit, "kh-cchc"),
+        data=data,
+        content_type=content_type,
+        headers={"X-CSRFToken": insp_a.token},
+    )
     assert response.status_code == 400 and response.is_json
     assert response.get_json()["error"]["code"] == "validation_error"
 
@@ -153,8 +162,9 @@ def test_same_item_edited_from_a_stale_copy_is_a_409_with_the_servers_copy(
     app, visit, insp_a, insp_b
 ):
     base = visit_row(app, visit).revision
-    insp_a.put(url(visit, "kh-cchc"), json={"value": "yes", "note": "Có kế hoạch",
-                                            "base_revision": base})  # fmt: skip
+    insp_a.put(
+        url(visit, "kh-cchc"), json={"value": "yes", "note": "Có kế hoạch", "base_revision": base}
+    )
     late = insp_b.put(url(visit, "kh-cchc"), json={"value": "no", "base_revision": base})
     assert late.status_code == 409
     body = late.get_json()
@@ -163,8 +173,9 @@ def test_same_item_edited_from_a_stale_copy_is_a_409_with_the_servers_copy(
     assert body["current"]["answered_by"] == "insp-a"
     assert stored(app, visit) == {"kh-cchc": "yes"}
     # Re-based on the server's copy, the edit goes through.
-    rebased = insp_b.put(url(visit, "kh-cchc"), json={
-        "value": "no", "base_revision": body["current"]["revision"]})  # fmt: skip
+    rebased = insp_b.put(
+        url(visit, "kh-cchc"), json={"value": "no", "base_revision": body["current"]["revision"]}
+    )
     assert rebased.status_code == 200
 
 
@@ -193,8 +204,16 @@ def test_a_retry_after_the_visit_was_submitted_gets_its_first_result(app, visit,
     """A tablet whose answer was stored but whose reply was lost resends it after the team
     submitted: the first result, not a refusal; something new is still refused."""
     body = {"value": "yes", "client_id": new_client_id()}
-    batch = {"answers": [{"item_key": "bao-cao-cchc", "value": "no", "client_id": new_client_id(),
-                          "answered_at": "2024-06-28T09:00:00+07:00"}]}  # fmt: skip
+    batch = {
+        "answers": [
+            {
+                "item_key": "bao-cao-cchc",
+                "value": "no",
+                "client_id": new_client_id(),
+                "answered_at": "2024-06-28T09:00:00+07:00",
+            }
+        ]
+    }
     first = insp_a.put(url(visit, "kh-cchc"), json=body)
     assert first.status_code == 200
     assert insp_a.post(f"/api/v1/visits/{visit.id}/answers", json=batch).status_code == 200
@@ -224,28 +243,40 @@ def test_audit_records_who_changed_what_before_and_after(app, visit, insp_a, ins
             select(AuditEvent).where(AuditEvent.action == "answer.update").order_by(AuditEvent.id)
         ).all()
         assert [(e.before and e.before["value"], e.after["value"]) for e in events] == [
-            (None, "no"), ("no", "yes"),
-        ]  # fmt: skip
+            (None, "no"),
+            ("no", "yes"),
+        ]
         actors = [e.actor_id for e in events]
         assert actors[0] != actors[1] and all(e.visit_id == visit.id for e in events)
         assert events[1].after["note"] == "Đã bổ sung" and events[1].at.tzinfo is not None
 
 
 def batch_entry(key, value, **extra):
-    return {"item_key": key, "value": value, "client_id": new_client_id(),
-            "answered_at": "2024-06-28T09:15:00+07:00", **extra}  # fmt: skip
+    return {
+        "item_key": key,
+        "value": value,
+        "client_id": new_client_id(),
+        "answered_at": "2024-06-28T09:15:00+07:00",
+        **extra,
+    }
 
 
 def test_batch_stores_everything_in_one_revision(app, visit, insp_a):
-    entries = [batch_entry("kh-cchc", "yes"), batch_entry("sipas-diem", 10.5),
-               batch_entry("ty-le-truc-tuyen", {"num": 40, "den": 100})]  # fmt: skip
+    entries = [
+        batch_entry("kh-cchc", "yes"),
+        batch_entry("sipas-diem", 10.5),
+        batch_entry("ty-le-truc-tuyen", {"num": 40, "den": 100}),
+    ]
     response = insp_a.post(url(visit), json={"answers": entries})
     assert response.status_code == 200
     body = response.get_json()
     assert [r["status"] for r in body["results"]] == ["ok", "ok", "ok"]
     assert body["visit"]["revision"] == 1
-    assert stored(app, visit) == {"kh-cchc": "yes", "sipas-diem": 10.5,
-                                  "ty-le-truc-tuyen": {"num": 40, "den": 100}}  # fmt: skip
+    assert stored(app, visit) == {
+        "kh-cchc": "yes",
+        "sipas-diem": 10.5,
+        "ty-le-truc-tuyen": {"num": 40, "den": 100},
+    }
     with app.app_context():
         row = get_session().exec(select(Answer).where(Answer.item_key == "kh-cchc")).one()
         assert row.answered_at.isoformat() == "2024-06-28T02:15:00+00:00"
@@ -254,8 +285,11 @@ def test_batch_stores_everything_in_one_revision(app, visit, insp_a):
 
 
 def test_batch_is_all_or_nothing_on_an_invalid_entry(app, visit, insp_a):
-    entries = [batch_entry("kh-cchc", "yes"), batch_entry("sipas-diem", 99),
-               {"item_key": "bao-cao-cchc", "value": "yes"}]  # fmt: skip
+    entries = [
+        batch_entry("kh-cchc", "yes"),
+        batch_entry("sipas-diem", 99),
+        {"item_key": "bao-cao-cchc", "value": "yes"},
+    ]
     response = insp_a.post(url(visit), json={"answers": entries})
     assert response.status_code == 400
     results = response.get_json()["results"]
@@ -267,8 +301,10 @@ def test_batch_is_all_or_nothing_on_an_invalid_entry(app, visit, insp_a):
 
 def test_batch_conflict_stores_nothing_and_returns_the_current_copy(app, visit, insp_a, insp_b):
     insp_a.put(url(visit, "kh-cchc"), json={"value": "yes"})
-    entries = [batch_entry("bao-cao-cchc", "yes", base_revision=0),
-               batch_entry("kh-cchc", "no", base_revision=0)]  # fmt: skip
+    entries = [
+        batch_entry("bao-cao-cchc", "yes", base_revision=0),
+        batch_entry("kh-cchc", "no", base_revision=0),
+    ]
     response = insp_b.post(url(visit), json={"answers": entries})
     assert response.status_code == 409
     results = response.get_json()["results"]
@@ -289,8 +325,10 @@ def test_batch_reusing_a_client_id_for_other_content_returns_the_current_copy(ap
 
 
 def test_batch_of_several_edits_to_one_item_from_one_copy_applies_in_order(app, visit, insp_a):
-    entries = [batch_entry("kh-cchc", "no", base_revision=0),
-               batch_entry("kh-cchc", "yes", base_revision=0)]  # fmt: skip
+    entries = [
+        batch_entry("kh-cchc", "no", base_revision=0),
+        batch_entry("kh-cchc", "yes", base_revision=0),
+    ]
     assert insp_a.post(url(visit), json={"answers": entries}).status_code == 200
     assert stored(app, visit) == {"kh-cchc": "yes"}
 
@@ -302,8 +340,13 @@ def test_batch_with_a_malformed_body_is_a_400(visit, insp_a, body):
 
 
 def test_score_endpoint_matches_the_engine(app, visit, insp_a):
-    answers = {"kh-cchc": "yes", "sipas-diem": 9.75, "co-ho-so-tre-han": "yes",
-               "thu-xin-loi": "no", "ty-le-dung-han": {"num": 61, "den": 62}}  # fmt: skip
+    answers = {
+        "kh-cchc": "yes",
+        "sipas-diem": 9.75,
+        "co-ho-so-tre-han": "yes",
+        "thu-xin-loi": "no",
+        "ty-le-dung-han": {"num": 61, "den": 62},
+    }
     for key, value in answers.items():
         assert insp_a.put(url(visit, key), json={"value": value}).status_code == 200
     body = insp_a.get(f"/api/v1/visits/{visit.id}/score").get_json()

@@ -26,9 +26,12 @@ def test_login_me_logout(app):
 
 
 @pytest.mark.parametrize(
-    "body", [{"username": "insp-a", "password": "sai-mat-khau"},
-             {"username": "khong-co", "password": PASSWORD}],
-)  # fmt: skip
+    "body",
+    [
+        {"username": "insp-a", "password": "sai-mat-khau"},
+        {"username": "khong-co", "password": PASSWORD},
+    ],
+)
 def test_wrong_credentials_are_a_401_with_the_same_answer(app, body):
     make_user(app, "insp-a", "inspector")
     response = app.test_client().post("/api/v1/login", json=body)
@@ -51,8 +54,9 @@ def test_deactivated_user_cannot_log_in_and_loses_their_session(app):
         session.add(user)
         session.commit()
     assert api.get("/api/v1/me").status_code == 401
-    again = app.test_client().post("/api/v1/login",
-                                   json={"username": "insp-a", "password": PASSWORD})  # fmt: skip
+    again = app.test_client().post(
+        "/api/v1/login", json={"username": "insp-a", "password": PASSWORD}
+    )
     assert again.status_code == 401
 
 
@@ -113,7 +117,9 @@ def test_forms_api_import_identical_conflict_and_errors(app):
     refused = api.post("/api/v1/forms", json=bad)
     assert refused.status_code == 400
     assert set(refused.get_json()["error"]["fields"]) == {
-        "sections[0].items[0].points", "sections[1].items[1].target"}  # fmt: skip
+        "sections[0].items[0].points",
+        "sections[1].items[1].target",
+    }
     listing = api.get("/api/v1/forms").get_json()["forms"]
     assert ("mau-thu", 1) in {(f["key"], f["version"]) for f in listing}
     assert api.get("/api/v1/forms/mau-thu").get_json() == valid_template()
@@ -142,17 +148,30 @@ def test_plan_pins_the_checklist_version_and_lists_visits_with_scores(app):
     make_user(app, "lead-a", "lead")
     make_user(app, "insp-a", "inspector")
     lead = ApiClient(app, "lead-a")
-    created = lead.post("/api/v1/plans", json={
-        "number": "22/KH-UBND", "title": "Kiểm tra CCHC năm 2024", "year": 2024,
-        "form_key": "cchc-xa", "issued_on": "2024-02-22"})  # fmt: skip
+    created = lead.post(
+        "/api/v1/plans",
+        json={
+            "number": "22/KH-UBND",
+            "title": "Kiểm tra CCHC năm 2024",
+            "year": 2024,
+            "form_key": "cchc-xa",
+            "issued_on": "2024-02-22",
+        },
+    )
     assert created.status_code == 201
     plan = created.get_json()
     stored = app.extensions["inspection.library"].get("cchc-xa")
     assert (plan["form_version"], plan["form_sha256"]) == (stored.version, stored.sha256)
     assert plan["lead"] == "lead-a" and plan["url"] == f"/plans/{plan['id']}"
-    visit = lead.post(f"/api/v1/plans/{plan['id']}/visits", json={
-        "unit_code": "ninh-da", "scheduled_on": "2024-06-28", "inspectors": ["insp-a"],
-        "participants": [{"name": "Nguyễn Văn A", "position": "Chủ tịch UBND"}]})  # fmt: skip
+    visit = lead.post(
+        f"/api/v1/plans/{plan['id']}/visits",
+        json={
+            "unit_code": "ninh-da",
+            "scheduled_on": "2024-06-28",
+            "inspectors": ["insp-a"],
+            "participants": [{"name": "Nguyễn Văn A", "position": "Chủ tịch UBND"}],
+        },
+    )
     assert visit.status_code == 201
     assert visit.get_json()["participants"][0]["position"] == "Chủ tịch UBND"
     visit_id = visit.get_json()["id"]
@@ -176,12 +195,28 @@ def test_plan_pins_the_checklist_version_and_lists_visits_with_scores(app):
         ({"title": "x", "year": 2024, "form_key": "cchc-xa"}, {"number"}),
         ({"number": "1/KH", "title": "x", "year": "2024", "form_key": "cchc-xa"}, {"year"}),
         ({"number": "1/KH", "title": "x", "year": 2024, "form_key": "khong-co"}, {"form_key"}),
-        ({"number": "1/KH", "title": "x", "year": 2024, "form_key": "cchc-xa",
-          "form_version": 9}, {"form_key"}),
-        ({"number": "1/KH", "title": "x", "year": 2024, "form_key": "cchc-xa",
-          "issued_on": "22/02/2024"}, {"issued_on"}),
+        (
+            {
+                "number": "1/KH",
+                "title": "x",
+                "year": 2024,
+                "form_key": "cchc-xa",
+                "form_version": 9,
+            },
+            {"form_key"},
+        ),
+        (
+            {
+                "number": "1/KH",
+                "title": "x",
+                "year": 2024,
+                "form_key": "cchc-xa",
+                "issued_on": "22/02/2024",
+            },
+            {"issued_on"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_plans_are_refused_with_their_fields(app, body, fields):
     make_user(app, "lead-a", "lead")
     response = ApiClient(app, "lead-a").post("/api/v1/plans", json=body)
@@ -206,15 +241,17 @@ def test_visit_refuses_unknown_units_and_non_inspectors(app):
         },
     )
     assert response.status_code == 400
-    assert set(response.get_json()["error"]["fields"]) == {"unit_code", "scheduled_on",
-                                                            "inspectors"}  # fmt: skip
+    assert set(response.get_json()["error"]["fields"]) == {
+        "unit_code",
+        "scheduled_on",
+        "inspectors",
+    }
 
 
 def test_too_long_text_is_a_400_not_a_database_error(app):
     make_user(app, "admin", "admin")
     api = ApiClient(app, "admin")
-    response = api.post("/api/v1/units", json={"code": "ninh-da", "name": "X" * 201,
-                                               "kind": "xa"})  # fmt: skip
+    response = api.post("/api/v1/units", json={"code": "ninh-da", "name": "X" * 201, "kind": "xa"})
     assert response.status_code == 400
     assert response.get_json()["error"]["fields"] == {"name": "is too long"}
 

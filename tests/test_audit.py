@@ -33,8 +33,13 @@ def test_a_template_uploaded_on_the_page_is_audited(app):
     client = app.test_client()
     page_login(client, "admin")
     token = csrf_from(client.get("/checklists/").get_data(as_text=True))
-    response = post_file(client, "/checklists/upload", {"csrf_token": token}, name="mau.json",
-                         data=json.dumps(valid_template()).encode())  # fmt: skip
+    response = post_file(
+        client,
+        "/checklists/upload",
+        {"csrf_token": token},
+        name="mau.json",
+        data=json.dumps(valid_template()).encode(),
+    )
     assert response.status_code == 302
     assert template_events(app) == [(admin.id, "mau-thu:1", "upload:mau.json")]
 

@@ -11,8 +11,12 @@ NEW_PASSWORD = "mat-khau-moi"
 
 def change_password(client, token: str, current: str):
     """Post the change-password form with the current password and a new one, typed twice."""
-    form = {"csrf_token": token, "current": current, "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD}  # fmt: skip
+    form = {
+        "csrf_token": token,
+        "current": current,
+        "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD,
+    }
     return client.post("/password", data=form)
 
 

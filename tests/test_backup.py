@@ -86,8 +86,10 @@ def file_hashes(folder: Path) -> dict[str, str]:
 def library_rows(app: Flask) -> list[tuple]:
     """Every stored template with all it records (document, source, import time)."""
     library = TemplateLibrary(app.config["LIBRARY_PATH"])
-    return [(t.key, t.version, t.sha256, t.title, t.document, t.source, t.imported_at)
-            for t in library.all()]  # fmt: skip
+    return [
+        (t.key, t.version, t.sha256, t.title, t.document, t.source, t.imported_at)
+        for t in library.all()
+    ]
 
 
 def table_names(app: Flask) -> list[str]:
@@ -104,8 +106,12 @@ def read_members(archive: Path) -> dict[str, bytes]:
     return members
 
 
-def write_members(path: Path, members: dict[str, bytes], *extra: tuple[str, bytes],
-                  special: tarfile.TarInfo | None = None) -> Path:  # fmt: skip
+def write_members(
+    path: Path,
+    members: dict[str, bytes],
+    *extra: tuple[str, bytes],
+    special: tarfile.TarInfo | None = None,
+) -> Path:
     """An archive of these members, then `extra` ones (names may repeat), then a special one."""
     with tarfile.open(path, "w:gz") as tar:
         for name, data in [*members.items(), *extra]:
@@ -206,8 +212,11 @@ def test_round_trip_restores_every_record_file_and_template(demo, runner, target
     assert f"Backup written to {archive}" in result.output
 
     manifest = backup.verify_backup(archive)
-    assert manifest["database"] == {"backend": BACKEND, "revision": migrate.head_revision(),
-                                    "member": DATABASE_MEMBER}  # fmt: skip
+    assert manifest["database"] == {
+        "backend": BACKEND,
+        "revision": migrate.head_revision(),
+        "member": DATABASE_MEMBER,
+    }
     assert re.search(r"[+-]\d\d:\d\d$", manifest["created_at"])
     photos = {n for n in manifest["files"] if n.startswith("uploads/")}
     assert photos == {f"uploads/1/7/{name}" for name in PHOTO_SIZES}
@@ -245,8 +254,9 @@ def test_a_damaged_member_is_refused_by_name_and_nothing_is_written(archive, tar
     damaged = write_members(tmp_path / "damaged.tar.gz", {**members, DATABASE_MEMBER: bytes(data)})
     result = restore(target, damaged)
     assert result.exit_code == 1
-    assert (f"{DATABASE_MEMBER} does not match its SHA-256 in the manifest: the archive is "
-            "damaged") in result.output  # fmt: skip
+    assert (
+        f"{DATABASE_MEMBER} does not match its SHA-256 in the manifest: the archive is damaged"
+    ) in result.output
     assert_empty(target)
 
 
@@ -278,20 +288,32 @@ def _symlink(name: str) -> tarfile.TarInfo:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda m: m.update({"uploads/extra.jpg": b"x"}),
-         "uploads/extra.jpg is in the archive but not in its manifest"),
+        (
+            lambda m: m.update({"uploads/extra.jpg": b"x"}),
+            "uploads/extra.jpg is in the archive but not in its manifest",
+        ),
         (lambda m: m.update({"../evil": b"x"}), "'../evil'"),
         (lambda m: m.update({"uploads/../../evil": b"x"}), "'uploads/../../evil'"),
         (lambda m: m.update({"/etc/evil": b"x"}), "'/etc/evil'"),
         (lambda m: m.update({"notes.txt": b"x"}), "'notes.txt'"),
-        (lambda m: m.pop("uploads/1/7/thumb.jpg"),
-         "uploads/1/7/thumb.jpg is listed in the manifest but missing from the archive"),
+        (
+            lambda m: m.pop("uploads/1/7/thumb.jpg"),
+            "uploads/1/7/thumb.jpg is listed in the manifest but missing from the archive",
+        ),
         (lambda m: m.pop(backup.MANIFEST), "has no manifest.json"),
         (lambda m: m.update({backup.MANIFEST: b"{not json"}), "manifest.json is not valid JSON"),
     ],
-    ids=["unlisted", "dotdot", "dotdot-inside", "absolute", "unknown-folder", "missing",
-         "no-manifest", "bad-manifest"],
-)  # fmt: skip
+    ids=[
+        "unlisted",
+        "dotdot",
+        "dotdot-inside",
+        "absolute",
+        "unknown-folder",
+        "missing",
+        "no-manifest",
+        "bad-manifest",
+    ],
+)
 def test_a_changed_archive_is_refused(archive, target, tmp_path, change, message):
     members = read_members(archive)
     change(members)
@@ -317,13 +339,17 @@ def test_a_backup_of_the_other_database_is_refused(archive, target, tmp_path):
     other = "postgresql" if BACKEND == "sqlite" else "sqlite"
     members = read_members(archive)
     members[backup.DATABASE_MEMBERS[other]] = members.pop(DATABASE_MEMBER)
-    forged = rehashed(members, lambda m: m["database"].update(
-        backend=other, member=backup.DATABASE_MEMBERS[other]))  # fmt: skip
+    forged = rehashed(
+        members,
+        lambda m: m["database"].update(backend=other, member=backup.DATABASE_MEMBERS[other]),
+    )
     result = restore(target, write_members(tmp_path / "other.tar.gz", forged))
     assert result.exit_code == 1
     names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-    assert (f"this backup holds a {names[other]} database and cannot be restored into the "
-            f"{names[BACKEND]} database") in result.output  # fmt: skip
+    assert (
+        f"this backup holds a {names[other]} database and cannot be restored into the "
+        f"{names[BACKEND]} database"
+    ) in result.output
     assert_empty(target)
 
 
@@ -398,8 +424,10 @@ def test_restore_refuses_photos_already_in_the_target(archive, target):
 def test_a_folder_of_several_archives_is_not_guessed(archive, target, tmp_path):
     folder = tmp_path / "many"
     folder.mkdir()
-    for name in ("inspection-backup-20250101-010000.tar.gz", "inspection-backup-20250102-010000"
-                 ".tar.gz"):  # fmt: skip
+    for name in (
+        "inspection-backup-20250101-010000.tar.gz",
+        "inspection-backup-20250102-010000.tar.gz",
+    ):
         (folder / name).write_bytes(archive.read_bytes())
     result = restore(target, folder)
     assert result.exit_code == 1 and "name one of its 2 archives" in result.output
@@ -531,9 +559,15 @@ def test_a_backup_that_cannot_be_written_says_why(seeded, runner, tmp_path):
 def test_a_backup_of_a_missing_database_is_refused_and_creates_nothing(tmp_path):
     """A mistyped path must fail the nightly job, not archive a new empty database."""
     missing = tmp_path / "typo" / "inspection.db"
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "i"),
-                      "DATABASE_URL": f"sqlite:///{missing}",
-                      "UPLOAD_DIR": str(tmp_path / "up")})  # fmt: skip
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(tmp_path / "i"),
+            "DATABASE_URL": f"sqlite:///{missing}",
+            "UPLOAD_DIR": str(tmp_path / "up"),
+        }
+    )
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "out")])
     app.extensions["inspection.engine"].dispose()
     assert (

@@ -44,9 +44,12 @@ def answers_of(app, visit) -> dict:
 
 def put_raw(api: ApiClient, visit, key: str, body: str):
     """A PUT whose body is sent as written (Python's json would not write Infinity or NaN)."""
-    return api.client.put(f"/api/v1/visits/{visit.id}/answers/{key}", data=body,
-                          content_type="application/json",
-                          headers={"X-CSRFToken": api.token})  # fmt: skip
+    return api.client.put(
+        f"/api/v1/visits/{visit.id}/answers/{key}",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": api.token},
+    )
 
 
 # Numbers -----------------------------------------------------------------------------------------
@@ -81,8 +84,12 @@ def test_a_template_with_infinite_or_huge_numbers_is_refused(app):
     for points in ("Infinity", "1e400", "1" + "0" * 400):
         body = json.dumps(valid_template()).replace('"points": 2', f'"points": {points}', 1)
         assert f'"points": {points}' in body
-        response = admin.client.post("/api/v1/forms", data=body, content_type="application/json",
-                                     headers={"X-CSRFToken": admin.token})  # fmt: skip
+        response = admin.client.post(
+            "/api/v1/forms",
+            data=body,
+            content_type="application/json",
+            headers={"X-CSRFToken": admin.token},
+        )
         assert response.status_code == 400, points
     huge_version = {**valid_template(), "version": 10**30}
     response = admin.post("/api/v1/forms", json=huge_version)
@@ -104,8 +111,12 @@ def test_a_key_written_twice_is_refused_in_a_body_and_in_a_template(app, visit):
     make_user(app, "admin", "admin")
     admin = ApiClient(app, "admin")
     body = json.dumps(valid_template()).replace('"points": 2', '"points": 2, "points": 3', 1)
-    response = admin.client.post("/api/v1/forms", data=body, content_type="application/json",
-                                 headers={"X-CSRFToken": admin.token})  # fmt: skip
+    response = admin.client.post(
+        "/api/v1/forms",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": admin.token},
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "validation_error"
 
@@ -144,8 +155,9 @@ def test_parse_number_reads_only_plain_digits_of_a_sane_size(typed, expected):
     ],
     ids=["text-too-long", "text-nul", "note-nul", "note-too-long"],
 )
-def test_text_answers_and_notes_are_bounded_and_free_of_control_characters(app, visit, key, body,
-                                                                           field):  # fmt: skip
+def test_text_answers_and_notes_are_bounded_and_free_of_control_characters(
+    app, visit, key, body, field
+):
     api = ApiClient(app, "insp-a")
     response = api.put(f"/api/v1/visits/{visit.id}/answers/{key}", json=body)
     assert response.status_code == 400
@@ -166,8 +178,9 @@ def test_text_answers_keep_their_line_breaks(app, visit):
 
 def post_item(client, visit, key, data):
     token = csrf_from(client.get(f"/visits/{visit.id}").get_data(as_text=True))
-    return client.post(f"/visits/{visit.id}/items/{key}", data={"csrf_token": token, **data},
-                       follow_redirects=True)  # fmt: skip
+    return client.post(
+        f"/visits/{visit.id}/items/{key}", data={"csrf_token": token, **data}, follow_redirects=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -203,8 +216,12 @@ def test_a_note_too_long_on_the_form_says_it_is_the_note(app, visit):
 # Plans and visits --------------------------------------------------------------------------------
 
 
-PLAN = {"number": "22/KH-UBND", "title": "Kiểm tra CCHC năm 2024", "year": 2024,
-        "form_key": "cchc-xa"}  # fmt: skip
+PLAN = {
+    "number": "22/KH-UBND",
+    "title": "Kiểm tra CCHC năm 2024",
+    "year": 2024,
+    "form_key": "cchc-xa",
+}
 
 
 @pytest.fixture
@@ -261,12 +278,14 @@ def test_names_are_stored_composed_and_without_invisible_padding(app, lead):
         ({"scheduled_on": 20240701}, "scheduled_on"),
         ({"scheduled_on": "0001-01-01"}, "scheduled_on"),
         ({"participants": [{"name": {"ho": "Nguyễn"}}]}, "participants[0].name"),
-        ({"participants": [{"name": "Nguyễn Văn A", "position": ["Chủ tịch"]}]},
-         "participants[0].position"),
+        (
+            {"participants": [{"name": "Nguyễn Văn A", "position": ["Chủ tịch"]}]},
+            "participants[0].position",
+        ),
         ({"participants": ["Nguyễn Văn A"]}, "participants[0]"),
     ],
     ids=["date-as-number", "year-1", "name-object", "position-list", "person-as-text"],
-)  # fmt: skip
+)
 def test_a_visit_with_a_bad_value_is_refused_by_field(app, lead, change, field):
     plan = lead.post("/api/v1/plans", json=PLAN).get_json()
     body = {"unit_code": "ninh-da", "scheduled_on": "2024-07-01", "inspectors": ["insp-a"]}
@@ -322,8 +341,9 @@ def test_an_uploaded_template_with_a_5000_digit_number_is_refused_on_the_page(ap
     page_login(client, "admin")
     body = json.dumps(valid_template()).replace('"points": 2', '"points": 1' + "0" * 5000, 1)
     token = csrf_from(client.get("/checklists/").get_data(as_text=True))
-    response = post_file(client, "/checklists/upload", {"csrf_token": token}, name="mau.json",
-                         data=body.encode())  # fmt: skip
+    response = post_file(
+        client, "/checklists/upload", {"csrf_token": token}, name="mau.json", data=body.encode()
+    )
     assert response.status_code == 400
     assert "is too large a number" in response.get_data(as_text=True)
 
@@ -336,9 +356,13 @@ def test_a_plan_number_with_vietnamese_capitals_is_used_once_a_year(app, lead):
 
 def test_a_tab_pasted_into_a_one_line_field_becomes_a_space(app, lead):
     plan = lead.post("/api/v1/plans", json=PLAN).get_json()
-    body = {"unit_code": "ninh-da", "scheduled_on": "2024-07-01", "inspectors": ["insp-a"],
-            "place": "Trụ sở\tUBND xã\t",
-            "participants": [{"name": "Nguyễn Văn A\t", "position": "Chủ\ttịch"}]}  # fmt: skip
+    body = {
+        "unit_code": "ninh-da",
+        "scheduled_on": "2024-07-01",
+        "inspectors": ["insp-a"],
+        "place": "Trụ sở\tUBND xã\t",
+        "participants": [{"name": "Nguyễn Văn A\t", "position": "Chủ\ttịch"}],
+    }
     created = lead.post(f"/api/v1/plans/{plan['id']}/visits", json=body)
     assert created.status_code == 201, created.get_json()
     visit = created.get_json()
@@ -351,8 +375,9 @@ DEEP = "[" * 50_000 + "]" * 50_000
 
 def test_bottomless_nesting_is_a_clear_400_never_a_500(app, visit):
     anonymous = app.test_client()
-    response = anonymous.post("/api/v1/login", data='{"username": ' + DEEP + "}",
-                              content_type="application/json")  # fmt: skip
+    response = anonymous.post(
+        "/api/v1/login", data='{"username": ' + DEEP + "}", content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["message"] == (
         "the body is not valid JSON: the JSON is nested too deeply: more than 64 levels of lists "
@@ -369,8 +394,9 @@ def test_a_template_nested_without_end_is_refused_on_the_page(app):
     client = app.test_client()
     page_login(client, "admin")
     token = csrf_from(client.get("/checklists/").get_data(as_text=True))
-    response = post_file(client, "/checklists/upload", {"csrf_token": token}, name="mau.json",
-                         data=DEEP.encode())  # fmt: skip
+    response = post_file(
+        client, "/checklists/upload", {"csrf_token": token}, name="mau.json", data=DEEP.encode()
+    )
     assert response.status_code == 400
     assert "nested too deeply" in response.get_data(as_text=True)
 

@@ -57,9 +57,13 @@ def test_a_bad_template_lists_every_problem_by_key_path_and_imports_nothing(app,
 
 @pytest.mark.parametrize(
     ("data", "name", "status"),
-    [(b"{not json", "x.json", 400), (b"\xff\xfe{\x00}", "x.json", 400),
-     (b"key,version", "x.csv", 400), (b"{}" + b" " * (1024 * 1024), "x.json", 413)],
-)  # fmt: skip
+    [
+        (b"{not json", "x.json", 400),
+        (b"\xff\xfe{\x00}", "x.json", 400),
+        (b"key,version", "x.csv", 400),
+        (b"{}" + b" " * (1024 * 1024), "x.json", 413),
+    ],
+)
 def test_a_wrong_file_is_refused_with_a_message(app, admin, data, name, status):
     before = library_keys(app)
     response = upload(admin, data, name)
@@ -88,9 +92,11 @@ def test_leads_read_the_library_but_only_admins_upload(app):
         as_text=True
     )
     token = csrf_from(page.get_data(as_text=True))
-    refused = lead.post("/checklists/upload", content_type="multipart/form-data",
-                        data={"csrf_token": token,
-                              "file": (io.BytesIO(b"{}"), "x.json")})  # fmt: skip
+    refused = lead.post(
+        "/checklists/upload",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "file": (io.BytesIO(b"{}"), "x.json")},
+    )
     assert refused.status_code == 403
     inspector = app.test_client()
     page_login(inspector, "insp-a")
@@ -101,8 +107,15 @@ def test_leads_read_the_library_but_only_admins_upload(app):
 def test_the_outline_names_item_types_and_conditions_in_vietnamese(app, admin):
     upload(admin, json.dumps(valid_template(), ensure_ascii=False).encode())
     outline = admin.get("/checklists/mau-thu/1").get_data(as_text=True)
-    for name in ("Đạt / Không đạt", "Chọn một trong các phương án", "Đoàn chấm điểm",
-                 "Tỷ lệ phần trăm", "Số liệu", "Văn bản tự do", "<td>Ngày</td>"):  # fmt: skip
+    for name in (
+        "Đạt / Không đạt",
+        "Chọn một trong các phương án",
+        "Đoàn chấm điểm",
+        "Tỷ lệ phần trăm",
+        "Số liệu",
+        "Văn bản tự do",
+        "<td>Ngày</td>",
+    ):
         assert name in outline
     assert "Hiện khi “Tiêu chí tre-han” là Có" in outline
     assert "Câu hỏi Có / Không, không tính điểm" in outline

@@ -289,8 +289,13 @@ def test_choice_points_default_to_best_option():
 
 
 def test_target_with_steps_and_unknown_keys_are_warnings_not_errors():
-    doc = mutated(**{"sections.1.items.0.target": 90, "sections.0.items.0.pionts": 2,
-                     "sections.1.items.6.show_if.not_equals": "no"})  # fmt: skip
+    doc = mutated(
+        **{
+            "sections.1.items.0.target": 90,
+            "sections.0.items.0.pionts": 2,
+            "sections.1.items.6.show_if.not_equals": "no",
+        }
+    )
     report = validate(doc)
     assert report.ok
     assert [str(w) for w in report.warnings] == [

@@ -17,8 +17,10 @@ from tests.conftest import instance_config
 def counts(app) -> dict[str, int]:
     with app.app_context():
         session = get_session()
-        return {m.__name__: session.exec(select(func.count()).select_from(m)).one()
-                for m in (Unit, User, Plan, Visit)}  # fmt: skip
+        return {
+            m.__name__: session.exec(select(func.count()).select_from(m)).one()
+            for m in (Unit, User, Plan, Visit)
+        }
 
 
 def test_seed_demo_twice_creates_once_and_prints_working_logins(app, runner):
@@ -50,8 +52,9 @@ def test_demo_inspector_sees_the_demo_visits(app, runner):
 
 
 def test_users_create_generates_a_password_when_none_is_given(app, runner):
-    result = runner.invoke(args=["users", "create", "hoa", "--role", "inspector",
-                                 "--full-name", "Lê Thị Hoa"])  # fmt: skip
+    result = runner.invoke(
+        args=["users", "create", "hoa", "--role", "inspector", "--full-name", "Lê Thị Hoa"]
+    )
     assert result.exit_code == 0, result.output
     password = result.output.split("Password: ")[1].strip()
     assert len(password) >= 12

@@ -134,8 +134,9 @@ def test_a_stop_signal_stops_the_private_cluster_and_removes_its_folder(signum):
     """A CI job's timeout sends SIGTERM: no PostgreSQL server and no data folder may outlive it.
     Needs the Debian `postgresql` package (`make system-deps`); runs on either backend."""
     command = [sys.executable, "-m", "tests.pg_cluster", "sleep", "60"]
-    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True) as cluster:  # fmt: skip
+    with subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as cluster:
         try:
             ready, _, _ = select.select([cluster.stdout], [], [], CLUSTER_UP_S)
             line = cluster.stdout.readline() if ready else ""

@@ -84,9 +84,15 @@ def team(app):
     gone = make_user(app, "insp-old", "inspector", full_name="Người Đã Nghỉ")
     with app.app_context():
         session = get_session()
-        users.update_user(session, actor_id=None, user=session.get(User, gone.id),
-                          full_name=gone.full_name, position="", active=False,
-                          unit_code=None)  # fmt: skip
+        users.update_user(
+            session,
+            actor_id=None,
+            user=session.get(User, gone.id),
+            full_name=gone.full_name,
+            position="",
+            active=False,
+            unit_code=None,
+        )
     return app
 
 
@@ -125,8 +131,11 @@ def test_lead_creates_a_plan_that_pins_the_chosen_template(team):
     [plan] = rows(team, Plan)
     assert response.headers["Location"] == f"/plans/{plan.id}"
     stored = team.extensions["inspection.library"].get("niem-yet-tthc", 1)
-    assert (plan.form_key, plan.form_version, plan.form_sha256) == ("niem-yet-tthc", 1,
-                                                                    stored.sha256)  # fmt: skip
+    assert (plan.form_key, plan.form_version, plan.form_sha256) == (
+        "niem-yet-tthc",
+        1,
+        stored.sha256,
+    )
     assert (plan.number, plan.issued_on, plan.year) == ("22/KH-UBND", dt.date(2024, 2, 22), 2024)
     assert (plan.decision_number, plan.decision_on) == ("70/QĐ-UBND", dt.date(2024, 3, 13))
     assert plan.title == PLAN_FORM["title"]
@@ -246,8 +255,9 @@ def test_the_form_offers_only_active_inspectors(app, plan):
 def test_a_forged_post_assigning_someone_not_offered_is_refused(app, plan, intruder):
     client = logged_in(app, "lead-a")
     token = csrf_from(client.get(f"/plans/{plan.id}/visits/new").get_data(as_text=True))
-    response = client.post(f"/plans/{plan.id}/visits/new",
-                           data=visit_form(token, inspectors=["insp-a", intruder]))  # fmt: skip
+    response = client.post(
+        f"/plans/{plan.id}/visits/new", data=visit_form(token, inspectors=["insp-a", intruder])
+    )
     assert response.status_code == 400
     assert rows(app, Visit) == []
 
@@ -288,15 +298,21 @@ def test_visit_form_without_csrf_token_is_refused(app, plan):
         ("Nguyễn Văn A - Chủ tịch UBND xã", [("Nguyễn Văn A", "Chủ tịch UBND xã")]),
         ("Trần Thị B–Công chức Văn phòng", [("Trần Thị B", "Công chức Văn phòng")]),
         ("Lê Văn C — Phó Chủ tịch", [("Lê Văn C", "Phó Chủ tịch")]),
-        ("Lê Hồng-Nhung - Công chức Tư pháp - Hộ tịch",
-         [("Lê Hồng-Nhung", "Công chức Tư pháp - Hộ tịch")]),
-        ("- Ông Phạm Văn D - Chủ tịch UBND xã;\r\n+ Bà E - Văn phòng;",
-         [("Ông Phạm Văn D", "Chủ tịch UBND xã"), ("Bà E", "Văn phòng")]),
+        (
+            "Lê Hồng-Nhung - Công chức Tư pháp - Hộ tịch",
+            [("Lê Hồng-Nhung", "Công chức Tư pháp - Hộ tịch")],
+        ),
+        (
+            "- Ông Phạm Văn D - Chủ tịch UBND xã;\r\n+ Bà E - Văn phòng;",
+            [("Ông Phạm Văn D", "Chủ tịch UBND xã"), ("Bà E", "Văn phòng")],
+        ),
         ("Chỉ có tên", [("Chỉ có tên", "")]),
-        ("Nguyễn Văn A\tChủ tịch UBND xã\nTrần Thị B\tVăn phòng",  # rows pasted from Word
-         [("Nguyễn Văn A", "Chủ tịch UBND xã"), ("Trần Thị B", "Văn phòng")]),
+        (
+            "Nguyễn Văn A\tChủ tịch UBND xã\nTrần Thị B\tVăn phòng",  # rows pasted from Word
+            [("Nguyễn Văn A", "Chủ tịch UBND xã"), ("Trần Thị B", "Văn phòng")],
+        ),
     ],
-)  # fmt: skip
+)
 def test_participants_are_read_one_per_line(text, people):
     assert parse_participants(text) == [{"name": n, "position": p} for n, p in people]
 
@@ -342,8 +358,7 @@ def test_inspectors_and_units_get_403_on_every_plan_page(app, plan, username):
         assert client.get(url).status_code == 403, url
     token = csrf_from(client.get("/").get_data(as_text=True))
     assert client.post("/plans/new", data={**PLAN_FORM, "csrf_token": token}).status_code == 403
-    assert client.post(f"/plans/{plan.id}/visits/new",
-                       data=visit_form(token)).status_code == 403  # fmt: skip
+    assert client.post(f"/plans/{plan.id}/visits/new", data=visit_form(token)).status_code == 403
     assert len(rows(app, Plan)) == 1 and rows(app, Visit) == []
 
 
@@ -436,13 +451,18 @@ def test_plan_page_shows_each_visits_participants(app, plan):
     with app.app_context():
         session = get_session()
         nobody = plans.create_visit(
-            session, lead=session.get(User, plan.lead_id), plan=session.get(Plan, plan.id),
-            unit_code="ninh-xuan", scheduled_on="2024-07-02", inspectors=["insp-b"],
+            session,
+            lead=session.get(User, plan.lead_id),
+            plan=session.get(Plan, plan.id),
+            unit_code="ninh-xuan",
+            scheduled_on="2024-07-02",
+            inspectors=["insp-b"],
             participants=[],
-        )  # fmt: skip
+        )
     html = logged_in(app, "lead-b").get(f"/plans/{plan.id}").get_data(as_text=True)
-    cells = dict(re.findall(r'<tr data-visit="(\d+)">.*?<td data-participants>(.*?)</td>', html,
-                            re.S))  # fmt: skip
+    cells = dict(
+        re.findall(r'<tr data-visit="(\d+)">.*?<td data-participants>(.*?)</td>', html, re.S)
+    )
     assert "Nguyễn Văn A" in cells[str(with_people.id)]
     assert "Chủ tịch UBND xã" in cells[str(with_people.id)]
     assert "Nguyễn Văn A" not in cells[str(nobody.id)]
@@ -487,16 +507,19 @@ def test_lead_corrects_a_visit_its_revision_increases_and_the_change_is_audited(
     before = stored_visit(app, visit)
     client = logged_in(app, "lead-a")
     token = csrf_from(client.get(edit_url(visit)).get_data(as_text=True))
-    response = client.post(edit_url(visit), data=visit_form(token, scheduled_on="2024-07-01",
-                                                             inspectors=["insp-b"]))  # fmt: skip
+    response = client.post(
+        edit_url(visit), data=visit_form(token, scheduled_on="2024-07-01", inspectors=["insp-b"])
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == f"/plans/{visit.plan_id}"
     after = stored_visit(app, visit)
     assert after["unit"]["code"] == "ninh-xuan" and after["scheduled_on"] == "2024-07-01"
     assert after["place"] == "Trung tâm Phục vụ hành chính công xã"
     assert [u["username"] for u in after["inspectors"]] == ["insp-b"]
-    assert after["participants"][1] == {"name": "Trần Thị B",
-                                        "position": "Công chức Văn phòng - Thống kê"}  # fmt: skip
+    assert after["participants"][1] == {
+        "name": "Trần Thị B",
+        "position": "Công chức Văn phòng - Thống kê",
+    }
     assert after["revision"] == before["revision"] + 1 and after["status"] == "planned"
     [event] = audit_events(app, "visit.update")
     assert event.before == before and event.after == after
@@ -508,9 +531,14 @@ def test_an_unchanged_form_keeps_the_visit_as_it_was(app, visit):
     client = logged_in(app, "lead-a")
     page = client.get(edit_url(visit)).get_data(as_text=True)
     text = re.search(r'<textarea[^>]*name="participants"[^>]*>(.*?)</textarea>', page, re.S)[1]
-    data = {"csrf_token": csrf_from(page), "unit_code": "ninh-da", "scheduled_on": "2024-06-28",
-            "place": "Trụ sở UBND xã", "inspectors": ["insp-a"],
-            "participants": unescape(text)}  # fmt: skip
+    data = {
+        "csrf_token": csrf_from(page),
+        "unit_code": "ninh-da",
+        "scheduled_on": "2024-06-28",
+        "place": "Trụ sở UBND xã",
+        "inspectors": ["insp-a"],
+        "participants": unescape(text),
+    }
     before = stored_visit(app, visit)
     assert client.post(edit_url(visit), data=data).status_code == 302
     after = stored_visit(app, visit)
@@ -610,8 +638,9 @@ def test_the_unit_changes_only_while_the_visit_is_planned(app, visit):
     moved = client.post(edit_url(visit), data=visit_form(token, unit_code="ninh-xuan"))
     assert moved.status_code == 400 and moved.get_data(as_text=True).count("has-error") == 1
     assert stored_visit(app, visit) == before
-    fixed = client.post(edit_url(visit), data=visit_form(token, unit_code="ninh-da",
-                                                          scheduled_on="2024-07-05"))  # fmt: skip
+    fixed = client.post(
+        edit_url(visit), data=visit_form(token, unit_code="ninh-da", scheduled_on="2024-07-05")
+    )
     assert fixed.status_code == 302
     after = stored_visit(app, visit)
     assert (after["unit"]["code"], after["scheduled_on"]) == ("ninh-da", "2024-07-05")
@@ -656,10 +685,12 @@ def test_an_invalid_edit_is_shown_again_and_changes_nothing(app, visit, change):
     [
         [],
         [{"name": "Nguyễn Văn A", "position": "Chủ tịch UBND xã"}],
-        [{"name": "Lê Hồng-Nhung", "position": "Công chức Tư pháp - Hộ tịch"},
-         {"name": "Trần Thị B", "position": ""}],
+        [
+            {"name": "Lê Hồng-Nhung", "position": "Công chức Tư pháp - Hộ tịch"},
+            {"name": "Trần Thị B", "position": ""},
+        ],
     ],
-)  # fmt: skip
+)
 def test_participants_shown_in_the_form_read_back_the_same(people):
     assert parse_participants(format_participants(people)) == people
 
@@ -691,8 +722,9 @@ def test_a_visit_keeps_its_unit_deactivated_since_but_none_moves_to_it(app, visi
     page = client.get(edit_url(visit)).get_data(as_text=True)
     assert offered(page, "unit_code") == ["ninh-da", "ninh-xuan"]
     token = csrf_from(page)
-    kept = client.post(edit_url(visit), data=visit_form(token, unit_code="ninh-da",
-                                                         scheduled_on="2024-07-03"))  # fmt: skip
+    kept = client.post(
+        edit_url(visit), data=visit_form(token, unit_code="ninh-da", scheduled_on="2024-07-03")
+    )
     assert kept.status_code == 302 and stored_visit(app, visit)["scheduled_on"] == "2024-07-03"
     assert offered(client.get(edit_url(second)).get_data(as_text=True), "unit_code") == [
         "ninh-xuan"
@@ -715,8 +747,10 @@ def test_demo_visits_name_the_units_people_with_their_positions(app, runner):
             assert person["position"]
             assert not person["name"].startswith(("Chủ tịch", "Công chức", "UBND"))
             assert 2 <= len(person["name"].split()) <= 5  # a Vietnamese full name
-    assert visits[0].participants[0] == {"name": "Nguyễn Văn Hùng",
-                                         "position": "Chủ tịch UBND phường"}  # fmt: skip
+    assert visits[0].participants[0] == {
+        "name": "Nguyễn Văn Hùng",
+        "position": "Chủ tịch UBND phường",
+    }
     html = logged_in_as_demo_lead(app).get(f"/plans/{visits[0].plan_id}").get_data(as_text=True)
     assert "Nguyễn Văn Hùng" in html and "Công chức Văn phòng - Thống kê" in html
 

@@ -94,9 +94,13 @@ def test_ratio_steps_boundaries(num, den, score):
 
 @pytest.mark.parametrize(
     ("on_empty", "total", "maximum", "failed"),
-    [(None, D(1), D(1), []), ("na", D(1), D(1), []), ("full", D(3), D(3), []),
-     ("zero", D(1), D(3), ["r"])],
-)  # fmt: skip
+    [
+        (None, D(1), D(1), []),
+        ("na", D(1), D(1), []),
+        ("full", D(3), D(3), []),
+        ("zero", D(1), D(3), ["r"]),
+    ],
+)
 def test_ratio_with_zero_denominator_follows_on_empty(on_empty, total, maximum, failed):
     extra = {"on_empty": on_empty} if on_empty else {}
     items = [item("r", "ratio", points=2, **extra), item("y", points=1)]
@@ -108,9 +112,16 @@ def test_ratio_with_zero_denominator_follows_on_empty(on_empty, total, maximum, 
 
 @pytest.mark.parametrize(
     "value",
-    [{"num": 5, "den": 4}, {"num": -1, "den": 4}, {"num": 1.5, "den": 4}, {"num": 1},
-     {"num": True, "den": 4}, [1, 2], "90%"],
-)  # fmt: skip
+    [
+        {"num": 5, "den": 4},
+        {"num": -1, "den": 4},
+        {"num": 1.5, "den": 4},
+        {"num": 1},
+        {"num": True, "den": 4},
+        [1, 2],
+        "90%",
+    ],
+)
 def test_ratio_answer_must_be_whole_numbers_with_num_at_most_den(value):
     assert answer_error(item("r", "ratio", points=2), value) is not None
 
@@ -186,8 +197,11 @@ def test_section_subtotals_total_percentage_band_and_counts():
         ("mot-cua", D(4), D(6)),
     ]
     assert (sheet.total, sheet.max, sheet.percent, sheet.band) == (
-        D("9.35"), D(12), D("77.92"), "Khá",
-    )  # fmt: skip
+        D("9.35"),
+        D(12),
+        D("77.92"),
+        "Khá",
+    )
     assert (sheet.full_marks, sheet.scorable) == (2, 6)
     assert (sheet.answered, sheet.answerable) == (6, 10)
     assert [r.key for r in sheet.failed] == ["luu-tru", "sipas", "dung-han"]
@@ -211,8 +225,11 @@ def test_band_compares_the_rounded_percentage(awarded, percent, band):
 
 
 def test_custom_bands():
-    bands = [{"min": 90, "label": "Xuất sắc"}, {"min": 50, "label": "Đạt"},
-             {"min": 0, "label": "Chưa đạt"}]  # fmt: skip
+    bands = [
+        {"min": 90, "label": "Xuất sắc"},
+        {"min": 50, "label": "Đạt"},
+        {"min": 0, "label": "Chưa đạt"},
+    ]
     sheet = sheet_of([item("s", "score", points=10)], {"s": 9}, bands=bands)
     assert sheet.band == "Xuất sắc"
 
@@ -230,5 +247,9 @@ def test_score_sheet_as_api_json():
     body = score_sheet(valid_template(), {"kh-cchc": "yes"}).as_dict()
     assert body["total"] == 2.0 and body["max"] == 11.0
     assert body["percent"] == 18.18 and body["band"] == "Thấp"
-    assert body["sections"][0] == {"key": "chi-dao", "title": "Lĩnh vực chi-dao", "score": 2.0,
-                                   "max": 6.0}  # fmt: skip
+    assert body["sections"][0] == {
+        "key": "chi-dao",
+        "title": "Lĩnh vực chi-dao",
+        "score": 2.0,
+        "max": 6.0,
+    }

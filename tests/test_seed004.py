@@ -102,8 +102,11 @@ def test_seed004_published_result_is_reproduced():
     sheet = score_sheet(doc, seed004_answers(doc))
 
     assert (sheet.total, sheet.max, sheet.percent, sheet.band) == (
-        D("91.84"), D(100), D("91.84"), "Tốt",
-    )  # fmt: skip
+        D("91.84"),
+        D(100),
+        D("91.84"),
+        "Tốt",
+    )
     assert (sheet.full_marks, sheet.scorable) == (40, 48)
     by_area = {s.key: (s.score, s.max) for s in sheet.sections}
     assert by_area["chi-dao"] == (D("10.85"), D(12))
@@ -112,7 +115,15 @@ def test_seed004_published_result_is_reproduced():
     assert by_area["van-thu"] == (D("5.5"), D(6))
     assert by_area["sipas"] == (D("32.5"), D(36))
     assert sorted(r.key for r in sheet.failed) == sorted(
-        ["kh-thuc-hien", "doi-moi", "kh-ra-soat", "ra-soat-kien-nghi", "trang-ttdt",
-         "dvc-toan-trinh", "ho-so-danh-muc", "sipas"]
-    )  # fmt: skip
+        [
+            "kh-thuc-hien",
+            "doi-moi",
+            "kh-ra-soat",
+            "ra-soat-kien-nghi",
+            "trang-ttdt",
+            "dvc-toan-trinh",
+            "ho-so-danh-muc",
+            "sipas",
+        ]
+    )
     assert (sheet.answered, sheet.answerable) == (48, 48)

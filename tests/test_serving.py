@@ -263,8 +263,9 @@ def server_env(app_config: dict, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def call(base: str, method: str, path: str, body: Any = None,
-         headers: dict[str, str] | None = None) -> tuple[int, Any, Any]:  # fmt: skip
+def call(
+    base: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any, Any]:
     """One HTTP request; returns (status, JSON body or text, headers), 4xx/5xx included."""
     data = None if body is None else json.dumps(body).encode()
     all_headers = {"Content-Type": "application/json", **(headers or {})}
@@ -296,8 +297,10 @@ class Session:
         cookies = SimpleCookie()
         for value in headers.get_all("Set-Cookie"):
             cookies.load(value)
-        self.headers = {"Cookie": f"session={cookies['session'].value}",
-                        "X-CSRFToken": body["csrf_token"]}  # fmt: skip
+        self.headers = {
+            "Cookie": f"session={cookies['session'].value}",
+            "X-CSRFToken": body["csrf_token"],
+        }
 
     def __call__(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         status, answer, _ = call(self.base, method, path, body, self.headers)
@@ -333,8 +336,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serving(command: list[str], env: dict[str, str], log: Path, base: str,
-            errors: Path | None = None) -> Iterator[subprocess.Popen]:  # fmt: skip
+def serving(
+    command: list[str], env: dict[str, str], log: Path, base: str, errors: Path | None = None
+) -> Iterator[subprocess.Popen]:
     """A server subprocess answering on `base`; stopped whatever happens, its output in `log`
     (its stderr too, unless `errors` names a file of its own)."""
     with (
@@ -354,17 +358,32 @@ def serving(command: list[str], env: dict[str, str], log: Path, base: str,
 
 
 def gunicorn_command(port: int, workers: int = 3, *options: str) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
-            "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "10",
-            "--no-control-socket",  # gunicorn 25+ would share ~/.gunicorn/gunicorn.ctl
-            *options, "app:app"]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "10",
+        "--no-control-socket",  # gunicorn 25+ would share ~/.gunicorn/gunicorn.ctl
+        *options,
+        "app:app",
+    ]
 
 
 def commune_yes_no_keys(app: Flask, count: int) -> list[str]:
     """Yes/no items of the commune template that are always shown (no `show_if`)."""
     template = app.extensions["inspection.library"].get("cchc-xa").document
-    keys = [i["key"] for _, i in iter_items(template)
-            if i["type"] == "yes_no" and "show_if" not in i]  # fmt: skip
+    keys = [
+        i["key"] for _, i in iter_items(template) if i["type"] == "yes_no" and "show_if" not in i
+    ]
     assert len(keys) >= count
     return keys[:count]
 
@@ -382,8 +401,10 @@ def new_templates(app: Flask) -> list[dict[str, Any]]:
 
 def shipped_forms(forms_dir: str | Path) -> dict[tuple[str, int], dict[str, Any]]:
     """The templates of forms/, by (key, version)."""
-    documents = [json.loads(path.read_text(encoding="utf-8"))
-                 for path in sorted(Path(forms_dir).glob("*.json"))]  # fmt: skip
+    documents = [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(Path(forms_dir).glob("*.json"))
+    ]
     return {(d["key"], d["version"]): d for d in documents}
 
 
@@ -411,8 +432,9 @@ def answered_by(access_log: Path, path: str) -> list[str]:
     return [m[1] for line in lines if (m := re.fullmatch(rf"<(\d+)> GET {path} \d+", line))]
 
 
-def from_every_worker(session: Session, path: str, access_log: Path, workers: int,
-                      server_log: Path) -> list[Any]:  # fmt: skip
+def from_every_worker(
+    session: Session, path: str, access_log: Path, workers: int, server_log: Path
+) -> list[Any]:
     """GET `path` in parallel until each of the `workers` processes has answered it at least
     once (per gunicorn's access log); returns every answer. The server answers as soon as one
     worker is up, and on a loaded machine the last one may still be importing the app: this
@@ -428,9 +450,11 @@ def from_every_worker(session: Session, path: str, access_log: Path, workers: in
         if len(set(answered_by(access_log, path))) == workers:
             return answers
         time.sleep(0.2)
-    pytest.fail(f"not every worker answered {path} within {STARTUP_TIMEOUT_S} s; "
-                f"answered by {sorted(set(answered_by(access_log, path)))}:\n"
-                f"{server_log.read_text()}")  # fmt: skip
+    pytest.fail(
+        f"not every worker answered {path} within {STARTUP_TIMEOUT_S} s; "
+        f"answered by {sorted(set(answered_by(access_log, path)))}:\n"
+        f"{server_log.read_text()}"
+    )
 
 
 def parallel(calls: list[Callable[[], Any]], threads: int) -> list[Any]:
@@ -467,8 +491,14 @@ def test_gunicorn_workers_share_the_database_library_and_uploads(app, app_config
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     access_log = tmp_path / "gunicorn-access.log"  # its `%(p)s` names the worker that answered
-    command = gunicorn_command(port, 3, "--access-logfile", str(access_log),
-                               "--access-logformat", "%(p)s %(m)s %(U)s %(s)s")  # fmt: skip
+    command = gunicorn_command(
+        port,
+        3,
+        "--access-logfile",
+        str(access_log),
+        "--access-logformat",
+        "%(p)s %(m)s %(U)s %(s)s",
+    )
     log = tmp_path / "gunicorn.log"
     shipped = shipped_forms(app_config["FORMS_DIR"])
 
@@ -482,20 +512,25 @@ def test_gunicorn_workers_share_the_database_library_and_uploads(app, app_config
         assert [(f["key"], f["version"]) for f in body["forms"]] == sorted(shipped)
 
         start = inspector("GET", f"/api/v1/visits/{visit.id}")[1]["revision"]
-        statuses = parallel([
-            lambda key=key, value=value: inspector(
-                "PUT", f"/api/v1/visits/{visit.id}/answers/{key}", {"value": value}
-            )[0]
-            for key, value in writes
-        ], threads=8)  # fmt: skip
+        statuses = parallel(
+            [
+                lambda key=key, value=value: inspector(
+                    "PUT", f"/api/v1/visits/{visit.id}/answers/{key}", {"value": value}
+                )[0]
+                for key, value in writes
+            ],
+            threads=8,
+        )
         assert statuses == [200] * len(writes), statuses
         current = inspector("GET", f"/api/v1/visits/{visit.id}")[1]
         assert current["revision"] == start + len(writes)
         score = inspector("GET", f"/api/v1/visits/{visit.id}/score")[1]
         assert score["answered"] == len(keys)
 
-        imports = parallel([lambda d=d: admin("POST", "/api/v1/forms", d)[0]
-                            for d in documents for _ in range(2)], threads=4)  # fmt: skip
+        imports = parallel(
+            [lambda d=d: admin("POST", "/api/v1/forms", d)[0] for d in documents for _ in range(2)],
+            threads=4,
+        )
         assert sorted(imports[:2]) == [200, 201] and sorted(imports[2:]) == [200, 201], imports
         assert_library_holds(
             library_path, {**shipped, **{(d["key"], d["version"]): d for d in documents}}
@@ -513,16 +548,22 @@ def test_gunicorn_workers_share_the_database_library_and_uploads(app, app_config
 def test_python_app_py_serves_with_waitress(app_config, tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = server_env(app_config, INSPECTION_PORT=str(port), INSPECTION_THREADS="4",
-                     INSPECTION_TRUSTED_PROXY="127.0.0.1")  # fmt: skip
+    env = server_env(
+        app_config,
+        INSPECTION_PORT=str(port),
+        INSPECTION_THREADS="4",
+        INSPECTION_TRUSTED_PROXY="127.0.0.1",
+    )
     log = tmp_path / "waitress.log"
     with serving([sys.executable, "app.py"], env, log, base):
         status, body, _ = call(base, "GET", "/api/v1/health", headers=FORWARDED)
         assert (status, body) == (200, {"status": "ok", "db": "ok"})
 
 
-ACCESS_LINE = (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO \[%s\] inspection\.access: "
-               r"GET /api/v1/health 200 [\d.]+ ms user=-")  # fmt: skip
+ACCESS_LINE = (
+    r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO \[%s\] inspection\.access: "
+    r"GET /api/v1/health 200 [\d.]+ ms user=-"
+)
 
 
 @pytest.mark.slow
@@ -573,16 +614,25 @@ app.extensions["inspection.engine"].dispose()
 """
 
 
-def start_together(script: str, count: int, gate: Path, env: dict[str, str],
-                   *args: str) -> list[tuple[int, str, str]]:  # fmt: skip
+def start_together(
+    script: str, count: int, gate: Path, env: dict[str, str], *args: str
+) -> list[tuple[int, str, str]]:
     """Run `script` in `count` processes released at the same instant, once each has imported
     what it needs (its argv: its own ready file `ready-<n>`, the common start file, `args`);
     returns (exit status, stdout, stderr) of each."""
     gate.mkdir()
     ready = [gate / f"ready-{n}" for n in range(count)]
-    processes = [subprocess.Popen([sys.executable, "-c", script, str(r), str(gate / "go"), *args],
-                                  cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for r in ready]  # fmt: skip
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(r), str(gate / "go"), *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for r in ready
+    ]
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not all(r.exists() for r in ready):
@@ -606,17 +656,26 @@ def test_app_processes_starting_together_fill_a_new_library_once(app_config, tmp
     secret, and no temporary file is left."""
     fresh = tmp_path / "fresh"
     instance, uploads = fresh / "instance", fresh / "uploads" / "photos"
-    env = server_env({**app_config, "INSTANCE_PATH": str(instance),
-                      "LIBRARY_PATH": str(instance / "library.json"), "UPLOAD_DIR": str(uploads)},
-                     INSPECTION_LOG_LEVEL="WARNING")  # fmt: skip
+    env = server_env(
+        {
+            **app_config,
+            "INSTANCE_PATH": str(instance),
+            "LIBRARY_PATH": str(instance / "library.json"),
+            "UPLOAD_DIR": str(uploads),
+        },
+        INSPECTION_LOG_LEVEL="WARNING",
+    )
     del env["INSPECTION_SECRET_KEY"]  # development: the first process makes <instance>/secret_key
     runs = start_together(START_TOGETHER, 4, tmp_path / "gate", env)
 
     for returncode, _, err in runs:
         assert returncode == 0 and "Traceback" not in err, err
-    results = [json.loads(line.removeprefix("RESULT "))
-               for _, out, _ in runs for line in out.splitlines()
-               if line.startswith("RESULT ")]  # fmt: skip
+    results = [
+        json.loads(line.removeprefix("RESULT "))
+        for _, out, _ in runs
+        for line in out.splitlines()
+        if line.startswith("RESULT ")
+    ]
     assert len(results) == 4, runs
     shipped = shipped_forms(app_config["FORMS_DIR"])
     files = sorted(p.name for p in Path(app_config["FORMS_DIR"]).glob("*.json"))
@@ -630,8 +689,10 @@ def test_app_processes_starting_together_fill_a_new_library_once(app_config, tmp
     assert (instance / "secret_key").stat().st_mode & 0o077 == 0
     assert {r["secret"] for r in results} == {hashlib.sha256(secret.encode()).hexdigest()}
     assert sorted(p.name for p in instance.iterdir()) == [
-        "library.json", "library.json.lock", "secret_key"
-    ]  # fmt: skip
+        "library.json",
+        "library.json.lock",
+        "secret_key",
+    ]
     assert uploads.is_dir() and list(uploads.iterdir()) == []
 
 
@@ -682,8 +743,9 @@ def test_processes_writing_into_the_upload_folder_at_once_leave_only_whole_files
     reader = threading.Thread(target=read_while_writing)
     reader.start()
     try:
-        runs = start_together(WRITE_TOGETHER, writers, tmp_path / "gate", env, str(uploads),
-                              str(size), str(rounds))  # fmt: skip
+        runs = start_together(
+            WRITE_TOGETHER, writers, tmp_path / "gate", env, str(uploads), str(size), str(rounds)
+        )
     finally:
         stop_reading.set()
         reader.join()
@@ -719,8 +781,9 @@ def test_python_app_py_refuses_bad_settings_clearly(app_config, variable, value,
         del env["INSPECTION_SECRET_KEY"]
     if variable == "INSPECTION_SECRET_KEY":
         env["INSPECTION_ENV"] = "production"
-    done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 1
     assert message in done.stderr
     assert "Traceback" not in done.stderr

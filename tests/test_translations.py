@@ -21,8 +21,9 @@ def extracted_messages() -> set[str]:
 
 
 def catalog(lang: str):
-    with open(ROOT / "inspection" / "translations" / lang / "LC_MESSAGES" / "messages.po",
-              "rb") as handle:  # fmt: skip
+    with open(
+        ROOT / "inspection" / "translations" / lang / "LC_MESSAGES" / "messages.po", "rb"
+    ) as handle:
         return read_po(handle, locale=lang)
 
 

@@ -43,8 +43,14 @@ def stored_units(app: Flask) -> dict[str, str]:
 
 def import_csv(client: FlaskClient, data: bytes):
     token = csrf_from(client.get("/admin/units").get_data(as_text=True))
-    return post_file(client, "/admin/units/import", {"csrf_token": token}, name="don-vi.csv",
-                     data=data, content_type="text/csv")  # fmt: skip
+    return post_file(
+        client,
+        "/admin/units/import",
+        {"csrf_token": token},
+        name="don-vi.csv",
+        data=data,
+        content_type="text/csv",
+    )
 
 
 def rejected_reasons(html: str) -> dict[int, str]:

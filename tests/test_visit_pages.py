@@ -99,9 +99,13 @@ def test_plain_form_posts_save_every_kind_of_answer(app, visit):
     post_item(client, visit, "so-tthc-niem-yet", {"value": "", "number": "1.240"})
     post_item(client, visit, "niem-yet-qr", {"value": "na"})
     assert stored(app, visit) == {
-        "kh-cchc": "yes", "sipas-diem": 10.5, "ty-le-so-hoa": {"num": 60, "den": 100},
-        "kh-cchc-ngay": "2024-01-15", "so-tthc-niem-yet": 1240, "niem-yet-qr": "na",
-    }  # fmt: skip
+        "kh-cchc": "yes",
+        "sipas-diem": 10.5,
+        "ty-le-so-hoa": {"num": 60, "den": 100},
+        "kh-cchc-ngay": "2024-01-15",
+        "so-tthc-niem-yet": 1240,
+        "niem-yet-qr": "na",
+    }
     page = page_of(client, visit)
     assert 'aria-pressed="true">' in item_html(page, "kh-cchc").split("answer yes")[1][:40]
     assert 'value="10,5"' in item_html(page, "sipas-diem")
@@ -135,10 +139,15 @@ def test_a_note_alone_keeps_the_answer(app, visit):
 
 @pytest.mark.parametrize(
     ("key", "data"),
-    [("sipas-diem", {"number": "mười"}), ("sipas-diem", {"number": "13"}),
-     ("ty-le-so-hoa", {"num": "7", "den": "5"}), ("ty-le-so-hoa", {"num": "a", "den": "5"}),
-     ("kh-cchc", {"value": "maybe"}), ("niem-yet-day-du", {"value": "na"})],
-)  # fmt: skip
+    [
+        ("sipas-diem", {"number": "mười"}),
+        ("sipas-diem", {"number": "13"}),
+        ("ty-le-so-hoa", {"num": "7", "den": "5"}),
+        ("ty-le-so-hoa", {"num": "a", "den": "5"}),
+        ("kh-cchc", {"value": "maybe"}),
+        ("niem-yet-day-du", {"value": "na"}),
+    ],
+)
 def test_a_bad_value_is_refused_with_a_message_and_nothing_stored(app, visit, key, data):
     """The item says why, in Vietnamese, and keeps what was typed to be corrected."""
     client = logged_in(app, "insp-a")
@@ -158,9 +167,9 @@ def test_a_bad_value_is_refused_with_a_message_and_nothing_stored(app, visit, ke
 def test_a_refused_answer_keeps_the_stored_one_and_the_typed_note(app, visit):
     client = logged_in(app, "insp-a")
     post_item(client, visit, "sipas-diem", {"value": "", "number": "8"})
-    page = post_item(client, visit, "sipas-diem",
-                     {"value": "", "number": "mười", "note": "Khảo sát 30 phiếu"}).get_data(
-                         as_text=True)  # fmt: skip
+    page = post_item(
+        client, visit, "sipas-diem", {"value": "", "number": "mười", "note": "Khảo sát 30 phiếu"}
+    ).get_data(as_text=True)
     block = item_html(page, "sipas-diem")
     assert 'value="mười"' in block and ">Khảo sát 30 phiếu</textarea>" in block
     assert 'class="note" open' in block
@@ -191,8 +200,18 @@ def test_the_address_of_a_refused_post_leads_back_to_the_item(app, visit):
     assert response.headers["Location"].endswith(f"/visits/{visit.id}#item-sipas-diem")
 
 
-@pytest.mark.parametrize("typed", ["05/01/2024", "5/1/2024", "05.01.2024", "05-01-2024",
-                                   "05012024", "2024-01-05", " 05/01/2024 "])  # fmt: skip
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "05/01/2024",
+        "5/1/2024",
+        "05.01.2024",
+        "05-01-2024",
+        "05012024",
+        "2024-01-05",
+        " 05/01/2024 ",
+    ],
+)
 def test_dates_are_typed_day_first_and_stored_as_iso(app, visit, typed):
     client = logged_in(app, "insp-a")
     post_item(client, visit, "kh-cchc", {"value": "yes"})
@@ -221,8 +240,9 @@ def test_a_date_that_is_no_date_is_refused_in_vietnamese(app, visit, typed):
 def test_a_stale_form_does_not_overwrite_a_newer_answer(app, visit):
     client = logged_in(app, "insp-a")
     old_page = page_of(client, visit)
-    ApiClient(app, "insp-a").put(f"/api/v1/visits/{visit.id}/answers/kh-cchc",
-                                 json={"value": "yes"})  # fmt: skip
+    ApiClient(app, "insp-a").put(
+        f"/api/v1/visits/{visit.id}/answers/kh-cchc", json={"value": "yes"}
+    )
     token = csrf_from(old_page)
     response = client.post(
         f"/visits/{visit.id}/items/kh-cchc",
@@ -278,8 +298,9 @@ def test_text_is_escaped(app, visit):
         session.add(unit)
         session.commit()
     client = logged_in(app, "insp-a")
-    post_item(client, visit, "ghi-chu-chung", {"value": "", "text": "<b>đậm</b>",
-                                               "note": '"><img src=x>'})  # fmt: skip
+    post_item(
+        client, visit, "ghi-chu-chung", {"value": "", "text": "<b>đậm</b>", "note": '"><img src=x>'}
+    )
     page = page_of(client, visit)
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert "<b>đậm</b>" not in page and "&lt;b&gt;đậm&lt;/b&gt;" in page
@@ -324,11 +345,14 @@ def test_not_applicable_shows_a_short_label_not_the_points_description(app, visi
 
 @pytest.mark.parametrize(
     ("key", "typed", "value"),
-    [("ty-le-so-hoa", {"num": "9", "den": "10"}, {"num": 9, "den": 10}),
-     ("sipas-diem", {"number": "9,5"}, 9.5), ("so-tthc-niem-yet", {"number": "1.240"}, 1240),
-     ("kh-cchc-ngay", {"text": "15/01/2024"}, "2024-01-15"),
-     ("ghi-chu-chung", {"text": "Buổi sáng"}, "Buổi sáng")],
-)  # fmt: skip
+    [
+        ("ty-le-so-hoa", {"num": "9", "den": "10"}, {"num": 9, "den": 10}),
+        ("sipas-diem", {"number": "9,5"}, 9.5),
+        ("so-tthc-niem-yet", {"number": "1.240"}, 1240),
+        ("kh-cchc-ngay", {"text": "15/01/2024"}, "2024-01-15"),
+        ("ghi-chu-chung", {"text": "Buổi sáng"}, "Buổi sáng"),
+    ],
+)
 def test_the_note_button_saves_the_answer_typed_in_the_same_form(app, visit, key, typed, value):
     """Without JavaScript "Lưu ghi chú" posts the item's whole form: a typed answer is saved
     with the note, not dropped."""
@@ -345,16 +369,20 @@ def test_the_note_button_saves_the_answer_typed_in_the_same_form(app, visit, key
 def test_the_note_button_with_nothing_typed_keeps_the_stored_answer(app, visit):
     client = logged_in(app, "insp-a")
     post_item(client, visit, "ty-le-so-hoa", {"value": "na"})
-    post_item(client, visit, "ty-le-so-hoa", {"action": "note", "note": "Chưa có số liệu",
-                                              "num": "", "den": ""})  # fmt: skip
+    post_item(
+        client,
+        visit,
+        "ty-le-so-hoa",
+        {"action": "note", "note": "Chưa có số liệu", "num": "", "den": ""},
+    )
     assert stored(app, visit)["ty-le-so-hoa"] == "na"
 
 
 def test_the_note_button_refuses_a_bad_typed_answer_keeping_the_note(app, visit):
     client = logged_in(app, "insp-a")
-    page = post_item(client, visit, "sipas-diem",
-                     {"action": "note", "number": "mười", "note": "Khảo sát"}).get_data(
-                         as_text=True)  # fmt: skip
+    page = post_item(
+        client, visit, "sipas-diem", {"action": "note", "number": "mười", "note": "Khảo sát"}
+    ).get_data(as_text=True)
     block = item_html(page, "sipas-diem")
     assert 'data-state="invalid"' in block and 'value="mười"' in block
     assert ">Khảo sát</textarea>" in block

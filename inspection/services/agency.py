@@ -10,9 +10,15 @@ from inspection.models import Agency
 from inspection.services.validation import text_field
 
 EDITABLE = (
-    "issuer_name", "parent_body", "notice_code", "place_name", "signer_name", "signer_title",
-    "timezone", "remediation_days",
-)  # fmt: skip
+    "issuer_name",
+    "parent_body",
+    "notice_code",
+    "place_name",
+    "signer_name",
+    "signer_title",
+    "timezone",
+    "remediation_days",
+)
 
 
 def agency_public(agency: Agency) -> dict:
@@ -57,7 +63,14 @@ def update_agency(session: Session, *, actor_id: int, **values: object) -> Agenc
     for name in EDITABLE:  # the texts as text_field normalised them (NFC, ends trimmed)
         setattr(agency, name, cleaned.get(name, getattr(agency, name)))
     session.add(agency)
-    audit.record(session, actor_id=actor_id, action="agency.update", entity="agency",
-                 entity_id=agency.id, before=before, after=agency_public(agency))  # fmt: skip
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="agency.update",
+        entity="agency",
+        entity_id=agency.id,
+        before=before,
+        after=agency_public(agency),
+    )
     session.commit()
     return agency

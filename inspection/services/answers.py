@@ -16,18 +16,17 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from inspection import audit
+from inspection import audit, workflow
 from inspection import text as texts
 from inspection.checklist import answer_error, iter_items
+from inspection.db import transaction
 from inspection.errors import Conflict, NotFound, ValidationError
 from inspection.library import TemplateLibrary
 from inspection.models import (
-    WRITABLE_STATES,
     Answer,
     ClientRequest,
     User,
     Visit,
-    VisitStatus,
     utcnow,
 )
 from inspection.scoring import ScoreSheet, score_sheet
@@ -37,10 +36,6 @@ from inspection.services.validation import FIRST_YEAR, LAST_YEAR
 MAX_NOTE = 4000
 MAX_BATCH = 500
 MAX_REVISION = 2**53  # a revision a browser's number holds exactly; no visit gets near it
-
-
-class WrongState(Conflict):
-    code = "wrong_state"
 
 
 @dataclass
@@ -194,13 +189,6 @@ def visit_sheet(session: Session, library: TemplateLibrary, visit: Visit) -> Sco
 # Writing --------------------------------------------------------------------------------------
 
 
-def _check_writable(visit: Visit) -> None:
-    """After the replays: a tablet resending what was stored before the visit was submitted
-    gets its first result, not a refusal; anything new is refused."""
-    if visit.status not in WRITABLE_STATES:
-        raise WrongState(f"the visit is {visit.status}: its answers can no longer change")
-
-
 def _replayed(session: Session, entry: Entry, visit: Visit, user: User) -> dict | None:
     """The first result of an already processed client id, or None if it is new.
     Raises Conflict when the id was used for other content."""
@@ -210,8 +198,10 @@ def _replayed(session: Session, entry: Entry, visit: Visit, user: User) -> dict 
     if seen is None:
         return None
     if seen.payload_sha256 != payload_hash(entry.content(visit.id)) or seen.user_id != user.id:
-        raise Conflict("this client_id was already used for other content",
-                       extra={"client_id": entry.client_id})  # fmt: skip
+        raise Conflict(
+            "this client_id was already used for other content",
+            extra={"client_id": entry.client_id},
+        )
     return seen.result
 
 
@@ -223,8 +213,15 @@ def _conflict(entry: Entry, current: Answer | None) -> bool:
     )
 
 
-def _store(session: Session, *, visit: Visit, user: User, entry: Entry, current: Answer | None,
-           revision: int) -> Answer:  # fmt: skip
+def _store(
+    session: Session,
+    *,
+    visit: Visit,
+    user: User,
+    entry: Entry,
+    current: Answer | None,
+    revision: int,
+) -> Answer:
     before = _snapshot(current)
     answer = current or Answer(visit_id=visit.id, item_key=entry.item_key)
     answer.value = entry.value
@@ -239,17 +236,29 @@ def _store(session: Session, *, visit: Visit, user: User, entry: Entry, current:
     answer.revision = revision
     session.add(answer)
     session.flush()
-    audit.record(session, actor_id=user.id, action="answer.update", entity="answer",
-                 entity_id=answer.id, visit_id=visit.id, before=before,
-                 after=_snapshot(answer))  # fmt: skip
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="answer.update",
+        entity="answer",
+        entity_id=answer.id,
+        visit_id=visit.id,
+        before=before,
+        after=_snapshot(answer),
+    )
     return answer
 
 
 def _snapshot(answer: Answer | None) -> dict[str, Any] | None:
     if answer is None:
         return None
-    return {"item_key": answer.item_key, "value": answer.value, "note": answer.note,
-            "no_finding_reason": answer.no_finding_reason, "revision": answer.revision}  # fmt: skip
+    return {
+        "item_key": answer.item_key,
+        "value": answer.value,
+        "note": answer.note,
+        "no_finding_reason": answer.no_finding_reason,
+        "revision": answer.revision,
+    }
 
 
 def _remember(session: Session, entry: Entry, visit: Visit, user: User, result: dict) -> None:
@@ -265,11 +274,6 @@ def _remember(session: Session, entry: Entry, visit: Visit, user: User, result: 
         )
 
 
-def _mark_started(visit: Visit) -> None:
-    if visit.status == VisitStatus.PLANNED:
-        visit.status = VisitStatus.IN_PROGRESS
-
-
 def put_answer(
     session: Session, library: TemplateLibrary, *, visit: Visit, user: User, entry: Entry
 ) -> tuple[dict[str, Any], bool]:
@@ -282,11 +286,11 @@ def put_answer(
     if entry.errors:
         raise ValidationError("invalid answer", fields=entry.errors)
     revision = lock_visit(session, visit)
-    try:
+    with transaction(session):
         if (first := _replayed(session, entry, visit, user)) is not None:
             session.rollback()
             return first, True
-        _check_writable(visit)
+        workflow.check_can_answer(visit)
         answers = visit_answers(session, visit)
         current = answers.get(entry.item_key)
         if _conflict(entry, current):
@@ -294,18 +298,16 @@ def put_answer(
             copy = answer_public(current, sheet)
             session.rollback()
             raise Conflict("this answer changed since your copy", extra={"current": copy})
-        answer = _store(session, visit=visit, user=user, entry=entry, current=current,
-                        revision=revision)  # fmt: skip
+        answer = _store(
+            session, visit=visit, user=user, entry=entry, current=current, revision=revision
+        )
         answers[entry.item_key] = answer
-        _mark_started(visit)
+        workflow.record(visit, workflow.Action.ANSWER)
         sheet = score_sheet(template, answer_values(answers))
         result = {**answer_public(answer, sheet), "visit": _visit_state(visit, sheet)}
         _remember(session, entry, visit, user, result)
         session.commit()
         return result, False
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _visit_state(visit: Visit, sheet: ScoreSheet) -> dict[str, Any]:
@@ -335,7 +337,7 @@ def apply_batch(
         if entry.client_id:
             seen_ids.add(entry.client_id)
     revision = lock_visit(session, visit)
-    try:
+    with transaction(session):
         answers = visit_answers(session, visit)
         before = dict(answers)
         results: list[dict[str, Any]] = []
@@ -351,38 +353,53 @@ def apply_batch(
             session.rollback()
             return BatchOutcome(400 if "invalid" in statuses else 409, results)
         if pending:
-            _check_writable(visit)
+            workflow.check_can_answer(visit)
         for entry in pending:
-            answers[entry.item_key] = _store(session, visit=visit, user=user, entry=entry,
-                                             current=answers.get(entry.item_key),
-                                             revision=revision)  # fmt: skip
+            answers[entry.item_key] = _store(
+                session,
+                visit=visit,
+                user=user,
+                entry=entry,
+                current=answers.get(entry.item_key),
+                revision=revision,
+            )
         if not pending:
             session.rollback()
             sheet = score_sheet(template, answer_values(answers))
             return BatchOutcome(200, results, _visit_state(visit, sheet))
-        _mark_started(visit)
+        workflow.record(visit, workflow.Action.ANSWER)
         sheet = score_sheet(template, answer_values(answers))
         for entry in pending:
             _remember(session, entry, visit, user, {"status": "ok", "client_id": entry.client_id})
         session.commit()
         return BatchOutcome(200, results, _visit_state(visit, sheet))
-    except BaseException:
-        session.rollback()
-        raise
 
 
-def _classify(session: Session, entry: Entry, visit: Visit, user: User,
-              before: dict[str, Answer], pending: list[Entry]) -> dict[str, Any]:  # fmt: skip
+def _classify(
+    session: Session,
+    entry: Entry,
+    visit: Visit,
+    user: User,
+    before: dict[str, Answer],
+    pending: list[Entry],
+) -> dict[str, Any]:
     result: dict[str, Any] = {"client_id": entry.client_id, "item_key": entry.item_key}
     if entry.errors:
-        return {**result, "status": "invalid", "error": {"code": "validation_error",
-                                                         "fields": entry.errors}}  # fmt: skip
+        return {
+            **result,
+            "status": "invalid",
+            "error": {"code": "validation_error", "fields": entry.errors},
+        }
     try:
         if _replayed(session, entry, visit, user) is not None:
             return {**result, "status": "ok", "replayed": True}
     except Conflict as exc:
-        return {**result, "status": "conflict", "current": before.get(entry.item_key),
-                "error": {"code": "conflict", "message": exc.message}}  # fmt: skip
+        return {
+            **result,
+            "status": "conflict",
+            "current": before.get(entry.item_key),
+            "error": {"code": "conflict", "message": exc.message},
+        }
     current = before.get(entry.item_key)
     if _conflict(entry, current):
         return {**result, "status": "conflict", "current": current}

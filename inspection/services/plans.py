@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from inspection import audit
+from inspection import audit, workflow
+from inspection.db import transaction
 from inspection.errors import N_, Conflict, DomainError, ValidationError
 from inspection.library import StoredTemplate, TemplateLibrary
 from inspection.models import (
@@ -23,7 +24,6 @@ from inspection.models import (
     User,
     Visit,
     VisitInspector,
-    VisitStatus,
 )
 from inspection.scoring import ScoreSheet, score_sheet
 from inspection.services.units import get_by_code, unit_public
@@ -92,8 +92,14 @@ def create_plan(
     session.add(plan)
     with refused_as(session, PlanNumberTaken, lambda: _number_taken(session, number, year)):
         session.flush()
-    audit.record(session, actor_id=lead.id, action="plan.create", entity="plan",
-                 entity_id=plan.id, after=plan_fields(plan))  # fmt: skip
+    audit.record(
+        session,
+        actor_id=lead.id,
+        action="plan.create",
+        entity="plan",
+        entity_id=plan.id,
+        after=plan_fields(plan),
+    )
     session.commit()
     return plan
 
@@ -169,10 +175,16 @@ def _participants(value: Any, fields: dict[str, str]) -> list[dict[str, str]]:
         if not isinstance(person, dict):
             fields[f"participants[{i}]"] = N_("must be a list of {name, position}")
             continue
-        name = text_field(person.get("name"), f"participants[{i}].name", fields,
-                          required=True, limit=MAX_PERSON)  # fmt: skip
-        position = text_field(person.get("position"), f"participants[{i}].position", fields,
-                              required=False, limit=MAX_PERSON)  # fmt: skip
+        name = text_field(
+            person.get("name"), f"participants[{i}].name", fields, required=True, limit=MAX_PERSON
+        )
+        position = text_field(
+            person.get("position"),
+            f"participants[{i}].position",
+            fields,
+            required=False,
+            limit=MAX_PERSON,
+        )
         people.append({"name": name, "position": position})
     return people
 
@@ -189,42 +201,40 @@ def create_visit(
     participants: Any = None,
 ) -> Visit:
     fields: dict[str, str] = {}
-    values = _visit_values(session, plan, fields, unit_code=unit_code,
-                           scheduled_on=scheduled_on, inspectors=inspectors, place=place,
-                           participants=participants)  # fmt: skip
+    values = _visit_values(
+        session,
+        plan,
+        fields,
+        unit_code=unit_code,
+        scheduled_on=scheduled_on,
+        inspectors=inspectors,
+        place=place,
+        participants=participants,
+    )
     raise_visit_problems(fields)
-    visit = Visit(plan_id=plan.id, unit_id=values.unit.id, scheduled_on=values.scheduled_on,
-                  place=values.place, participants=values.participants,
-                  inspectors=values.inspectors)  # fmt: skip
+    visit = Visit(
+        plan_id=plan.id,
+        unit_id=values.unit.id,
+        scheduled_on=values.scheduled_on,
+        place=values.place,
+        participants=values.participants,
+        inspectors=values.inspectors,
+    )
     session.add(visit)
     day, unit_id = values.scheduled_on, values.unit.id
     with refused_as(session, VisitTaken, lambda: _visit_exists(session, plan, unit_id, day)):
         session.flush()
-    audit.record(session, actor_id=lead.id, action="visit.create", entity="visit",
-                 entity_id=visit.id, visit_id=visit.id, after=visit_fields(visit))  # fmt: skip
+    audit.record(
+        session,
+        actor_id=lead.id,
+        action="visit.create",
+        entity="visit",
+        entity_id=visit.id,
+        visit_id=visit.id,
+        after=visit_fields(visit),
+    )
     session.commit()
     return visit
-
-
-# Until the team hands the visit in for review, the lead may correct what was planned.
-EDITABLE_STATES = frozenset({VisitStatus.PLANNED, VisitStatus.IN_PROGRESS})
-
-
-class VisitLocked(Conflict):
-    """The visit has gone past the point where its plan can be corrected."""
-
-    def __init__(self) -> None:
-        super().__init__(N_("This visit can no longer be changed: only a planned or in-progress "
-                            "visit can be edited."))  # fmt: skip
-
-
-def is_editable(visit: Visit) -> bool:
-    return visit.status in EDITABLE_STATES
-
-
-def unit_can_change(visit: Visit) -> bool:
-    """Only before the first answer: answers about one unit cannot become another unit's."""
-    return visit.status == VisitStatus.PLANNED
 
 
 def update_visit(
@@ -239,19 +249,27 @@ def update_visit(
     participants: Any = None,
 ) -> Visit:
     """Correct a visit's date, place, team or participants (and its unit, before any answer),
-    by the rules of create_visit. Raises VisitLocked once the visit is submitted or beyond."""
+    by the rules of create_visit. Raises workflow.VisitLocked once the plan may no longer be
+    corrected (the visit was submitted)."""
     revision = lock_visit(session, visit)
-    try:
-        if not is_editable(visit):
-            raise VisitLocked()
+    with transaction(session):
+        workflow.check_can_edit_plan(visit)
         # The row lock bumped the revision already; the record keeps the one it had before.
         before = {**visit_fields(visit), "revision": revision - 1}
         fields: dict[str, str] = {}
-        values = _visit_values(session, visit.plan, fields, unit_code=unit_code,
-                               scheduled_on=scheduled_on, inspectors=inspectors, place=place,
-                               participants=participants, visit=visit)  # fmt: skip
+        values = _visit_values(
+            session,
+            visit.plan,
+            fields,
+            unit_code=unit_code,
+            scheduled_on=scheduled_on,
+            inspectors=inspectors,
+            place=place,
+            participants=participants,
+            visit=visit,
+        )
         moved = values.unit is not None and values.unit.id != visit.unit_id
-        if moved and not unit_can_change(visit):
+        if moved and not workflow.can_change_unit(visit):
             fields["unit_code"] = N_("the unit can only change before the first answer")
         raise_visit_problems(fields)
         visit.unit, visit.scheduled_on, visit.place = values.unit, values.scheduled_on, values.place
@@ -264,13 +282,17 @@ def update_visit(
 
         with refused_as(session, VisitTaken, clash):
             session.flush()
-        audit.record(session, actor_id=lead.id, action="visit.update", entity="visit",
-                     entity_id=visit.id, visit_id=visit.id, before=before,
-                     after=visit_fields(visit))  # fmt: skip
+        audit.record(
+            session,
+            actor_id=lead.id,
+            action="visit.update",
+            entity="visit",
+            entity_id=visit.id,
+            visit_id=visit.id,
+            before=before,
+            after=visit_fields(visit),
+        )
         session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return visit
 
 
@@ -280,8 +302,9 @@ def lock_visit(session: Session, visit: Visit) -> int:
     their checks on the same state; returns the new revision. Any read transaction of the
     request is ended first, so the checks that follow see the latest committed data."""
     session.commit()
-    session.execute(update(Visit).where(col(Visit.id) == visit.id)
-                    .values(revision=col(Visit.revision) + 1))  # fmt: skip
+    session.execute(
+        update(Visit).where(col(Visit.id) == visit.id).values(revision=col(Visit.revision) + 1)
+    )
     session.refresh(visit)
     return visit.revision
 
@@ -297,9 +320,18 @@ class VisitValues:
     inspectors: list[User]
 
 
-def _visit_values(session: Session, plan: Plan, fields: dict[str, str], *, unit_code: Any,
-                  scheduled_on: Any, inspectors: Any, place: Any, participants: Any,
-                  visit: Visit | None = None) -> VisitValues:  # fmt: skip
+def _visit_values(
+    session: Session,
+    plan: Plan,
+    fields: dict[str, str],
+    *,
+    unit_code: Any,
+    scheduled_on: Any,
+    inspectors: Any,
+    place: Any,
+    participants: Any,
+    visit: Visit | None = None,
+) -> VisitValues:
     """Check a visit's input, recording each problem in `fields`. `visit` is the one being
     edited: it may keep its unit if that was deactivated since, and does not clash with itself.
     """
@@ -330,11 +362,13 @@ def raise_visit_problems(fields: dict[str, str]) -> None:
         raise ValidationError(N_("The visit could not be saved."), fields=fields)
 
 
-def _visit_exists(session: Session, plan: Plan, unit_id: int, day: Any,
-                  other_than: int | None = None) -> bool:  # fmt: skip
+def _visit_exists(
+    session: Session, plan: Plan, unit_id: int, day: Any, other_than: int | None = None
+) -> bool:
     """A second visit of one unit on one day is a double submit, not a plan."""
-    query = select(Visit.id).where(Visit.plan_id == plan.id, Visit.unit_id == unit_id,
-                                   Visit.scheduled_on == day)  # fmt: skip
+    query = select(Visit.id).where(
+        Visit.plan_id == plan.id, Visit.unit_id == unit_id, Visit.scheduled_on == day
+    )
     if other_than is not None:
         query = query.where(col(Visit.id) != other_than)
     return session.exec(query.limit(1)).first() is not None
@@ -350,8 +384,11 @@ def _inspectors(session: Session, usernames: Any, fields: dict[str, str]) -> lis
     wanted = list(dict.fromkeys(u.strip().lower() for u in usernames))
     found = session.exec(select(User).where(col(User.username).in_(wanted))).all()
     by_name = {u.username: u for u in found}
-    wrong = [u for u in wanted if u not in by_name or by_name[u].role != Role.INSPECTOR
-             or not by_name[u].active]  # fmt: skip
+    wrong = [
+        u
+        for u in wanted
+        if u not in by_name or by_name[u].role != Role.INSPECTOR or not by_name[u].active
+    ]
     if wrong:
         fields["inspectors"] = N_("only active inspectors can be assigned")
     return [by_name[u] for u in wanted if u in by_name]

@@ -10,8 +10,9 @@ from inspection import audit
 from inspection.library import ImportResult, TemplateLibrary
 
 
-def import_template(session: Session, library: TemplateLibrary, document: Any, *, source: str,
-                    actor_id: int | None) -> ImportResult:  # fmt: skip
+def import_template(
+    session: Session, library: TemplateLibrary, document: Any, *, source: str, actor_id: int | None
+) -> ImportResult:
     """Import `document` (raises TemplateInvalid or VersionExists) and record who added it.
 
     The library is a file of its own, so the two writes cannot share a transaction: the
@@ -21,9 +22,19 @@ def import_template(session: Session, library: TemplateLibrary, document: Any, *
     result = library.import_document(document, source=source)
     if result.created:
         stored = result.template
-        audit.record(session, actor_id=actor_id, action="template.import", entity="template",
-                     entity_id=f"{stored.key}:{stored.version}",
-                     after={"key": stored.key, "version": stored.version, "title": stored.title,
-                            "sha256": stored.sha256, "source": source})  # fmt: skip
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="template.import",
+            entity="template",
+            entity_id=f"{stored.key}:{stored.version}",
+            after={
+                "key": stored.key,
+                "version": stored.version,
+                "title": stored.title,
+                "sha256": stored.sha256,
+                "source": source,
+            },
+        )
         session.commit()
     return result

@@ -26,8 +26,13 @@ CODE_LOOKUP_MAX = 200  # a code looked up, spaces around it included (the column
 
 def unit_public(unit: Unit) -> dict:
     """A unit as the API and the audit trail show it; an inactive one can no longer be visited."""
-    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind,
-            "active": unit.active}  # fmt: skip
+    return {
+        "id": unit.id,
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "active": unit.active,
+    }
 
 
 def get_unit(session: Session, unit_id: int) -> Unit:
@@ -79,26 +84,33 @@ def _name_and_kind(name: object, kind: object, fields: dict[str, str]) -> dict[s
     return {"name": clean_name, "kind": kind if "kind" not in fields else ""}
 
 
-def create_unit(session: Session, *, actor_id: int | None, code: str, name: str, kind: str,
-                commit: bool = True) -> Unit:  # fmt: skip
+def create_unit(
+    session: Session, *, actor_id: int | None, code: str, name: str, kind: str, commit: bool = True
+) -> Unit:
     values, fields = clean_unit(code, name, kind)
     if fields:
         raise ValidationError(N_("The unit could not be saved."), fields=fields)
     if get_by_code(session, values["code"]):
-        raise Conflict(N_("This unit code already exists."),
-                       fields={"code": N_("already exists")})  # fmt: skip
+        raise Conflict(N_("This unit code already exists."), fields={"code": N_("already exists")})
     unit = Unit(**values)
     session.add(unit)
     session.flush()
-    audit.record(session, actor_id=actor_id, action="unit.create", entity="unit",
-                 entity_id=unit.id, after=unit_public(unit))  # fmt: skip
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="unit.create",
+        entity="unit",
+        entity_id=unit.id,
+        after=unit_public(unit),
+    )
     if commit:
         session.commit()
     return unit
 
 
-def update_unit(session: Session, *, actor_id: int | None, unit: Unit, name: object,
-                kind: object) -> Unit:  # fmt: skip
+def update_unit(
+    session: Session, *, actor_id: int | None, unit: Unit, name: object, kind: object
+) -> Unit:
     """A new name or kind (a commune that became a ward). The code stays: CSV imports and other
     systems know the unit by it."""
     fields: dict[str, str] = {}
@@ -108,8 +120,15 @@ def update_unit(session: Session, *, actor_id: int | None, unit: Unit, name: obj
     before = unit_public(unit)
     unit.name, unit.kind = values["name"], values["kind"]
     session.add(unit)
-    audit.record(session, actor_id=actor_id, action="unit.update", entity="unit",
-                 entity_id=unit.id, before=before, after=unit_public(unit))  # fmt: skip
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="unit.update",
+        entity="unit",
+        entity_id=unit.id,
+        before=before,
+        after=unit_public(unit),
+    )
     session.commit()
     return unit
 
@@ -123,9 +142,15 @@ def set_active(session: Session, *, actor_id: int | None, unit: Unit, active: bo
     before = unit_public(unit)
     unit.active = active
     session.add(unit)
-    audit.record(session, actor_id=actor_id, entity="unit", entity_id=unit.id,
-                 action="unit.reactivate" if active else "unit.deactivate",
-                 before=before, after=unit_public(unit))  # fmt: skip
+    audit.record(
+        session,
+        actor_id=actor_id,
+        entity="unit",
+        entity_id=unit.id,
+        action="unit.reactivate" if active else "unit.deactivate",
+        before=before,
+        after=unit_public(unit),
+    )
     session.commit()
     return unit
 
@@ -199,17 +224,29 @@ def import_units_csv(session: Session, *, actor_id: int | None, data: bytes) -> 
         elif not problems and code in existing:
             problems.append(("exists", {}))
         if problems:
-            report.rejected.append(RejectedRow(row_number, code, values.get("name", ""),
-                                               tuple(problems)))  # fmt: skip
+            report.rejected.append(
+                RejectedRow(row_number, code, values.get("name", ""), tuple(problems))
+            )
             continue
         first_row_of[code] = row_number
-        unit = create_unit(session, actor_id=actor_id, code=code, name=values["name"],
-                           kind=values["kind"], commit=False)  # fmt: skip
+        unit = create_unit(
+            session,
+            actor_id=actor_id,
+            code=code,
+            name=values["name"],
+            kind=values["kind"],
+            commit=False,
+        )
         report.imported.append(unit)
     if report.imported:
-        audit.record(session, actor_id=actor_id, action="unit.import", entity="unit",
-                     entity_id="csv", after={"imported": len(report.imported),
-                                             "rejected": len(report.rejected)})  # fmt: skip
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="unit.import",
+            entity="unit",
+            entity_id="csv",
+            after={"imported": len(report.imported), "rejected": len(report.rejected)},
+        )
         session.commit()
     return report
 
@@ -221,8 +258,9 @@ def _read_csv(data: bytes) -> list[Record]:
     """
     if len(data) > MAX_IMPORT_BYTES:
         limit_kb = MAX_IMPORT_BYTES // 1024
-        raise ImportTooLarge("too_large", f"the file is larger than {limit_kb} KB",
-                             limit_kb=limit_kb)  # fmt: skip
+        raise ImportTooLarge(
+            "too_large", f"the file is larger than {limit_kb} KB", limit_kb=limit_kb
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -267,22 +305,31 @@ def _records(lines: Iterator[tuple[int, list[str]]]) -> list[Record]:
     _, first_row = next(lines, (1, []))
     header = [cell.strip().lower() for cell in first_row]
     if missing := [name for name in IMPORT_COLUMNS if name not in header]:
-        raise ImportRefused("no_header", "the first row must name the columns code, name, kind",
-                            missing=", ".join(missing))  # fmt: skip
+        raise ImportRefused(
+            "no_header",
+            "the first row must name the columns code, name, kind",
+            missing=", ".join(missing),
+        )
     records: list[Record] = []
     for row_number, cells in lines:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines that spreadsheets leave at the end
         if len(records) == MAX_IMPORT_ROWS:
-            raise ImportRefused("too_many_rows", f"the file has more than {MAX_IMPORT_ROWS} rows",
-                                limit=MAX_IMPORT_ROWS)  # fmt: skip
+            raise ImportRefused(
+                "too_many_rows",
+                f"the file has more than {MAX_IMPORT_ROWS} rows",
+                limit=MAX_IMPORT_ROWS,
+            )
         records.append((row_number, *_row_values(header, cells)))
     return records
 
 
 def _row_values(header: list[str], cells: list[str]) -> tuple[dict[str, str], list[Problem]]:
-    values = {name: cells[header.index(name)].strip() for name in IMPORT_COLUMNS
-              if header.index(name) < len(cells)}  # fmt: skip
+    values = {
+        name: cells[header.index(name)].strip()
+        for name in IMPORT_COLUMNS
+        if header.index(name) < len(cells)
+    }
     problems: list[Problem] = []
     if missing := [name for name in IMPORT_COLUMNS if name not in values]:
         problems.append(("missing_column", {"columns": ", ".join(missing)}))

@@ -115,8 +115,14 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor_id=actor_id, action="user.create", entity="user",
-                 entity_id=user.id, after=user_public(user))  # fmt: skip
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="user.create",
+        entity="user",
+        entity_id=user.id,
+        after=user_public(user),
+    )
     session.commit()
     return user
 
@@ -159,8 +165,15 @@ def update_user(
     session.add(user)
     session.flush()
     session.refresh(user)
-    audit.record(session, actor_id=actor_id, action="user.update", entity="user",
-                 entity_id=user.id, before=before, after=user_public(user))  # fmt: skip
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="user.update",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=user_public(user),
+    )
     session.commit()
     return user
 
@@ -174,8 +187,9 @@ def set_password(session: Session, *, actor_id: int, user: User, password: str) 
     user.password_hash = hash_password(password)
     user.session_stamp = new_session_stamp()  # every session of the old password ends
     session.add(user)
-    audit.record(session, actor_id=actor_id, action="user.password", entity="user",
-                 entity_id=user.id)  # fmt: skip
+    audit.record(
+        session, actor_id=actor_id, action="user.password", entity="user", entity_id=user.id
+    )
     session.commit()
 
 

@@ -29,14 +29,23 @@ from inspection.views.helpers import flash_domain_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-COMMON_TIMEZONES = ("Asia/Ho_Chi_Minh", "Asia/Bangkok", "Asia/Jakarta", "Asia/Singapore",
-                    "Asia/Shanghai", "Asia/Tokyo", "Asia/Seoul", "UTC")  # fmt: skip
+COMMON_TIMEZONES = (
+    "Asia/Ho_Chi_Minh",
+    "Asia/Bangkok",
+    "Asia/Jakarta",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "UTC",
+)
 
 
 def unit_choices(empty_label: str) -> list[SelectChoice]:
     units = unit_service.list_units(get_session())
-    return [SelectChoice("", empty_label)] + [SelectChoice(u.code, f"{u.name} ({u.code})")
-                                              for u in units]  # fmt: skip
+    return [SelectChoice("", empty_label)] + [
+        SelectChoice(u.code, f"{u.name} ({u.code})") for u in units
+    ]
 
 
 # Users ------------------------------------------------------------------------------------------
@@ -79,10 +88,15 @@ def new_user():
     generated = None if form.password.data else user_service.generate_password()
     try:
         user = user_service.create_user(
-            get_session(), actor_id=current_user.id, username=form.username.data,
-            role=form.role.data, full_name=form.full_name.data, position=form.position.data or "",
-            password=form.password.data or generated, unit_code=form.unit_code.data or None,
-        )  # fmt: skip
+            get_session(),
+            actor_id=current_user.id,
+            username=form.username.data,
+            role=form.role.data,
+            full_name=form.full_name.data,
+            position=form.position.data or "",
+            password=form.password.data or generated,
+            unit_code=form.unit_code.data or None,
+        )
     except DomainError as exc:
         flash_domain_error(form, exc)
         return render_template("admin/user_new.html", form=form), form_status(form, failed=True)
@@ -109,11 +123,15 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         try:
             user_service.update_user(
-                session, actor_id=current_user.id, user=user, full_name=form.full_name.data,
-                position=form.position.data or "", active=form.active.data,
+                session,
+                actor_id=current_user.id,
+                user=user,
+                full_name=form.full_name.data,
+                position=form.position.data or "",
+                active=form.active.data,
                 # Only a unit account shows (and has) a unit; the others never send one.
                 unit_code=(form.unit_code.data or None) if user.role == Role.UNIT else None,
-            )  # fmt: skip
+            )
         except DomainError as exc:
             flash_domain_error(form, exc)
             failed = True
@@ -143,8 +161,9 @@ class AgencyForm(FlaskForm):
     issuer_name = StringField(_l("Issuing body"), validators=[required(), at_most(200)])
     parent_body = StringField(_l("Parent body"), validators=[Optional(), at_most(200)])
     notice_code = StringField(_l("Notice code"), validators=[required(), at_most(40)])
-    place_name = StringField(_l("Place name (printed before the date)"),
-                             validators=[required(), at_most(100)])  # fmt: skip
+    place_name = StringField(
+        _l("Place name (printed before the date)"), validators=[required(), at_most(100)]
+    )
     signer_name = StringField(_l("Signer's name"), validators=[Optional(), at_most(120)])
     signer_title = StringField(_l("Signer's title"), validators=[Optional(), at_most(120)])
     timezone = SelectField(_l("Time zone"), validate_choice=False)  # the service checks it
@@ -198,9 +217,11 @@ class EditUnitForm(FlaskForm):
 class ImportUnitsForm(FlaskForm):
     file = FileField(
         _l("CSV file with the columns code, name, kind"),
-        validators=[FileRequired(message=_l("Choose a file.")),
-                    FileAllowed(["csv"], message=_l("The file must be a .csv file."))],
-    )  # fmt: skip
+        validators=[
+            FileRequired(message=_l("Choose a file.")),
+            FileAllowed(["csv"], message=_l("The file must be a .csv file.")),
+        ],
+    )
 
 
 # Why a whole file was refused, by ImportRefused.reason.
@@ -243,10 +264,13 @@ def describe_row_problem(key: str, params: dict) -> str:
 
 def render_units(import_form: ImportUnitsForm, status: int = 200):
     units = unit_service.list_units(get_session())
-    limits = {"max_kb": unit_service.MAX_IMPORT_BYTES // 1024,
-              "max_rows": unit_service.MAX_IMPORT_ROWS}  # fmt: skip
-    return render_template("admin/units.html", units=units, import_form=import_form,
-                           **limits), status  # fmt: skip
+    limits = {
+        "max_kb": unit_service.MAX_IMPORT_BYTES // 1024,
+        "max_rows": unit_service.MAX_IMPORT_ROWS,
+    }
+    return render_template(
+        "admin/units.html", units=units, import_form=import_form, **limits
+    ), status
 
 
 @bp.get("/units")
@@ -260,9 +284,13 @@ def new_unit():
     failed = False
     if form.validate_on_submit():
         try:
-            unit = unit_service.create_unit(get_session(), actor_id=current_user.id,
-                                            code=form.code.data, name=form.name.data,
-                                            kind=form.kind.data)  # fmt: skip
+            unit = unit_service.create_unit(
+                get_session(),
+                actor_id=current_user.id,
+                code=form.code.data,
+                name=form.name.data,
+                kind=form.kind.data,
+            )
         except DomainError as exc:
             flash_domain_error(form, exc)
             failed = True
@@ -280,8 +308,13 @@ def edit_unit(unit_id: int):
     failed = False
     if form.validate_on_submit():
         try:
-            unit_service.update_unit(session, actor_id=current_user.id, unit=unit,
-                                     name=form.name.data, kind=form.kind.data)  # fmt: skip
+            unit_service.update_unit(
+                session,
+                actor_id=current_user.id,
+                unit=unit,
+                name=form.name.data,
+                kind=form.kind.data,
+            )
         except DomainError as exc:
             flash_domain_error(form, exc)
             failed = True

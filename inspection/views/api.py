@@ -98,8 +98,12 @@ def me():
 
 
 def form_summary(stored) -> dict[str, Any]:
-    return {"key": stored.key, "version": stored.version, "title": stored.title,
-            "sha256": stored.sha256}  # fmt: skip
+    return {
+        "key": stored.key,
+        "version": stored.version,
+        "title": stored.title,
+        "sha256": stored.sha256,
+    }
 
 
 @bp.get("/forms")
@@ -130,9 +134,13 @@ def import_form():
         return json_error(413, "too_large", str(too_large), max_bytes=too_large.limit)
     document = json_body()  # nesting deeper than a template's is the validator's to name
     try:
-        result = templates.import_template(db.get_session(), library(), document,
-                                           source=f"api:{current_user.username}",
-                                           actor_id=current_user.id)  # fmt: skip
+        result = templates.import_template(
+            db.get_session(),
+            library(),
+            document,
+            source=f"api:{current_user.username}",
+            actor_id=current_user.id,
+        )
     except TemplateInvalid as exc:
         fields = {p.path or "$": p.message for p in exc.problems}
         raise ValidationError("the template has problems", fields=fields) from exc
@@ -141,8 +149,12 @@ def import_form():
     except VersionExists as exc:
         raise VersionExistsError(str(exc)) from exc
     stored = result.template
-    body = {"key": stored.key, "version": stored.version, "sha256": stored.sha256,
-            "warnings": [str(w) for w in result.warnings]}  # fmt: skip
+    body = {
+        "key": stored.key,
+        "version": stored.version,
+        "sha256": stored.sha256,
+        "warnings": [str(w) for w in result.warnings],
+    }
     return jsonify(body), 201 if result.created else 200
 
 
@@ -157,8 +169,13 @@ def list_units():
 @bp.post("/units")
 def create_unit():
     body = json_body()
-    unit = units.create_unit(db.get_session(), actor_id=current_user.id, code=body.get("code"),
-                             name=body.get("name"), kind=body.get("kind"))  # fmt: skip
+    unit = units.create_unit(
+        db.get_session(),
+        actor_id=current_user.id,
+        code=body.get("code"),
+        name=body.get("name"),
+        kind=body.get("kind"),
+    )
     return jsonify(units.unit_public(unit)), 201
 
 
@@ -188,10 +205,19 @@ def list_plans():
 @bp.post("/plans")
 def create_plan():
     body = json_body()
-    names = ("number", "title", "year", "form_key", "form_version", "issued_on",
-             "decision_number", "decision_on")  # fmt: skip
-    plan = plans.create_plan(db.get_session(), library(), lead=current_user,
-                             **{n: body.get(n) for n in names})  # fmt: skip
+    names = (
+        "number",
+        "title",
+        "year",
+        "form_key",
+        "form_version",
+        "issued_on",
+        "decision_number",
+        "decision_on",
+    )
+    plan = plans.create_plan(
+        db.get_session(), library(), lead=current_user, **{n: body.get(n) for n in names}
+    )
     return jsonify(plan_public(plan, with_visits=True)), 201
 
 
@@ -204,8 +230,9 @@ def get_plan(plan_id: int):
 def create_visit(plan_id: int):
     body = json_body()
     names = ("unit_code", "scheduled_on", "inspectors", "place", "participants")
-    visit = plans.create_visit(db.get_session(), lead=current_user, plan=g.plan,
-                               **{n: body.get(n) for n in names})  # fmt: skip
+    visit = plans.create_visit(
+        db.get_session(), lead=current_user, plan=g.plan, **{n: body.get(n) for n in names}
+    )
     return jsonify(visit_summary(visit)), 201
 
 
@@ -239,8 +266,9 @@ def get_score(visit_id: int):
 @bp.put("/visits/<int:visit_id>/answers/<item_key>")
 def put_answer(visit_id: int, item_key: str):
     entry = answers.parse_entry(json_body(), item_key=item_key)
-    result, replayed = answers.put_answer(db.get_session(), library(), visit=g.visit,
-                                          user=current_user, entry=entry)  # fmt: skip
+    result, replayed = answers.put_answer(
+        db.get_session(), library(), visit=g.visit, user=current_user, entry=entry
+    )
     return jsonify({**result, "replayed": replayed})
 
 
@@ -253,8 +281,9 @@ def batch_answers(visit_id: int):
     if len(raw) > answers.MAX_BATCH:
         raise ValidationError(f"send at most {answers.MAX_BATCH} answers at once")
     entries = [answers.parse_entry(item, batch=True) for item in raw]
-    outcome = answers.apply_batch(db.get_session(), library(), visit=g.visit,
-                                  user=current_user, entries=entries)  # fmt: skip
+    outcome = answers.apply_batch(
+        db.get_session(), library(), visit=g.visit, user=current_user, entries=entries
+    )
     if outcome.status != 200:
         code = "validation_error" if outcome.status == 400 else "conflict"
         message = "nothing was stored: some answers are invalid or in conflict"

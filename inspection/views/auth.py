@@ -82,8 +82,12 @@ def change_password():
             form.current.errors = [_("The current password is wrong.")]
         else:
             try:
-                users.set_password(get_session(), actor_id=current_user.id,
-                                   user=current_user, password=form.password.data)  # fmt: skip
+                users.set_password(
+                    get_session(),
+                    actor_id=current_user.id,
+                    user=current_user,
+                    password=form.password.data,
+                )
             except DomainError as exc:
                 flash_domain_error(form, exc)
             else:

@@ -43,17 +43,24 @@ bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 class UploadForm(FlaskForm):
     file = FileField(
         _l("Checklist template file (JSON)"),
-        validators=[FileRequired(_l("Choose a file.")),
-                    FileAllowed(["json"], _l("The file must be a .json file."))],
-    )  # fmt: skip
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["json"], _l("The file must be a .json file.")),
+        ],
+    )
 
 
 def library() -> TemplateLibrary:
     return current_app.extensions["inspection.library"]
 
 
-def render_index(form: UploadForm, problems: list[Problem] | None = None, status: int = 200, *,
-                 from_checker: bool = False):  # fmt: skip
+def render_index(
+    form: UploadForm,
+    problems: list[Problem] | None = None,
+    status: int = 200,
+    *,
+    from_checker: bool = False,
+):
     """The list and the upload form; `from_checker` when the problems are the template
     validator's (key path + English detail), not this page's own."""
     templates = [(t, template_max(t.document)) for t in library().all()]
@@ -96,9 +103,13 @@ def upload():
         why = _("The file is not valid JSON: %(why)s", why=str(exc))
         return render_index(form, [Problem("", why)], 400)
     try:
-        result = templates.import_template(db.get_session(), library(), document,
-                                           source=f"upload:{form.file.data.filename}",
-                                           actor_id=current_user.id)  # fmt: skip
+        result = templates.import_template(
+            db.get_session(),
+            library(),
+            document,
+            source=f"upload:{form.file.data.filename}",
+            actor_id=current_user.id,
+        )
     except TemplateInvalid as exc:
         return render_index(form, exc.problems, 400, from_checker=True)
     except LibraryUnreadable:
@@ -116,8 +127,14 @@ def upload():
         return render_index(form, [Problem("", why)], 409)
     stored = result.template
     if result.created:
-        flash(_("Imported %(title)s, version %(version)s.", title=stored.title,
-                version=stored.version), "success")  # fmt: skip
+        flash(
+            _(
+                "Imported %(title)s, version %(version)s.",
+                title=stored.title,
+                version=stored.version,
+            ),
+            "success",
+        )
     else:
         flash(_("This version is already in the library, identical."), "info")
     return redirect(url_for("checklists.view", key=stored.key, version=stored.version))
@@ -137,9 +154,14 @@ def view(key: str, version: int):
     if stored is None:
         abort(404)
     items = {item["key"]: item for _section, item in iter_items(stored.document)}
-    return render_template("checklists/view.html", stored=stored, item_max=item_max,
-                           total=template_max(stored.document), items=items,
-                           answer_label=answer_label)  # fmt: skip
+    return render_template(
+        "checklists/view.html",
+        stored=stored,
+        item_max=item_max,
+        total=template_max(stored.document),
+        items=items,
+        answer_label=answer_label,
+    )
 
 
 def answer_label(item: dict[str, Any], value: Any) -> str:

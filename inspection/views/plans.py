@@ -36,6 +36,7 @@ from wtforms import (
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from inspection import workflow
 from inspection.auth import leads_plan
 from inspection.db import get_session
 from inspection.errors import DomainError
@@ -98,8 +99,9 @@ class CheckboxesField(SelectMultipleField):
 class PlanForm(FlaskForm):
     number = StringField(_l("Plan number"), validators=[required(), at_most(64)])
     issued_on = LocalDateField(_l("Plan date"), validators=[required()])
-    decision_number = StringField(_l("Decision forming the team: number"),
-                                  validators=[Optional(), at_most(64)])  # fmt: skip
+    decision_number = StringField(
+        _l("Decision forming the team: number"), validators=[Optional(), at_most(64)]
+    )
     decision_on = LocalDateField(_l("Decision date"), validators=[Optional()])
     year = WholeNumberField(_l("Year"), validators=[required()])
     title = StringField(_l("Title"), validators=[required(), at_most(300)])
@@ -111,8 +113,9 @@ class VisitForm(FlaskForm):
     scheduled_on = LocalDateField(_l("Date of the visit"), validators=[required()])
     place = StringField(_l("Place"), validators=[Optional(), at_most(200)])
     inspectors = CheckboxesField(_l("Inspectors"), validators=[required()])
-    participants = TextAreaField(_l("The unit's participants"),
-                                 validators=[Optional(), at_most(PARTICIPANTS_MAX)])  # fmt: skip
+    participants = TextAreaField(
+        _l("The unit's participants"), validators=[Optional(), at_most(PARTICIPANTS_MAX)]
+    )
 
 
 # Parsing -----------------------------------------------------------------------------------------
@@ -149,8 +152,9 @@ def parse_template(value: str) -> tuple[str, int | None]:
     return (key, number) if key and number is not None else (value, None)
 
 
-def on_form(exc: DomainError, aliases: dict[str, str],
-            messages: dict[str, str] | None = None) -> DomainError:  # fmt: skip
+def on_form(
+    exc: DomainError, aliases: dict[str, str], messages: dict[str, str] | None = None
+) -> DomainError:
     """The service's refusal with its field paths renamed to the form's fields
     (`participants[2].name` → `participants`, `form_key` → `template`), and where the service's
     words would not make sense under the form's field, ours instead."""
@@ -207,11 +211,18 @@ def new_plan():
     form_key, form_version = parse_template(form.template.data)
     try:
         plan = plan_service.create_plan(
-            get_session(), library(), lead=current_user, number=form.number.data,
-            title=form.title.data, year=form.year.data, form_key=form_key,
-            form_version=form_version, issued_on=form.issued_on.data,
-            decision_number=form.decision_number.data, decision_on=form.decision_on.data,
-        )  # fmt: skip
+            get_session(),
+            library(),
+            lead=current_user,
+            number=form.number.data,
+            title=form.title.data,
+            year=form.year.data,
+            form_key=form_key,
+            form_version=form_version,
+            issued_on=form.issued_on.data,
+            decision_number=form.decision_number.data,
+            decision_on=form.decision_on.data,
+        )
     except DomainError as exc:
         flash_domain_error(form, on_form(exc, {"form_key": "template", "form_version": "template"}))
         return render_template("plans/new_plan.html", form=form), form_status(form, failed=True)
@@ -226,9 +237,14 @@ def view(plan_id: int):
     checklist = library().get(plan.form_key, plan.form_version)
     if checklist is not None and checklist.sha256 != plan.form_sha256:
         checklist = None  # not the version the plan pinned: shown as unavailable
-    return render_template("plans/view.html", plan=plan, rows=rows, checklist=checklist,
-                           is_lead=leads_plan(current_user, plan),
-                           is_editable=plan_service.is_editable)  # fmt: skip
+    return render_template(
+        "plans/view.html",
+        plan=plan,
+        rows=rows,
+        checklist=checklist,
+        is_lead=leads_plan(current_user, plan),
+        can_edit_plan=workflow.can_edit_plan,
+    )
 
 
 def team_choices(form: VisitForm) -> dict:
@@ -251,18 +267,25 @@ def new_visit(plan_id: int):
     form.unit_code.choices = unit_choices()
     people = team_choices(form)
     if not form.validate_on_submit():
-        return render_template("plans/new_visit.html", form=form, plan=plan,
-                               people=people), form_status(form)  # fmt: skip
+        return render_template(
+            "plans/new_visit.html", form=form, plan=plan, people=people
+        ), form_status(form)
     try:
         plan_service.create_visit(
-            get_session(), lead=current_user, plan=plan, unit_code=form.unit_code.data,
-            scheduled_on=form.scheduled_on.data, inspectors=form.inspectors.data,
-            place=form.place.data or "", participants=parse_participants(form.participants.data),
-        )  # fmt: skip
+            get_session(),
+            lead=current_user,
+            plan=plan,
+            unit_code=form.unit_code.data,
+            scheduled_on=form.scheduled_on.data,
+            inspectors=form.inspectors.data,
+            place=form.place.data or "",
+            participants=parse_participants(form.participants.data),
+        )
     except DomainError as exc:
         flash_domain_error(form, visit_refusal(exc))
-        return render_template("plans/new_visit.html", form=form, plan=plan,
-                               people=people), form_status(form, failed=True)  # fmt: skip
+        return render_template(
+            "plans/new_visit.html", form=form, plan=plan, people=people
+        ), form_status(form, failed=True)
     flash(_("The visit has been added to the plan."), "success")
     return redirect(url_for("plans.view", plan_id=plan.id))
 
@@ -271,8 +294,8 @@ def new_visit(plan_id: int):
 def edit_visit(plan_id: int, visit_id: int):
     """The new-visit form, filled with the visit, to correct a typo in what was planned."""
     visit: Visit = g.visit  # of this plan: the access check answers 404 otherwise
-    if not plan_service.is_editable(visit):
-        raise plan_service.VisitLocked()  # the error page says why, with a 409
+    if not workflow.can_edit_plan(visit):
+        raise workflow.VisitLocked()  # the error page says why, with a 409
     form = VisitForm(data=None if request.method == "POST" else visit_form_data(visit))
     form.unit_code.choices = unit_choices(keep=visit.unit.code)
     people = team_choices(form)
@@ -280,12 +303,16 @@ def edit_visit(plan_id: int, visit_id: int):
     if form.validate_on_submit():
         try:
             plan_service.update_visit(
-                get_session(), lead=current_user, visit=visit, unit_code=form.unit_code.data,
-                scheduled_on=form.scheduled_on.data, inspectors=form.inspectors.data,
+                get_session(),
+                lead=current_user,
+                visit=visit,
+                unit_code=form.unit_code.data,
+                scheduled_on=form.scheduled_on.data,
+                inspectors=form.inspectors.data,
                 place=form.place.data or "",
                 participants=parse_participants(form.participants.data),
-            )  # fmt: skip
-        except plan_service.VisitLocked:
+            )
+        except workflow.VisitLocked:
             raise  # submitted meanwhile: the error page, not the form again
         except DomainError as exc:
             flash_domain_error(form, visit_refusal(exc))
@@ -294,11 +321,17 @@ def edit_visit(plan_id: int, visit_id: int):
             flash(_("The visit has been saved."), "success")
             return redirect(url_for("plans.view", plan_id=visit.plan_id))
     # Once answers are given the unit is shown, not offered (the service refuses a change).
-    unit_fixed = not plan_service.unit_can_change(visit)
+    unit_fixed = not workflow.can_change_unit(visit)
     if unit_fixed:
         form.unit_code.data = visit.unit.code
-    page = render_template("plans/edit_visit.html", form=form, plan=visit.plan, visit=visit,
-                           people=people, unit_fixed=unit_fixed)  # fmt: skip
+    page = render_template(
+        "plans/edit_visit.html",
+        form=form,
+        plan=visit.plan,
+        visit=visit,
+        people=people,
+        unit_fixed=unit_fixed,
+    )
     return page, form_status(form, failed)
 
 

@@ -103,9 +103,12 @@ NO_OUTCOME = {"state": "", "message": "", "focus_value": "", "focus_note": ""}
 
 def _common(action: str, token: str, writable: bool) -> dict[str, Any]:
     """The fields every item shares on one render."""
-    return {**NO_OUTCOME, "action": escape(action),
-            "token": token if token == TOKEN_MARK else escape(token),
-            "disabled": "" if writable else " disabled"}  # fmt: skip
+    return {
+        **NO_OUTCOME,
+        "action": escape(action),
+        "token": token if token == TOKEN_MARK else escape(token),
+        "disabled": "" if writable else " disabled",
+    }
 
 
 def render_items(
@@ -140,14 +143,24 @@ class Outcome:
     focus: str = ""  # "value" or "note": the field to correct
 
 
-def with_outcome(html: str, model: PageModel, outcome: Outcome, result: ItemResult,
-                 answer: Any, *, action: str, writable: bool) -> str:  # fmt: skip
+def with_outcome(
+    html: str,
+    model: PageModel,
+    outcome: Outcome,
+    result: ItemResult,
+    answer: Any,
+    *,
+    action: str,
+    writable: bool,
+) -> str:
     """The checklist's HTML with one item showing the outcome of its form post."""
     item = model.item(outcome.item_key)
     if item is None:
         return html
-    fields = {**_common(action, TOKEN_MARK, writable),
-              **_fields(item, result, answer, decimal_separator())}  # fmt: skip
+    fields = {
+        **_common(action, TOKEN_MARK, writable),
+        **_fields(item, result, answer, decimal_separator()),
+    }
     fields["state"] = Markup(' data-state="{}"').format(outcome.state)
     fields["message"] = escape(outcome.message)
     for name, value in outcome.typed.items():
@@ -211,14 +224,26 @@ def labels(locale: str) -> dict[str, str]:
     found = _labels.get(locale)
     if found is None:
         found = {
-            "pass": _("Pass"), "fail": _("Fail"), "na": _("Not applicable"), "save": _("Save"),
-            "numerator": _("Numerator"), "denominator": _("Denominator"), "number": _("Number"),
-            "date": _("Date"), "date_format": _("dd/mm/yyyy"), "text": _("Text"),
+            "pass": _("Pass"),
+            "fail": _("Fail"),
+            "na": _("Not applicable"),
+            "save": _("Save"),
+            "numerator": _("Numerator"),
+            "denominator": _("Denominator"),
+            "number": _("Number"),
+            "date": _("Date"),
+            "date_format": _("dd/mm/yyyy"),
+            "text": _("Text"),
             "answer": _("Answer"),
-            "guidance": _("Guidance"), "legal_basis": _("Legal basis:"), "note": _("Note"),
-            "save_note": _("Save note"), "yes": _("Yes"), "no": _("No"),
-            "note_max": str(MAX_NOTE), "text_max": str(MAX_TEXT_ANSWER),
-        }  # fmt: skip
+            "guidance": _("Guidance"),
+            "legal_basis": _("Legal basis:"),
+            "note": _("Note"),
+            "save_note": _("Save note"),
+            "yes": _("Yes"),
+            "no": _("No"),
+            "note_max": str(MAX_NOTE),
+            "text_max": str(MAX_TEXT_ANSWER),
+        }
         with _guard:
             _labels[locale] = found
     return found
@@ -288,8 +313,11 @@ def points_label(item: dict[str, Any]) -> str:
                 for s in item["steps"]
             )
             return f"{label} ({steps})"
-        return _("%(label)s, target %(target)s %%", label=label,
-                 target=format_number(item.get("target", 100)))  # fmt: skip
+        return _(
+            "%(label)s, target %(target)s %%",
+            label=label,
+            target=format_number(item.get("target", 100)),
+        )
     return label
 
 
@@ -323,10 +351,13 @@ class ChecklistCache:
                 self._entries.popitem(last=False)
 
 
-def render_checklist(model: PageModel, sheet: Any, stored: dict[str, Any], *, action: str,
-                     writable: bool) -> str:  # fmt: skip
+def render_checklist(
+    model: PageModel, sheet: Any, stored: dict[str, Any], *, action: str, writable: bool
+) -> str:
     """The sections with their items, with TOKEN_MARK where the CSRF token goes."""
-    items = render_items(model, sheet.items, stored, action=action, token=TOKEN_MARK,
-                         writable=writable)  # fmt: skip
-    return render_template("visits/_checklist.html", sections=model.sections, items=items,
-                           sheet=sheet)  # fmt: skip
+    items = render_items(
+        model, sheet.items, stored, action=action, token=TOKEN_MARK, writable=writable
+    )
+    return render_template(
+        "visits/_checklist.html", sections=model.sections, items=items, sheet=sheet
+    )

@@ -26,6 +26,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from inspection import workflow
 from inspection.auth import can_fill_visit
 from inspection.checklist import iter_items
 from inspection.db import get_session
@@ -37,7 +38,6 @@ from inspection.formatting import (
     parse_typed_date,
     parse_whole_number,
 )
-from inspection.models import WRITABLE_STATES
 from inspection.scoring import score_sheet
 from inspection.services import answers
 from inspection.views.visit_page import (
@@ -71,7 +71,7 @@ def view(visit_id: int):
 def _page(visit, outcome: Outcome | None = None):
     """The checklist page; `outcome` shows what became of one item's form post inside it."""
     locale = str(get_locale())
-    writable = can_fill_visit(current_user, visit) and visit.status in WRITABLE_STATES
+    writable = can_fill_visit(current_user, visit) and workflow.can_answer(visit)
     cache: ChecklistCache = current_app.extensions["inspection.checklist_cache"]
     key = (visit.id, visit.revision, visit.status, writable, locale)
     action = url_for("visits.save_item", visit_id=visit.id, item_key="KEY")[: -len("KEY")]
@@ -92,11 +92,11 @@ def _page(visit, outcome: Outcome | None = None):
         row = stored.get(outcome.item_key)
         result = sheet.items.get(outcome.item_key)
         if result is not None:
-            html = with_outcome(html, model, outcome, result, row, action=action,
-                                writable=writable)  # fmt: skip
+            html = with_outcome(html, model, outcome, result, row, action=action, writable=writable)
     checklist = Markup(html.replace(TOKEN_MARK, generate_csrf()))
-    return render_template("visits/view.html", visit=visit, sheet=sheet, checklist=checklist,
-                           writable=writable)  # fmt: skip
+    return render_template(
+        "visits/view.html", visit=visit, sheet=sheet, checklist=checklist, writable=writable
+    )
 
 
 def _stored_outcome(item_key: str, state: str) -> Outcome:
@@ -141,8 +141,13 @@ def save_item(visit_id: int, item_key: str):
         else:
             hint = value_hint(item)
         typed = {name: request.form[name] for name in TYPED_FIELDS if name in request.form}
-        outcome = Outcome(item_key, "invalid", _("Not saved: %(why)s", why=hint), typed,
-                          "note" if "note" in exc.fields else "value")  # fmt: skip
+        outcome = Outcome(
+            item_key,
+            "invalid",
+            _("Not saved: %(why)s", why=hint),
+            typed,
+            "note" if "note" in exc.fields else "value",
+        )
         return _page(visit, outcome), 400  # shown again, refused, as every form here
     else:
         state = "saved"

@@ -107,16 +107,24 @@ class RequestLog:
         self.urls: list[str] = []
 
     def foreign(self) -> list[str]:
-        return [u for u in self.urls if urlsplit(u).scheme in ("http", "https", "ws", "wss")
-                and urlsplit(u).hostname != "127.0.0.1"]  # fmt: skip
+        return [
+            u
+            for u in self.urls
+            if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(u).hostname != "127.0.0.1"
+        ]
 
 
-def open_context(browser: Browser, viewport: tuple[int, int], *, javascript: bool = True,
-                 log: RequestLog) -> BrowserContext:  # fmt: skip
+def open_context(
+    browser: Browser, viewport: tuple[int, int], *, javascript: bool = True, log: RequestLog
+) -> BrowserContext:
     width, height = viewport
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  java_script_enabled=javascript, has_touch=True,
-                                  locale="vi-VN")  # fmt: skip
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        java_script_enabled=javascript,
+        has_touch=True,
+        locale="vi-VN",
+    )
     context.on("request", lambda request: log.urls.append(request.url))
     return context
 

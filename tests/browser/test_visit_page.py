@@ -165,8 +165,9 @@ def open_visit(browser, server, viewport, requests_log, *, javascript=True, user
 
 def api_put(page, base: str, visit_id: int, key: str, body: dict) -> dict:
     token = page.request.get(f"{base}/api/v1/me").json()["csrf_token"]
-    response = page.request.put(f"{base}/api/v1/visits/{visit_id}/answers/{key}", data=body,
-                                headers={"X-CSRFToken": token})  # fmt: skip
+    response = page.request.put(
+        f"{base}/api/v1/visits/{visit_id}/answers/{key}", data=body, headers={"X-CSRFToken": token}
+    )
     assert response.ok
     return response.json()
 
@@ -276,8 +277,9 @@ def test_answers_given_after_the_session_ended_are_saved_once_logged_in_again(
     context.close()
 
 
-def test_an_answer_given_offline_survives_closing_the_page(browser, demo_visit, server,
-                                                           requests_log):  # fmt: skip
+def test_an_answer_given_offline_survives_closing_the_page(
+    browser, demo_visit, server, requests_log
+):
     """Offline, an inspector answers and the tab is closed; opened again once the network is
     back, the page sends the answer it kept."""
     context, page = open_visit(browser, server, "tablet-portrait", requests_log)
@@ -302,8 +304,9 @@ def test_an_answer_given_offline_survives_closing_the_page(browser, demo_visit, 
     context.close()
 
 
-def test_a_kept_answer_that_someone_changed_meanwhile_is_a_conflict(browser, demo_visit, server,
-                                                                    requests_log):  # fmt: skip
+def test_a_kept_answer_that_someone_changed_meanwhile_is_a_conflict(
+    browser, demo_visit, server, requests_log
+):
     """The kept answer carries the revision it was given on: if another inspector saved the
     item meanwhile, sending it later shows a conflict instead of overwriting their answer."""
     context, page = open_visit(browser, server, "tablet-portrait", requests_log)
@@ -314,8 +317,11 @@ def test_a_kept_answer_that_someone_changed_meanwhile_is_a_conflict(browser, dem
     context.set_offline(False)
     other = context.new_page()  # the same account elsewhere, saving first
     token = other.request.get(f"{server.url}/api/v1/me").json()["csrf_token"]
-    saved = other.request.put(f"{server.url}/api/v1/visits/{demo_visit.id}/answers/kh-cchc",
-                              data={"value": "yes"}, headers={"X-CSRFToken": token})  # fmt: skip
+    saved = other.request.put(
+        f"{server.url}/api/v1/visits/{demo_visit.id}/answers/kh-cchc",
+        data={"value": "yes"},
+        headers={"X-CSRFToken": token},
+    )
     assert saved.ok
     page = context.new_page()
     page.goto(f"{server.url}/visits/{demo_visit.id}")
@@ -325,25 +331,29 @@ def test_a_kept_answer_that_someone_changed_meanwhile_is_a_conflict(browser, dem
     context.close()
 
 
-def test_after_a_conflict_the_score_bar_follows_the_answer_shown(browser, demo_visit, server,
-                                                                 requests_log):  # fmt: skip
+def test_after_a_conflict_the_score_bar_follows_the_answer_shown(
+    browser, demo_visit, server, requests_log
+):
     context, page = open_visit(browser, server, "tablet-portrait", requests_log)
     assert page.locator("[data-total]").inner_text() == "0"
     token = page.request.get(f"{server.url}/api/v1/me").json()["csrf_token"]
-    other = page.request.put(f"{server.url}/api/v1/visits/{demo_visit.id}/answers/kh-cchc",
-                             data={"value": "yes"}, headers={"X-CSRFToken": token})  # fmt: skip
+    other = page.request.put(
+        f"{server.url}/api/v1/visits/{demo_visit.id}/answers/kh-cchc",
+        data={"value": "yes"},
+        headers={"X-CSRFToken": token},
+    )
     assert other.ok  # someone saved the item while this page was open
     item(page, "kh-cchc").locator("button[value=no]").click()
     page.wait_for_selector("#item-kh-cchc[data-state=conflict]", timeout=10000)
     total = page.request.get(f"{server.url}/api/v1/visits/{demo_visit.id}/score").json()["total"]
     assert total > 0
-    page.wait_for_function("t => document.querySelector('[data-total]').textContent === t",
-                           arg=vi(total), timeout=5000)  # fmt: skip
+    page.wait_for_function(
+        "t => document.querySelector('[data-total]').textContent === t", arg=vi(total), timeout=5000
+    )
     context.close()
 
 
-def test_a_quick_correction_is_saved_after_the_first_tap(browser, demo_visit, server,
-                                                         requests_log):  # fmt: skip
+def test_a_quick_correction_is_saved_after_the_first_tap(browser, demo_visit, server, requests_log):
     """Two taps on one item before the first save returns: the second waits for the first and
     goes out on its revision, so it is stored, not refused as someone else's change."""
     context, page = open_visit(browser, server, "tablet-portrait", requests_log)
@@ -392,16 +402,22 @@ def test_typing_while_a_save_is_out_is_neither_reverted_nor_lost(
     page.wait_for_selector("#item-ty-le-dung-han[data-state=saving]")
     page.keyboard.press("Control+A")
     page.keyboard.type("80")
-    page.wait_for_function("([k, r]) => Number(document.getElementById('item-' + k)"
-                           ".dataset.revision) > r", arg=["ty-le-dung-han", before])  # fmt: skip
+    page.wait_for_function(
+        "([k, r]) => Number(document.getElementById('item-' + k).dataset.revision) > r",
+        arg=["ty-le-dung-han", before],
+    )
     first = revision(page, "ty-le-dung-han")  # 40/50 stored and answered
     assert stored_answers(page, server.url, demo_visit.id)["ty-le-dung-han"]["value"] == {
-        "num": 40, "den": 50}  # fmt: skip
+        "num": 40,
+        "den": 50,
+    }
     assert (num.input_value(), den.input_value()) == ("40", "80")  # not put back to 50
     den.press("Tab")
     wait_stored_after(page, "ty-le-dung-han", first)
     assert stored_answers(page, server.url, demo_visit.id)["ty-le-dung-han"]["value"] == {
-        "num": 40, "den": 80}  # fmt: skip
+        "num": 40,
+        "den": 80,
+    }
     assert (num.input_value(), den.input_value()) == ("40", "80")
     assert ratio.locator("[data-percent]").inner_text() == "50 %"
     page.reload()
@@ -447,9 +463,11 @@ def test_a_note_saves_itself_while_typed_with_its_state_shown(
     answer = stored_answers(page, server.url, demo_visit.id)["kh-cchc"]
     assert (answer["value"], answer["note"]) == (None, "Đã ban hành")
     kh.locator("button[value=yes]").click()  # the answer afterwards keeps the note
-    page.wait_for_function("() => document.getElementById('item-kh-cchc').dataset.value"
-                           " === '\"yes\"' && document.getElementById('item-kh-cchc')"
-                           ".dataset.state === 'saved'")  # fmt: skip
+    page.wait_for_function(
+        "() => document.getElementById('item-kh-cchc').dataset.value"
+        " === '\"yes\"' && document.getElementById('item-kh-cchc')"
+        ".dataset.state === 'saved'"
+    )
     answer = stored_answers(page, server.url, demo_visit.id)["kh-cchc"]
     assert (answer["value"], answer["note"]) == ("yes", "Đã ban hành")
     page.reload()
@@ -469,8 +487,7 @@ def test_a_text_answer_saves_itself_while_typed(browser, demo_visit, server, req
     context.close()
 
 
-def test_a_note_typed_offline_survives_closing_the_page(browser, demo_visit, server,
-                                                        requests_log):  # fmt: skip
+def test_a_note_typed_offline_survives_closing_the_page(browser, demo_visit, server, requests_log):
     context, page = open_visit(browser, server, "tablet-portrait", requests_log)
     context.set_offline(True)
     kh = item(page, "kh-cchc")
@@ -499,8 +516,11 @@ def test_a_save_refused_by_a_server_error_is_shown_and_retried_by_itself(
     def first_fails(route):
         if route.request.method == "PUT" and not refused:
             refused.append(route.request.url)
-            route.fulfill(status=503, content_type="application/json",
-                          body='{"error": {"code": "unavailable", "message": "busy"}}')  # fmt: skip
+            route.fulfill(
+                status=503,
+                content_type="application/json",
+                body='{"error": {"code": "unavailable", "message": "busy"}}',
+            )
         else:
             route.continue_()
 
@@ -527,7 +547,8 @@ def test_dates_are_typed_and_shown_day_first(browser, demo_visit, server, reques
     date.press("Tab")
     page.wait_for_selector("#item-kh-cchc-ngay[data-state=invalid]")
     assert item(page, "kh-cchc-ngay").locator("[data-state]").inner_text() == (
-        "Chưa lưu được: Nhập ngày theo dạng ngày/tháng/năm (dd/mm/yyyy).")  # fmt: skip
+        "Chưa lưu được: Nhập ngày theo dạng ngày/tháng/năm (dd/mm/yyyy)."
+    )
     assert date.input_value() == "31/02/2024"  # kept, to be corrected
     assert "kh-cchc-ngay" not in stored_answers(page, server.url, demo_visit.id)
     date.fill("29.2.2024")  # a number pad may have no "/"
@@ -592,16 +613,21 @@ def test_the_page_keeps_its_sticky_line_short_and_shows_its_folds(
     title = page.locator("#section-the-che > summary")
     assert title.evaluate(IN_VIEW_BELOW_THE_SCORE_LINE)  # not covered by the sticky line
     # Each fold shows whether it is open: its cue turns when it opens.
-    for summary in (title, item(page, "kh-cchc").locator("details.help > summary"),
-                    item(page, "kh-cchc").locator("details.note > summary")):  # fmt: skip
+    for summary in (
+        title,
+        item(page, "kh-cchc").locator("details.help > summary"),
+        item(page, "kh-cchc").locator("details.note > summary"),
+    ):
         closed = summary.evaluate(FOLD_CUE)
         summary.click()
         opened = summary.evaluate(FOLD_CUE)
         assert closed is not None and opened is not None and closed != opened
     # A ratio's fields, its percentage and its buttons share one row.
     row = item(page, "ty-le-so-hoa").locator(".answer-row")
-    tops = row.evaluate("r => Array.from(r.children).filter(c => c.tagName !== 'LEGEND')"
-                        ".map(c => Math.round(c.getBoundingClientRect().bottom))")  # fmt: skip
+    tops = row.evaluate(
+        "r => Array.from(r.children).filter(c => c.tagName !== 'LEGEND')"
+        ".map(c => Math.round(c.getBoundingClientRect().bottom))"
+    )
     assert len(tops) == 5 and len(set(tops)) == 1, tops
     context.close()
 
@@ -613,12 +639,15 @@ def team_visit(live_app):
     lead = make_user(live_app, "lead-a", "lead")
     make_user(live_app, "insp-a", "inspector", full_name="Lê Thị Hoa")
     make_user(live_app, "insp-b", "inspector", full_name="Phạm Văn Nam")
-    return make_visit(live_app, make_plan(live_app, lead), ["insp-a", "insp-b"],
-                      unit_code="ninh-xuan")  # fmt: skip
+    return make_visit(
+        live_app, make_plan(live_app, lead), ["insp-a", "insp-b"], unit_code="ninh-xuan"
+    )
 
 
-KEPT_CONFLICT = ("Người khác vừa sửa tiêu chí này: đang hiện câu trả lời của họ; nội dung bạn đã "
-                 "nhập vẫn được giữ ở đây, chưa lưu.")  # fmt: skip
+KEPT_CONFLICT = (
+    "Người khác vừa sửa tiêu chí này: đang hiện câu trả lời của họ; nội dung bạn đã "
+    "nhập vẫn được giữ ở đây, chưa lưu."
+)
 KEPT_IN_BROWSER = "() => Object.keys(localStorage).filter(k => k.startsWith('inspection.'))"
 
 
@@ -634,8 +663,9 @@ def test_a_note_typed_on_through_someone_elses_answer_is_kept_until_she_keeps_it
     kh.locator("details.note > summary").click()
     note.press_sequentially("Máy in hỏng, ", delay=20)
     page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=10000)
-    context_b, other = open_visit(browser, server, "tablet-portrait", requests_log,
-                                  username="insp-b")  # fmt: skip
+    context_b, other = open_visit(
+        browser, server, "tablet-portrait", requests_log, username="insp-b"
+    )
     item(other, "kh-cchc").locator("button[value=yes]").click()
     other.wait_for_selector("#item-kh-cchc[data-state=saved]")
     note.press_sequentially("thiếu máy scan", delay=20)
@@ -684,8 +714,13 @@ def test_a_field_left_after_it_saved_as_typed_sends_nothing_more(
     note = kh.locator("textarea[name=note]")
     note.press_sequentially("Đã xem hồ sơ", delay=20)
     page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=10000)
-    api_put(page, server.url, demo_visit.id, "kh-cchc",
-            {"value": "yes", "note": "Đã xem hồ sơ", "base_revision": 1})  # fmt: skip
+    api_put(
+        page,
+        server.url,
+        demo_visit.id,
+        "kh-cchc",
+        {"value": "yes", "note": "Đã xem hồ sơ", "base_revision": 1},
+    )
     sent = len(puts)
     note.press("Tab")  # left: its change event
     page.wait_for_timeout(1500)
@@ -750,8 +785,9 @@ def test_not_applicable_shows_one_short_label_live_and_after_reload(
     assert ratio.locator("[data-percent]").inner_text() == ""
     # A long points label (as a hidden item shows) wraps beside the question, not squeezing it.
     head = ratio.locator(".item-head")
-    ratio.locator("[data-item-score]").evaluate("(el, text) => { el.textContent = text; }",
-                                                STEPS_LABEL)  # fmt: skip
+    ratio.locator("[data-item-score]").evaluate(
+        "(el, text) => { el.textContent = text; }", STEPS_LABEL
+    )
     meta_width = ratio.locator(".item-meta").evaluate(WIDTH)
     assert meta_width <= 12 * 17 + 1 and head.evaluate(WIDTH) - meta_width >= 450, meta_width
     assert ratio.locator(".item-text").evaluate("el => el.getBoundingClientRect().height") < 30
@@ -783,7 +819,9 @@ def test_a_ratio_with_one_number_is_incomplete_and_kept_as_unsaved_work(
     assert ratio.locator("[data-state]").inner_text() == "Chưa đủ tử số/mẫu số: chưa lưu."
     assert ratio.locator("[data-percent]").inner_text() == ""  # not "0 %"
     assert stored_answers(page, server.url, demo_visit.id)["ty-le-dung-han"]["value"] == {
-        "num": 3, "den": 4}  # fmt: skip
+        "num": 3,
+        "den": 4,
+    }
     assert page.evaluate(LEAVING_ASKS)
     digital = item(page, "ty-le-so-hoa")  # a fresh one: only its numerator typed
     digital.locator("input[name=num]").fill("7")
@@ -805,11 +843,14 @@ def test_a_ratio_with_one_number_is_incomplete_and_kept_as_unsaved_work(
     digital.locator("input[name=den]").press("Tab")
     page.wait_for_selector("#item-ty-le-so-hoa[data-state=saved]")
     assert stored_answers(page, server.url, demo_visit.id)["ty-le-so-hoa"]["value"] == {
-        "num": 7, "den": 10}  # fmt: skip
+        "num": 7,
+        "den": 10,
+    }
     num.fill("3")  # back to what the server has: nothing to send, nothing left unsaved
     num.press("Tab")
-    page.wait_for_function("() => document.getElementById('item-ty-le-dung-han')"
-                           ".dataset.state !== 'incomplete'")  # fmt: skip
+    page.wait_for_function(
+        "() => document.getElementById('item-ty-le-dung-han').dataset.state !== 'incomplete'"
+    )
     assert ratio.locator("[data-percent]").inner_text() == "75 %"
     assert not page.evaluate(LEAVING_ASKS)
     assert page.evaluate(KEPT_IN_BROWSER) == []
@@ -846,8 +887,7 @@ def test_a_field_focused_from_the_keyboard_lands_below_the_score_line(
 def test_without_javascript_the_note_button_saves_the_typed_answer_too(
     browser, demo_visit, server, requests_log
 ):
-    context, page = open_visit(browser, server, "tablet-portrait", requests_log,
-                               javascript=False)  # fmt: skip
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log, javascript=False)
     ratio = item(page, "ty-le-so-hoa")
     ratio.locator("input[name=num]").fill("9")
     ratio.locator("input[name=den]").fill("10")
