@@ -1,27 +1,27 @@
-"""What the checklist page shows of a template, computed once per (template version, language).
+"""The checklist page: what it shows of a template, and its rendering.
 
-The page is the inspectors' hot path: the template's texts, point labels and hints never change
-for a pinned version, so they are translated and formatted once per process instead of per item
-per request (see bench/pages.py).
+The page is the inspectors' hot path. What a pinned template version shows in one language (its
+texts, point labels, hints) is computed once per process (`page_model`). The rendered checklist
+of a visit is the same for every viewer of one revision, status, writability and language, so it
+is kept (`ChecklistCache`) with a marker where each viewer's CSRF token goes; nothing else of the
+viewer is in it. Rendering is plain Jinja with autoescaping (templates/visits/_item.html).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
 
 from inspection.checklist import MAX_TEXT_ANSWER
 from inspection.formatting import decimal_separator, format_date, format_number
 from inspection.labels import is_question
-from inspection.scoring import ItemResult
+from inspection.scoring import ItemResult, ScoreSheet
 from inspection.services.answers import MAX_NOTE
 
 _cache: dict[tuple[str, str], PageModel] = {}
@@ -56,79 +56,20 @@ class SectionView:
 @dataclass(frozen=True)
 class PageModel:
     sections: list[SectionView]
-    fragments: dict[str, str]  # item key -> its HTML as a str.format template
 
     def item(self, key: str) -> ItemView | None:
         return next((i for s in self.sections for i in s.items if i.key == key), None)
 
 
 def page_model(template: dict[str, Any], sha256: str, locale: str) -> PageModel:
-    """The template's sections and item fragments for one language, built on first use."""
+    """The template's sections as the page shows them in one language, built on first use."""
     key = (sha256, locale)
     model = _cache.get(key)
     if model is None:
-        sections = [_section(s) for s in template["sections"]]
-        macro = current_app.jinja_env.get_template("visits/_item.html").module.item_block
-        words = labels(locale)
-        fragments = {i.key: _compile(macro, i, words) for s in sections for i in s.items}
-        model = PageModel(sections, fragments)
+        model = PageModel([_section(s) for s in template["sections"]])
         with _guard:
             _cache[key] = model
     return model
-
-
-class _Placeholders:
-    """Stands in for an item's answer state while its fragment is compiled: every field renders
-    as a marker that becomes a str.format field."""
-
-    def __getattr__(self, name: str) -> Markup:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return Markup(f"\x00{name}\x00")
-
-    __getitem__ = __getattr__
-
-
-_MARKER = re.compile("\x00(\\w+)\x00")
-
-
-def _compile(macro: Any, item: ItemView, words: dict[str, str]) -> str:
-    html = str(macro(item, _Placeholders(), words))
-    return _MARKER.sub(r"{\1}", html.replace("{", "{{").replace("}", "}}"))
-
-
-# The fields only a form post's outcome fills (see with_outcome); empty on every other render.
-NO_OUTCOME = {"state": "", "message": "", "focus_value": "", "focus_note": ""}
-
-
-def _common(action: str, token: str, writable: bool) -> dict[str, Any]:
-    """The fields every item shares on one render."""
-    return {
-        **NO_OUTCOME,
-        "action": escape(action),
-        "token": token if token == TOKEN_MARK else escape(token),
-        "disabled": "" if writable else " disabled",
-    }
-
-
-def render_items(
-    model: PageModel,
-    results: dict[str, ItemResult],
-    stored: dict[str, Any],
-    *,
-    action: str,
-    token: str,
-    writable: bool,
-) -> dict[str, Markup]:
-    """Every item's HTML with this visit's answers filled in (all values escaped)."""
-    common = _common(action, token, writable)
-    separator = decimal_separator()
-    html = {}
-    for section in model.sections:
-        for item in section.items:
-            fields = _fields(item, results[item.key], stored.get(item.key), separator)
-            html[item.key] = Markup(model.fragments[item.key].format_map({**common, **fields}))
-    return html
 
 
 @dataclass(frozen=True)
@@ -143,80 +84,69 @@ class Outcome:
     focus: str = ""  # "value" or "note": the field to correct
 
 
-def with_outcome(
-    html: str,
-    model: PageModel,
-    outcome: Outcome,
-    result: ItemResult,
-    answer: Any,
-    *,
-    action: str,
-    writable: bool,
-) -> str:
-    """The checklist's HTML with one item showing the outcome of its form post."""
-    item = model.item(outcome.item_key)
-    if item is None:
-        return html
-    fields = {
-        **_common(action, TOKEN_MARK, writable),
-        **_fields(item, result, answer, decimal_separator()),
-    }
-    fields["state"] = Markup(' data-state="{}"').format(outcome.state)
-    fields["message"] = escape(outcome.message)
-    for name, value in outcome.typed.items():
-        fields[name] = escape(value)
-    if outcome.typed:
-        fields["percent"] = ""  # of the stored answer, not of what was typed
-    if outcome.typed.get("note") or outcome.focus == "note":
-        fields["note_open"] = " open"
-    if outcome.focus:
-        fields[f"focus_{outcome.focus}"] = " autofocus"  # brings a refused field into view
-    block = model.fragments[item.key].format_map(fields)
-    start = rf'<article class="item[^"]*" id="item-{re.escape(item.key)}"'
-    return re.sub(start + ".*?</article>", lambda _match: block, html, count=1, flags=re.S)
-
-
-def _fields(item: ItemView, result: ItemResult, answer: Any, sep: str) -> dict[str, Any]:
+def item_state(
+    item: ItemView, result: ItemResult, answer: Any, sep: str, outcome: Outcome | None = None
+) -> dict[str, Any]:
+    """One item's answer and score as the page shows them (plain values: the template escapes),
+    with the outcome of its form post when there is one."""
     value = answer.value if answer else None
-    fields: dict[str, Any] = {
-        "failed": " failed" if result.failed else "",
-        "hidden": "" if result.visible else " hidden",
-        "json": escape(json.dumps(value, ensure_ascii=False)) if value is not None else "null",
+    state: dict[str, Any] = {
+        "value": value,
+        "failed": result.failed,
+        "hidden": not result.visible,
+        "json": json.dumps(value, ensure_ascii=False) if value is not None else "null",
         "revision": answer.revision if answer else 0,
-        "note": escape(answer.note) if answer else "",
-        "note_open": " open" if answer and answer.note else "",
-        "score": escape(item.points_label),
-        "pressed_na": "true" if value == "na" else "false",
+        "note": answer.note if answer else "",
+        "note_open": bool(answer and answer.note),
+        "score": item.points_label,
+        "num": "",
+        "den": "",
+        "percent": "",
+        "number": "",
+        "text": "",
+        "state": "",
+        "message": "",
+        "focus": "",
     }
     if result.not_applicable:  # short, as the page's script writes it
-        fields["score"] = escape(_("Not applicable"))
+        state["score"] = _("Not applicable")
     elif result.max is not None:
-        fields["score"] = (
+        state["score"] = (
             f"{format_number(result.score, decimal_sep=sep)} / "
             f"{format_number(result.max, decimal_sep=sep)}"
         )
+    state.update(_typed_value(item, result, value, sep))
+    if outcome is not None:
+        state.update(state=outcome.state, message=outcome.message, focus=outcome.focus)
+        state.update(outcome.typed)
+        if outcome.typed:
+            state["percent"] = ""  # of the stored answer, not of what was typed
+        if outcome.typed.get("note") or outcome.focus == "note":
+            state["note_open"] = True
+    return state
+
+
+def _typed_value(item: ItemView, result: ItemResult, value: Any, sep: str) -> dict[str, str]:
+    """The answer in the fields an item types it into."""
     kind = item.type
-    if kind == "yes_no":
-        fields["pressed_yes"] = "true" if value == "yes" else "false"
-        fields["pressed_no"] = "true" if value == "no" else "false"
-    elif kind == "choice":
-        for n, (option, _label, _points) in enumerate(item.options):
-            fields[f"pressed_{n}"] = "true" if value == option else "false"
-    elif kind == "ratio":
-        ratio = value if isinstance(value, dict) else {}
-        fields["num"] = escape(ratio.get("num", ""))
-        fields["den"] = escape(ratio.get("den", ""))
-        fields["percent"] = (
-            format_number(result.percent) + " %" if result.percent is not None else ""
-        )
-    elif kind in ("score", "number"):
-        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-        fields["number"] = format_number(number, decimal_sep=sep) if number is not None else ""
-    elif kind == "date":
-        fields["text"] = escape(format_date(value)) if isinstance(value, str) else ""
-    else:
-        fields["text"] = escape(value) if isinstance(value, str) and value != "na" else ""
-    return fields
+    if kind == "ratio" and isinstance(value, dict):
+        percent = format_number(result.percent) + " %" if result.percent is not None else ""
+        return {
+            "num": str(value.get("num", "")),
+            "den": str(value.get("den", "")),
+            "percent": percent,
+        }
+    if (
+        kind in ("score", "number")
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
+        return {"number": format_number(value, decimal_sep=sep)}
+    if kind == "date" and isinstance(value, str):
+        return {"text": format_date(value)}
+    if kind == "text" and isinstance(value, str) and value != "na":
+        return {"text": value}
+    return {}
 
 
 def labels(locale: str) -> dict[str, str]:
@@ -321,6 +251,8 @@ def points_label(item: dict[str, Any]) -> str:
     return label
 
 
+# Where each viewer's CSRF token goes in a kept checklist (a text no template can hold: its
+# texts refuse control characters).
 TOKEN_MARK = "\x01csrf-token\x01"
 
 
@@ -352,12 +284,35 @@ class ChecklistCache:
 
 
 def render_checklist(
-    model: PageModel, sheet: Any, stored: dict[str, Any], *, action: str, writable: bool
+    model: PageModel,
+    sheet: ScoreSheet,
+    stored: dict[str, Any],
+    *,
+    action: str,
+    writable: bool,
+    locale: str,
+    outcome: Outcome | None = None,
 ) -> str:
-    """The sections with their items, with TOKEN_MARK where the CSRF token goes."""
-    items = render_items(
-        model, sheet.items, stored, action=action, token=TOKEN_MARK, writable=writable
-    )
+    """The sections with their items, TOKEN_MARK where the CSRF token goes; one item showing the
+    outcome of its form post when `outcome` is given."""
+    sep = decimal_separator()
+    states = {
+        item.key: item_state(
+            item,
+            sheet.items[item.key],
+            stored.get(item.key),
+            sep,
+            outcome if outcome is not None and outcome.item_key == item.key else None,
+        )
+        for section in model.sections
+        for item in section.items
+    }
+    page = {"action": action, "token": TOKEN_MARK, "writable": writable}
     return render_template(
-        "visits/_checklist.html", sections=model.sections, items=items, sheet=sheet
+        "visits/_checklist.html",
+        sections=model.sections,
+        states=states,
+        sheet=sheet,
+        L=labels(locale),
+        page=page,
     )

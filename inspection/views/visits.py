@@ -47,7 +47,6 @@ from inspection.views.visit_page import (
     page_model,
     render_checklist,
     value_hint,
-    with_outcome,
 )
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -75,24 +74,19 @@ def _page(visit, outcome: Outcome | None = None):
     cache: ChecklistCache = current_app.extensions["inspection.checklist_cache"]
     key = (visit.id, visit.revision, visit.status, writable, locale)
     action = url_for("visits.save_item", visit_id=visit.id, item_key="KEY")[: -len("KEY")]
-    cached = cache.get(key)
-    if cached is None or outcome is not None:
+    cached = None if outcome is not None else cache.get(key)
+    if cached is None:
         template = answers.template_of(_library(), visit)
         model = page_model(template, visit.plan.form_sha256, locale)
-    stored = None
-    if cached is None:
         stored = answers.answer_rows(get_session(), visit)
         sheet = score_sheet(template, answers.answer_values(stored))
-        cached = (sheet, render_checklist(model, sheet, stored, action=action, writable=writable))
-        cache.put(key, cached)
+        html = render_checklist(
+            model, sheet, stored, action=action, writable=writable, locale=locale, outcome=outcome
+        )
+        cached = (sheet, html)
+        if outcome is None:  # an item showing its form post's outcome is this viewer's alone
+            cache.put(key, cached)
     sheet, html = cached
-    if outcome is not None:
-        if stored is None:
-            stored = answers.answer_rows(get_session(), visit)
-        row = stored.get(outcome.item_key)
-        result = sheet.items.get(outcome.item_key)
-        if result is not None:
-            html = with_outcome(html, model, outcome, result, row, action=action, writable=writable)
     checklist = Markup(html.replace(TOKEN_MARK, generate_csrf()))
     return render_template(
         "visits/view.html", visit=visit, sheet=sheet, checklist=checklist, writable=writable
