@@ -49,18 +49,15 @@ def register_database(app: Flask) -> None:
 
 
 def register_library(app: Flask) -> None:
-    from inspection.library import TemplateLibrary
+    from inspection import library
 
-    library = TemplateLibrary(app.config["LIBRARY_PATH"])
-    app.extensions["inspection.library"] = library
-    app.extensions["inspection.forms_report"] = library.load_folder(app.config["FORMS_DIR"])
+    app.extensions["inspection.forms_report"] = library.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
     from inspection import (
         auth,
         body_limits,
-        formatting,
         i18n,
         labels,
         responses,
@@ -74,7 +71,6 @@ def register_extensions(app: Flask) -> None:
     strict_json.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
-    formatting.register(app)
     body_limits.init_app(app)  # a body over its cap: 413 before the access and CSRF checks
     auth.init_app(app)  # the access check runs before the CSRF check: 401/403 come first
     security.init_app(app)

@@ -38,7 +38,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from inspection.config import ConfigError
 from inspection.errors import is_api_request, json_error
-from inspection.formatting import format_number
+from inspection.i18n import format_number
 
 UPLOADS = "inspection_takes_uploads"  # the attribute `takes_uploads` sets on a view
 

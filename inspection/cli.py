@@ -23,9 +23,9 @@ from inspection.errors import DomainError
 from inspection.library import (
     LibraryUnreadable,
     TemplateInvalid,
-    TemplateLibrary,
     TemplateTooLarge,
     VersionExists,
+    get_library,
     read_template_file,
 )
 from inspection.models import Role
@@ -47,10 +47,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
-
-
-def _library() -> TemplateLibrary:
-    return current_app.extensions["inspection.library"]
 
 
 @click.command("init-db")
@@ -78,7 +74,7 @@ def seed_demo_command() -> None:
         db.create_schema(db.get_engine())
     except (migrate.SchemaTooNew, migrate.MigrationRefused) as exc:
         raise click.ClickException(str(exc)) from None
-    logins = seed_demo(db.get_session(), _library())
+    logins = seed_demo(db.get_session(), get_library())
     click.echo("Demo logins (unless changed since):")
     for username, password, role in logins:
         click.echo(f"  {role:<10} {username:<12} {password}")
@@ -152,7 +148,7 @@ def forms_import(file: str) -> None:
     document = _read_json(file)
     try:
         result = templates.import_template(
-            db.get_session(), _library(), document, source=Path(file).name, actor_id=None
+            db.get_session(), get_library(), document, source=Path(file).name, actor_id=None
         )
     except TemplateInvalid as exc:
         for problem in exc.problems:
@@ -172,13 +168,13 @@ def forms_import(file: str) -> None:
 @forms_cli.command("list")
 def forms_list() -> None:
     """Every template version in the library."""
-    for t in _library().all():
+    for t in get_library().all():
         click.echo(f"{t.key}\tv{t.version}\t{template_max(t.document)}\t{t.title}")
     for name, reason in current_app.extensions["inspection.forms_report"].refused:
         click.echo(f"refused forms/{name}: {reason}", err=True)
-    for broken in _library().broken():
+    for broken in get_library().broken():
         click.echo(f"broken in the library: {broken.name}: {broken.reason}", err=True)
-    if why := _library().unreadable():
+    if why := get_library().unreadable():
         click.echo(f"the template library cannot be read: {why}", err=True)
 
 

@@ -1,4 +1,5 @@
-"""Numbers and dates as the page's language writes them: 91,84 and 22/02/2024 in Vietnamese."""
+"""Numbers and dates as a language writes them (91,84 and 22/02/2024 in Vietnamese), and typed
+numbers and dates read back. Pure: no Flask (inspection/i18n.py gives the page's language)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import Flask, g, has_request_context
-from flask_babel import get_locale
+from babel.numbers import format_decimal, get_decimal_symbol
 
 from inspection.checklist import parse_date as parse_iso_date
+
+DEFAULT_LOCALE = "vi"
 
 
 def _decimal(value: Decimal | float | int) -> Decimal:
@@ -19,34 +21,25 @@ def _decimal(value: Decimal | float | int) -> Decimal:
 
 
 def format_number(
-    value: Decimal | float | int | None, places: int = 2, *, decimal_sep: str | None = None
+    value: Decimal | float | int | None, places: int = 2, *, locale: str = DEFAULT_LOCALE
 ) -> str:
-    """At most `places` decimals (half-up), no trailing zeros; Vietnamese separators by default
-    (1.240,5), English ones (1,240.5) when the page is in English."""
+    """At most `places` decimals, rounded half-up first (Babel alone would round half-even), no
+    trailing zeros, written as `locale` writes numbers (vi: 1.240,5; en: 1,240.5)."""
     if value is None:
         return ""
-    if decimal_sep is None:
-        decimal_sep = decimal_separator()
     number = _decimal(value)
-    if number.as_tuple().exponent < -places:  # type: ignore[operator]
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
         number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if number == 0:
         number = abs(number)  # never "-0"
-    text = f"{number:,f}"  # grouped with ',' and '.' as in English
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if decimal_sep == ",":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
+    pattern = "#,##0." + "#" * places if places else "#,##0"
+    return format_decimal(number, format=pattern, locale=locale)
 
 
-def decimal_separator() -> str:
-    """The page language's decimal separator, looked up once per request."""
-    if has_request_context():
-        if "decimal_sep" not in g:
-            g.decimal_sep = "." if str(get_locale() or "vi") == "en" else ","
-        return g.decimal_sep
-    return ","
+def decimal_separator(locale: str = DEFAULT_LOCALE) -> str:
+    """The decimal separator `locale` writes: "," in Vietnamese, "." in English."""
+    return get_decimal_symbol(locale)
 
 
 def parse_number(text: str, decimal_sep: str = ",") -> float | int | None:
@@ -120,8 +113,3 @@ def parse_typed_date(text: str) -> dt.date | None:
         return dt.date(int(year), int(month), int(day))
     except ValueError:
         return None
-
-
-def register(app: Flask) -> None:
-    app.add_template_filter(format_number, "vi_number")
-    app.add_template_filter(format_date, "vi_date")

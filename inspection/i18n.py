@@ -1,7 +1,11 @@
 """Languages: Vietnamese by default, English selectable; the choice is kept in the session."""
 
-from flask import Flask, request, session
+from decimal import Decimal
+
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
+
+from inspection import formatting
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 DEFAULT_LANGUAGE = "vi"
@@ -22,3 +26,25 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+    app.add_template_filter(format_number, "vi_number")
+    app.add_template_filter(formatting.format_date, "vi_date")
+
+
+def page_locale() -> str:
+    """The language of the page being made ("vi" or "en"), looked up once per request."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    if "page_locale" not in g:
+        g.page_locale = str(get_locale() or DEFAULT_LANGUAGE)
+    locale: str = g.page_locale
+    return locale
+
+
+def format_number(value: Decimal | float | int | None, places: int = 2) -> str:
+    """formatting.format_number in the page's language."""
+    return formatting.format_number(value, places, locale=page_locale())
+
+
+def decimal_separator() -> str:
+    """The decimal separator of the page's language."""
+    return formatting.decimal_separator(page_locale())

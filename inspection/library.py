@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
+from flask import Flask, current_app
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
@@ -474,3 +475,19 @@ def _broken(doc_id: str, row: Any, reason: str) -> BrokenTemplate:  # noqa: ANN4
         title=_printable(title) if isinstance(title, str) else None,
         reason=_printable(reason, 1000),
     )
+
+
+EXTENSION_KEY = "inspection.library"
+
+
+def init_app(app: Flask) -> FolderReport:
+    """The app's library, filled from its forms folder; returns what loading the folder did."""
+    library = TemplateLibrary(app.config["LIBRARY_PATH"])
+    app.extensions[EXTENSION_KEY] = library
+    return library.load_folder(app.config["FORMS_DIR"])
+
+
+def get_library() -> TemplateLibrary:
+    """The template library of the current app (one per process, shared by its requests)."""
+    library: TemplateLibrary = current_app.extensions[EXTENSION_KEY]
+    return library

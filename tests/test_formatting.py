@@ -114,6 +114,6 @@ def test_numbers_typed_as_written_are_read_back(text, separator, number):
 
 @pytest.mark.parametrize("value", [Decimal("1240.5"), Decimal("91.84"), 12, Decimal("0.5")])
 def test_format_then_parse_round_trips(value):
-    for separator in (",", "."):
-        parsed = parse_number(format_number(value, decimal_sep=separator), separator)
+    for locale, separator in (("vi", ","), ("en", ".")):
+        parsed = parse_number(format_number(value, locale=locale), separator)
         assert Decimal(str(parsed)) == value

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -17,18 +17,14 @@ from inspection.errors import ValidationError, VersionExistsError, json_error
 from inspection.library import (
     LibraryUnreadable,
     TemplateInvalid,
-    TemplateLibrary,
     TemplateTooLarge,
     VersionExists,
+    get_library,
 )
 from inspection.models import Visit
 from inspection.services import answers, plans, templates, units, users
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def library() -> TemplateLibrary:
-    return current_app.extensions["inspection.library"]
 
 
 def json_body(kind: type = dict) -> Any:
@@ -108,12 +104,12 @@ def form_summary(stored) -> dict[str, Any]:
 
 @bp.get("/forms")
 def list_forms():
-    return jsonify(forms=[form_summary(t) for t in library().all()])
+    return jsonify(forms=[form_summary(t) for t in get_library().all()])
 
 
 @bp.get("/forms/<key>")
 def get_form(key: str):
-    stored = library().get(key)
+    stored = get_library().get(key)
     if stored is None:
         return json_error(404, "not_found", f"no template '{key}'")
     return jsonify(stored.document)
@@ -121,7 +117,7 @@ def get_form(key: str):
 
 @bp.get("/forms/<key>/<int:version>")
 def get_form_version(key: str, version: int):
-    stored = library().get(key, version)
+    stored = get_library().get(key, version)
     if stored is None:
         return json_error(404, "not_found", f"no template '{key}' version {version}")
     return jsonify(stored.document)
@@ -136,7 +132,7 @@ def import_form():
     try:
         result = templates.import_template(
             db.get_session(),
-            library(),
+            get_library(),
             document,
             source=f"api:{current_user.username}",
             actor_id=current_user.id,
@@ -185,7 +181,7 @@ def create_unit():
 def plan_public(plan, with_visits: bool = False) -> dict[str, Any]:
     data = {**plans.plan_fields(plan), "url": url_for("plans.view", plan_id=plan.id)}
     if with_visits:
-        rows = plans.plan_visits_with_scores(db.get_session(), library(), plan)
+        rows = plans.plan_visits_with_scores(db.get_session(), get_library(), plan)
         data["visits"] = [
             {**visit_summary(v), "score": sheet.as_dict() if sheet else None} for v, sheet in rows
         ]
@@ -216,7 +212,7 @@ def create_plan():
         "decision_on",
     )
     plan = plans.create_plan(
-        db.get_session(), library(), lead=current_user, **{n: body.get(n) for n in names}
+        db.get_session(), get_library(), lead=current_user, **{n: body.get(n) for n in names}
     )
     return jsonify(plan_public(plan, with_visits=True)), 201
 
@@ -238,7 +234,7 @@ def create_visit(plan_id: int):
 
 def visit_public(visit: Visit) -> dict[str, Any]:
     session = db.get_session()
-    template = answers.template_of(library(), visit)
+    template = answers.template_of(get_library(), visit)
     current = answers.visit_answers(session, visit)
     sheet = answers.score_sheet(template, answers.answer_values(current))
     return {
@@ -260,14 +256,14 @@ def get_visit(visit_id: int):
 
 @bp.get("/visits/<int:visit_id>/score")
 def get_score(visit_id: int):
-    return jsonify(answers.visit_sheet(db.get_session(), library(), g.visit).as_dict())
+    return jsonify(answers.visit_sheet(db.get_session(), get_library(), g.visit).as_dict())
 
 
 @bp.put("/visits/<int:visit_id>/answers/<item_key>")
 def put_answer(visit_id: int, item_key: str):
     entry = answers.parse_entry(json_body(), item_key=item_key)
     result, replayed = answers.put_answer(
-        db.get_session(), library(), visit=g.visit, user=current_user, entry=entry
+        db.get_session(), get_library(), visit=g.visit, user=current_user, entry=entry
     )
     return jsonify({**result, "replayed": replayed})
 
@@ -282,7 +278,7 @@ def batch_answers(visit_id: int):
         raise ValidationError(f"send at most {answers.MAX_BATCH} answers at once")
     entries = [answers.parse_entry(item, batch=True) for item in raw]
     outcome = answers.apply_batch(
-        db.get_session(), library(), visit=g.visit, user=current_user, entries=entries
+        db.get_session(), get_library(), visit=g.visit, user=current_user, entries=entries
     )
     if outcome.status != 200:
         code = "validation_error" if outcome.status == 400 else "conflict"

@@ -23,15 +23,16 @@ from inspection.checklist import (
     parse_date,
     template_max,
 )
-from inspection.formatting import format_date, format_number
+from inspection.formatting import format_date
+from inspection.i18n import format_number
 from inspection.labels import yes_no_label
 from inspection.library import (
     LibraryUnreadable,
     StoredVersionBroken,
     TemplateInvalid,
-    TemplateLibrary,
     TemplateTooLarge,
     VersionExists,
+    get_library,
     parse_template,
 )
 from inspection.services import templates
@@ -50,10 +51,6 @@ class UploadForm(FlaskForm):
     )
 
 
-def library() -> TemplateLibrary:
-    return current_app.extensions["inspection.library"]
-
-
 def render_index(
     form: UploadForm,
     problems: list[Problem] | None = None,
@@ -63,7 +60,7 @@ def render_index(
 ):
     """The list and the upload form; `from_checker` when the problems are the template
     validator's (key path + English detail), not this page's own."""
-    templates = [(t, template_max(t.document)) for t in library().all()]
+    templates = [(t, template_max(t.document)) for t in get_library().all()]
     refused = current_app.extensions["inspection.forms_report"].refused
     page = render_template(
         "checklists/index.html",
@@ -72,8 +69,8 @@ def render_index(
         problems=problems or [],
         from_checker=from_checker,
         refused=refused,
-        broken=library().broken(),
-        unreadable=library().unreadable(),
+        broken=get_library().broken(),
+        unreadable=get_library().unreadable(),
         library_path=current_app.config["LIBRARY_PATH"],
     )
     return page, status
@@ -105,7 +102,7 @@ def upload():
     try:
         result = templates.import_template(
             db.get_session(),
-            library(),
+            get_library(),
             document,
             source=f"upload:{form.file.data.filename}",
             actor_id=current_user.id,
@@ -150,7 +147,7 @@ def upload_size(stream: Any, read: int) -> int:  # noqa: ANN401
 
 @bp.get("/<key>/<int:version>")
 def view(key: str, version: int):
-    stored = library().get(key, version)
+    stored = get_library().get(key, version)
     if stored is None:
         abort(404)
     items = {item["key"]: item for _section, item in iter_items(stored.document)}

@@ -41,7 +41,7 @@ from inspection.auth import leads_plan
 from inspection.db import get_session
 from inspection.errors import DomainError
 from inspection.formatting import parse_whole_number
-from inspection.library import TemplateLibrary
+from inspection.library import get_library
 from inspection.models import Plan, Visit
 from inspection.services import plans as plan_service
 from inspection.services import units as unit_service
@@ -169,13 +169,9 @@ def on_form(
 # Look-ups for the pages --------------------------------------------------------------------------
 
 
-def library() -> TemplateLibrary:
-    return current_app.extensions["inspection.library"]
-
-
 def template_choices() -> list[tuple[str, str]]:
     """The latest version of each checklist; create_plan pins the version and its hash."""
-    return [(f"{t.key}:{t.version}", f"{t.title} (v{t.version})") for t in library().latest()]
+    return [(f"{t.key}:{t.version}", f"{t.title} (v{t.version})") for t in get_library().latest()]
 
 
 def unit_choices(keep: str | None = None) -> list[tuple[str, str]]:
@@ -212,7 +208,7 @@ def new_plan():
     try:
         plan = plan_service.create_plan(
             get_session(),
-            library(),
+            get_library(),
             lead=current_user,
             number=form.number.data,
             title=form.title.data,
@@ -233,8 +229,8 @@ def new_plan():
 @bp.get("/<int:plan_id>")
 def view(plan_id: int):
     plan: Plan = g.plan
-    rows = plan_service.plan_visits_with_scores(get_session(), library(), plan)
-    checklist = library().get(plan.form_key, plan.form_version)
+    rows = plan_service.plan_visits_with_scores(get_session(), get_library(), plan)
+    checklist = get_library().get(plan.form_key, plan.form_version)
     if checklist is not None and checklist.sha256 != plan.form_sha256:
         checklist = None  # not the version the plan pinned: shown as unavailable
     return render_template(

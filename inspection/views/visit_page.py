@@ -18,8 +18,10 @@ from typing import Any
 from flask import render_template
 from flask_babel import gettext as _
 
+from inspection import formatting
 from inspection.checklist import MAX_TEXT_ANSWER
-from inspection.formatting import decimal_separator, format_date, format_number
+from inspection.formatting import format_date
+from inspection.i18n import format_number
 from inspection.labels import is_question
 from inspection.scoring import ItemResult, ScoreSheet
 from inspection.services.answers import MAX_NOTE
@@ -85,7 +87,7 @@ class Outcome:
 
 
 def item_state(
-    item: ItemView, result: ItemResult, answer: Any, sep: str, outcome: Outcome | None = None
+    item: ItemView, result: ItemResult, answer: Any, locale: str, outcome: Outcome | None = None
 ) -> dict[str, Any]:
     """One item's answer and score as the page shows them (plain values: the template escapes),
     with the outcome of its form post when there is one."""
@@ -112,10 +114,10 @@ def item_state(
         state["score"] = _("Not applicable")
     elif result.max is not None:
         state["score"] = (
-            f"{format_number(result.score, decimal_sep=sep)} / "
-            f"{format_number(result.max, decimal_sep=sep)}"
+            f"{formatting.format_number(result.score, locale=locale)} / "
+            f"{formatting.format_number(result.max, locale=locale)}"
         )
-    state.update(_typed_value(item, result, value, sep))
+    state.update(_typed_value(item, result, value, locale))
     if outcome is not None:
         state.update(state=outcome.state, message=outcome.message, focus=outcome.focus)
         state.update(outcome.typed)
@@ -126,11 +128,13 @@ def item_state(
     return state
 
 
-def _typed_value(item: ItemView, result: ItemResult, value: Any, sep: str) -> dict[str, str]:
+def _typed_value(item: ItemView, result: ItemResult, value: Any, locale: str) -> dict[str, str]:
     """The answer in the fields an item types it into."""
     kind = item.type
     if kind == "ratio" and isinstance(value, dict):
-        percent = format_number(result.percent) + " %" if result.percent is not None else ""
+        percent = ""
+        if result.percent is not None:
+            percent = formatting.format_number(result.percent, locale=locale) + " %"
         return {
             "num": str(value.get("num", "")),
             "den": str(value.get("den", "")),
@@ -141,7 +145,7 @@ def _typed_value(item: ItemView, result: ItemResult, value: Any, sep: str) -> di
         and isinstance(value, int | float)
         and not isinstance(value, bool)
     ):
-        return {"number": format_number(value, decimal_sep=sep)}
+        return {"number": formatting.format_number(value, locale=locale)}
     if kind == "date" and isinstance(value, str):
         return {"text": format_date(value)}
     if kind == "text" and isinstance(value, str) and value != "na":
@@ -295,13 +299,12 @@ def render_checklist(
 ) -> str:
     """The sections with their items, TOKEN_MARK where the CSRF token goes; one item showing the
     outcome of its form post when `outcome` is given."""
-    sep = decimal_separator()
     states = {
         item.key: item_state(
             item,
             sheet.items[item.key],
             stored.get(item.key),
-            sep,
+            locale,
             outcome if outcome is not None and outcome.item_key == item.key else None,
         )
         for section in model.sections

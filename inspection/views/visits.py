@@ -31,13 +31,9 @@ from inspection.auth import can_fill_visit
 from inspection.checklist import iter_items
 from inspection.db import get_session
 from inspection.errors import Conflict, DomainError
-from inspection.formatting import (
-    decimal_separator,
-    format_number,
-    parse_number,
-    parse_typed_date,
-    parse_whole_number,
-)
+from inspection.formatting import parse_number, parse_typed_date, parse_whole_number
+from inspection.i18n import decimal_separator, format_number
+from inspection.library import get_library
 from inspection.scoring import score_sheet
 from inspection.services import answers
 from inspection.views.visit_page import (
@@ -50,10 +46,6 @@ from inspection.views.visit_page import (
 )
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
-
-
-def _library():
-    return current_app.extensions["inspection.library"]
 
 
 OUTCOME_KEY = "visit_item_outcome"  # in the session: a saved item, until the page shows it
@@ -76,7 +68,7 @@ def _page(visit, outcome: Outcome | None = None):
     action = url_for("visits.save_item", visit_id=visit.id, item_key="KEY")[: -len("KEY")]
     cached = None if outcome is not None else cache.get(key)
     if cached is None:
-        template = answers.template_of(_library(), visit)
+        template = answers.template_of(get_library(), visit)
         model = page_model(template, visit.plan.form_sha256, locale)
         stored = answers.answer_rows(get_session(), visit)
         sheet = score_sheet(template, answers.answer_values(stored))
@@ -114,7 +106,7 @@ def save_item(visit_id: int, item_key: str):
     visit = g.visit
     if request.method == "GET":
         return redirect(url_for("visits.view", visit_id=visit.id, _anchor=f"item-{item_key}"))
-    items = {i["key"]: i for _, i in iter_items(answers.template_of(_library(), visit))}
+    items = {i["key"]: i for _, i in iter_items(answers.template_of(get_library(), visit))}
     item = items.get(item_key)
     anchor = url_for("visits.view", visit_id=visit.id, _anchor=f"item-{item_key}")
     if item is None:
@@ -124,7 +116,9 @@ def save_item(visit_id: int, item_key: str):
     body = form_answer(item, request.form, current.value if current else None)
     entry = answers.parse_entry(body, item_key=item_key)
     try:
-        answers.put_answer(get_session(), _library(), visit=visit, user=current_user, entry=entry)
+        answers.put_answer(
+            get_session(), get_library(), visit=visit, user=current_user, entry=entry
+        )
     except Conflict as exc:
         state = "locked" if exc.code == "wrong_state" else "conflict"
     except DomainError as exc:
