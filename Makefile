@@ -9,7 +9,8 @@ PYTEST_ARGS ?= -n 2
 CATALOGS := inspection/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint bench venv clean translations extract-messages system-deps serve test-postgres migration
+.PHONY: run test lint bench venv clean translations extract-messages system-deps serve test-postgres migration \
+	mutation
 
 venv: $(STAMP)
 
@@ -65,6 +66,12 @@ migration: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Mutation testing (slow, not part of `make test` or CI): mutmut over scoring, answers and auth,
+# in a copy under .venv/mutation, stopped after MUTATION_TIMEOUT seconds (default 1800).
+mutation: $(STAMP) translations
+	$(BIN)/python -m tests.mutation
 
 # wrk is the load client of bench/pages.py; without it (not root, no apt) a Python client stands in.
 bench: $(STAMP) translations

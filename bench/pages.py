@@ -397,13 +397,16 @@ def main() -> None:
             f"visit page {expected.path}: {len(expected.item_keys)} items, all answered; "
             "checked (200, no redirect, logged-in, every item) before and after loading"
         )
-        for label, cache in (("rendered checklist cached", "64"), ("cache off", "0")):
+        # A miss: the checklist rendered for the request, as after a new answer revision (every
+        # change to a visit gives it one); with the cache off every request is one.
+        modes = (("cache hit", "64"), ("cache miss: rendered every request", "0"))
+        for label, cache in modes:
             health_rps, page_rps, total, parts = measure(
                 {**env, "INSPECTION_PAGE_CACHE_SIZE": cache}, expected, load, script
             )
             ratio = page_rps / health_rps
-            if cache == "0":  # the baseline that shows what the cache buys; not the target
-                verdict = "without the cache, for comparison"
+            if cache == "0":  # what a visit page costs after each change; reported, no target
+                verdict = "reported"
             else:
                 verdict = f"target ≥ {TARGET_RATIO}: " + (
                     "ok" if ratio >= TARGET_RATIO else "BELOW TARGET"

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
-from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response as BaseResponse
 
 from inspection.db import get_session
 from inspection.errors import is_api_request, json_error
-from inspection.models import Plan, Role, User, Visit, VisitInspector
+from inspection.models import Plan, Role, User, Visit, VisitInspector, relation
 from inspection.services import login_sessions, login_throttle
 
 login_manager = LoginManager()
@@ -144,11 +146,11 @@ ACCESS: dict[str, Rule] = {
 }
 
 SESSION_KEY = "login_session"  # in the signed cookie: the LoginSession row's id
-LOADERS: dict[str, type] = {"plan_id": Plan, "visit_id": Visit}
+LOADERS: dict[str, type[Plan] | type[Visit]] = {"plan_id": Plan, "visit_id": Visit}
 # What every visit route needs, loaded with the visit in one round trip.
 VISIT_OPTIONS = (
-    joinedload(Visit.plan),
-    joinedload(Visit.unit),
+    joinedload(relation(Visit.plan)),
+    joinedload(relation(Visit.unit)),
 )
 
 
@@ -218,7 +220,7 @@ def _load_user(user_ref: str) -> User | None:
     return user
 
 
-def enforce_access():
+def enforce_access() -> Response | BaseResponse | None:
     """Before every request: find the endpoint's rule and refuse what it does not allow."""
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: let the 404/405 handlers answer
@@ -255,20 +257,20 @@ def _load_objects() -> None:
             setattr(g, model.__name__.lower(), obj)
 
 
-def _not_found(model: type) -> None:
+def _not_found(model: type[Plan] | type[Visit]) -> NoReturn:
     if is_api_request():
         abort(json_error(404, "not_found", f"{model.__name__.lower()} not found"))
     abort(404)
 
 
-def _unauthorized():
+def _unauthorized() -> Response | BaseResponse:
     if is_api_request():
         return json_error(401, "unauthorized", "log in first")
     flash(_l("Please log in to continue."), "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def _forbidden():
+def _forbidden() -> Response:
     if is_api_request():
         return json_error(403, "forbidden", "your role or assignment does not allow this")
     abort(403)

@@ -138,7 +138,9 @@ def _create_backup(
             os.fdopen(fd, "wb") as raw,
             tempfile.TemporaryDirectory(dir=target.parent, prefix=".inspection-backup-") as work,
         ):
-            archive = tarfile.open(
+            # typeshed's overloads of tarfile.open lack `copybufsize`, which open passes on to
+            # TarFile (whose stub has it).
+            archive = tarfile.open(  # type: ignore[call-overload]
                 fileobj=raw, mode="w:gz", compresslevel=COMPRESS_LEVEL, copybufsize=CHUNK
             )
             with archive as tar:
@@ -357,7 +359,7 @@ def verify_backup(src: str | os.PathLike[str]) -> dict[str, Any]:
         with tarfile.open(path, mode="r:gz") as tar:
             for member in tar:
                 _check_member(member, seen)
-                with tar.extractfile(member) as handle:  # type: ignore[union-attr]
+                with _member_file(tar, member) as handle:
                     if member.name == MANIFEST:
                         manifest_bytes = _read_manifest_bytes(handle, member)
                         seen[member.name] = {}
@@ -425,6 +427,15 @@ def _check_member(member: tarfile.TarInfo, seen: dict[str, Any]) -> None:
         )
     if name in seen:
         raise BackupError(f"{name} is in the archive twice: refusing the archive")
+
+
+def _member_file(tar: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
+    """A member's content: a regular file (_check_member refuses the other kinds, of which
+    `extractfile` gives None)."""
+    handle = tar.extractfile(member)
+    if handle is None:
+        raise BackupError(f"{member.name} is not a regular file: refusing the archive")
+    return handle
 
 
 def _hash_stream(handle: IO[bytes]) -> dict[str, Any]:
@@ -712,7 +723,7 @@ def _restore_members(
             if member.name == MANIFEST:
                 continue
             expected = listed[member.name]
-            with tar.extractfile(member) as handle:  # type: ignore[union-attr]
+            with _member_file(tar, member) as handle:
                 if member.name == database_member:
                     _restore_database(
                         handle,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -134,14 +134,14 @@ def to_decimal(value: int | float | str | Decimal) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def iter_items(template: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+def iter_items(template: Mapping[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """(section, item) pairs in template order."""
     for section in template.get("sections", []):
         for item in section.get("items", []):
             yield section, item
 
 
-def item_max(item: dict[str, Any]) -> Decimal | None:
+def item_max(item: Mapping[str, Any]) -> Decimal | None:
     """The most an item can score: its points (a choice: the best option's); None if unscored."""
     if item["type"] not in SCORED_TYPES:
         return None
@@ -150,7 +150,7 @@ def item_max(item: dict[str, Any]) -> Decimal | None:
     return max(to_decimal(o["points"]) for o in item["options"])
 
 
-def template_max(template: dict[str, Any]) -> Decimal:
+def template_max(template: Mapping[str, Any]) -> Decimal:
     """Sum of every scorable item's maximum, all items applicable."""
     return sum((m for _, i in iter_items(template) if (m := item_max(i)) is not None), Decimal(0))
 
@@ -229,7 +229,7 @@ def _odd_name(path: str, name: Any) -> str:
     return f"{path}[{name!r}]"
 
 
-def _unknown_keys(report: Report, path: str, obj: dict, known: set[str]) -> None:
+def _unknown_keys(report: Report, path: str, obj: dict[str, Any], known: set[str]) -> None:
     for name in obj:
         if name not in known and not text.text_problem(name, limit=MAX_KEY, multiline=False):
             report.warn(_join(path, name), "unknown key, ignored")
@@ -239,7 +239,8 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _key(report: Report, path: str, value: Any) -> bool:
+def _key(report: Report, path: str, value: Any) -> str | None:
+    """The key, when it is a valid one; else None, the problem reported."""
     if value is None:
         report.error(path, "is required")
     elif not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
@@ -247,8 +248,8 @@ def _key(report: Report, path: str, value: Any) -> bool:
     elif problem := report.text_problem(path, value, limit=MAX_KEY, multiline=False):
         report.error(path, problem)
     else:
-        return True
-    return False
+        return value
+    return None
 
 
 def _text(
@@ -292,7 +293,8 @@ def _points(report: Report, path: str, value: Any, *, high: float | None = None)
     (a 0.125-point item could never be reached, and its sheet would add up past 100%)."""
     if not _number(report, path, value, high=high):
         return False
-    if to_decimal(value).as_tuple().exponent < -2:
+    exponent = to_decimal(value).as_tuple().exponent  # an int: the number is finite
+    if isinstance(exponent, int) and exponent < -2:
         report.error(path, "must have at most 2 decimal places")
         return False
     return True
@@ -320,9 +322,13 @@ def _bands(report: Report, bands: Any) -> None:
         report.error(f"bands[{len(bands) - 1}].min", "the last band must have min 0")
 
 
-def _sections(report: Report, sections: Any) -> dict[str, tuple[str, dict]]:
+# Every item of a template by its key: (its key path, the item).
+ItemsByKey = dict[str, tuple[str, dict[str, Any]]]
+
+
+def _sections(report: Report, sections: Any) -> ItemsByKey:
     """Validates sections and items; returns the well-keyed items by key with their paths."""
-    items: dict[str, tuple[str, dict]] = {}
+    items: ItemsByKey = {}
     if not isinstance(sections, list) or not sections:
         report.error("sections", "must be a non-empty list")
         return items
@@ -333,8 +339,8 @@ def _sections(report: Report, sections: Any) -> dict[str, tuple[str, dict]]:
             report.error(path, "must be an object")
             continue
         _unknown_keys(report, path, section, SECTION_KEYS)
-        key = section.get("key")
-        if _key(report, f"{path}.key", key):
+        key = _key(report, f"{path}.key", section.get("key"))
+        if key is not None:
             if key in seen:
                 report.error(f"{path}.key", f"duplicate section key '{key}' (also {seen[key]})")
             seen.setdefault(key, path)
@@ -350,13 +356,13 @@ def _sections(report: Report, sections: Any) -> dict[str, tuple[str, dict]]:
     return items
 
 
-def _item(report: Report, path: str, item: Any, items: dict[str, tuple[str, dict]]) -> None:
+def _item(report: Report, path: str, item: Any, items: ItemsByKey) -> None:
     if not isinstance(item, dict):
         report.error(path, "must be an object")
         return
     _unknown_keys(report, path, item, ITEM_KEYS)
-    key = item.get("key")
-    if _key(report, f"{path}.key", key):
+    key = _key(report, f"{path}.key", item.get("key"))
+    if key is not None:
         if key in items:
             report.error(f"{path}.key", f"duplicate item key '{key}' (also {items[key][0]})")
         else:
@@ -386,7 +392,7 @@ def _item(report: Report, path: str, item: Any, items: dict[str, tuple[str, dict
             report.error(f"{path}.{name}", f"is not used by a '{kind}' item")
 
 
-def _photo(report: Report, path: str, item: dict) -> None:
+def _photo(report: Report, path: str, item: dict[str, Any]) -> None:
     mode = item.get("photo", "none")
     if mode not in PHOTO_MODES:
         report.error(f"{path}.photo", "must be one of none, optional, required")
@@ -398,7 +404,7 @@ def _photo(report: Report, path: str, item: dict) -> None:
             report.warn(f"{path}.photos_min", "only applies when photo is 'required'")
 
 
-def _choice(report: Report, path: str, item: dict) -> None:
+def _choice(report: Report, path: str, item: dict[str, Any]) -> None:
     has_points = "points" in item
     if has_points:
         _points(report, f"{path}.points", item["points"])
@@ -434,7 +440,7 @@ def _choice(report: Report, path: str, item: dict) -> None:
         report.error(f"{path}.options", "the best option must be worth exactly the item's points")
 
 
-def _ratio(report: Report, path: str, item: dict) -> None:
+def _ratio(report: Report, path: str, item: dict[str, Any]) -> None:
     if "target" in item:
         _number(report, f"{path}.target", item["target"], low=0, high=100, low_open=True)
     if item.get("on_empty", "na") not in ON_EMPTY:
@@ -448,7 +454,7 @@ def _ratio(report: Report, path: str, item: dict) -> None:
         report.error(f"{path}.steps", "must be a non-empty list")
         return
     points = item.get("points") if is_number(item.get("points")) else None
-    previous: dict | None = None
+    previous: dict[str, Any] | None = None
     for s, step in enumerate(steps):
         spath = f"{path}.steps[{s}]"
         if not isinstance(step, dict):
@@ -469,7 +475,7 @@ def _ratio(report: Report, path: str, item: dict) -> None:
             report.warn(f"{path}.steps", "no step reaches the item's points")
 
 
-def _show_if_rules(report: Report, items: dict[str, tuple[str, dict]]) -> None:
+def _show_if_rules(report: Report, items: ItemsByKey) -> None:
     edges: dict[str, str] = {}
     for key, (path, item) in items.items():
         rule = item.get("show_if")
@@ -510,7 +516,7 @@ def _show_if_rules(report: Report, items: dict[str, tuple[str, dict]]) -> None:
     _cycles(report, items, edges)
 
 
-def _equals_problem(controller: dict, value: Any) -> str | None:
+def _equals_problem(controller: dict[str, Any], value: Any) -> str | None:
     kind = controller["type"]
     if kind == "yes_no" and value not in ("yes", "no"):
         return 'must be "yes" or "no"'
@@ -532,7 +538,7 @@ def _equals_problem(controller: dict, value: Any) -> str | None:
     return None
 
 
-def _cycles(report: Report, items: dict[str, tuple[str, dict]], edges: dict[str, str]) -> None:
+def _cycles(report: Report, items: ItemsByKey, edges: dict[str, str]) -> None:
     reported: set[str] = set()
     for start in edges:
         chain: list[str] = []
@@ -550,7 +556,7 @@ def _cycles(report: Report, items: dict[str, tuple[str, dict]], edges: dict[str,
                 )
 
 
-def answer_error(item: dict[str, Any], value: Any) -> str | None:
+def answer_error(item: Mapping[str, Any], value: Any) -> str | None:
     """Why `value` is not a valid answer to `item` (None when it is). `None` clears an answer."""
     if value is None:
         return None

@@ -134,7 +134,7 @@ def forms_check(file: str) -> None:
     report = validate(document)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    if not report.ok:
+    if not report.ok or not isinstance(document, dict):  # a valid template is an object
         for problem in report.errors:
             click.echo(f"error: {problem}", err=True)
         sys.exit(1)

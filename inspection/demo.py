@@ -109,6 +109,8 @@ def _agency(session: Session) -> None:
 
 def _plan_and_visits(session: Session, library: TemplateLibrary) -> None:
     lead = users.find_by_username(session, "truongdoan")
+    if lead is None:  # seeded by seed_demo before this
+        raise RuntimeError("the demo lead `truongdoan` does not exist")
     plan = session.exec(select(Plan).where(Plan.number == PLAN_NUMBER, Plan.year == 2024)).first()
     if plan is None:
         plan = plans.create_plan(

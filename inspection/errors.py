@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -92,7 +93,7 @@ def json_error(
     return response
 
 
-def domain_error_response(exc: DomainError):
+def domain_error_response(exc: DomainError) -> Response | tuple[str, int]:
     if is_api_request():
         return json_error(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
     page = render_template("errors/error.html", message=_(exc.message), status=exc.status)
@@ -103,7 +104,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, domain_error_response)
 
     @app.errorhandler(IntegrityError)
-    def _integrity_error(exc: IntegrityError):
+    def _integrity_error(exc: IntegrityError) -> Response | tuple[str, int]:
         """Two writers raced past the same check (e.g. one username created twice at once): the
         database refused the second. Nothing was stored by it; say so instead of a 500."""
         from inspection.db import get_session
@@ -113,7 +114,7 @@ def init_app(app: Flask) -> None:
         return domain_error_response(Conflict(message))
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
         # What the exception itself would send besides its body (a 405's Allow, a 401's
         # WWW-Authenticate); its Content-Type is not ours.

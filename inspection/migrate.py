@@ -56,6 +56,9 @@ class MigrationRefused(RuntimeError):
     message names the records to correct, in one line."""
 
 
+SchemaState = Literal["current", "behind", "empty", "newer"]
+
+
 @dataclass(frozen=True)
 class SchemaStatus:
     """Where a database stands against this version's migrations.
@@ -67,7 +70,7 @@ class SchemaStatus:
 
     current: str | None
     head: str
-    state: Literal["current", "behind", "empty", "newer"]
+    state: SchemaState
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -92,13 +95,17 @@ def _shipped() -> tuple[str, frozenset[str]]:
     """(head, every revision) of the migrations this code ships; read once per process (~35 ms,
     which every `create_app` would otherwise pay)."""
     script = ScriptDirectory.from_config(alembic_config())
-    return script.get_current_head(), frozenset(s.revision for s in script.walk_revisions())
+    head = script.get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations in {MIGRATIONS}")
+    return head, frozenset(s.revision for s in script.walk_revisions())
 
 
 def _status(connection: Connection) -> SchemaStatus:
     head, known = _shipped()
     tables = set(inspect(connection).get_table_names())
     current = MigrationContext.configure(connection).get_current_revision()
+    state: SchemaState
     if current is None:
         state = "behind" if tables - {"alembic_version"} else "empty"
     elif current not in known:
@@ -122,14 +129,17 @@ def upgrade(engine: Engine) -> str:
     config = alembic_config(engine)
     with engine.begin() as connection:
         status = _status(connection)
-        if status.state == "newer":
+        if status.state == "newer" and status.current is not None:  # "newer" names a revision
             raise SchemaTooNew(status.current, status.head)
         config.attributes["connection"] = connection
         tables = set(inspect(connection).get_table_names())
         if "users" in tables and "alembic_version" not in tables:
             command.stamp(config, BASELINE)
         command.upgrade(config, "head")
-    return current_revision(engine)
+    revision = current_revision(engine)
+    if revision is None:  # alembic_version holds head after the upgrade
+        raise RuntimeError("the database has no schema revision after the upgrade")
+    return revision
 
 
 def building_to_serve() -> bool:
@@ -181,7 +191,7 @@ def check_at_start(engine: Engine) -> SchemaStatus | None:
             status.head,
             INIT_DB,
         )
-    elif status.state == "newer":
+    elif status.state == "newer" and status.current is not None:  # "newer" names a revision
         log.error("%s", SchemaTooNew(status.current, status.head))
     return status
 

@@ -7,9 +7,10 @@ value is a code change, not a schema change.
 import datetime as dt
 import secrets
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -33,6 +34,30 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(row: _Row) -> int:
+    """The id of a row the database has stored (flushed or loaded): `id` is None only on a row
+    not yet added, which no caller of this passes."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id: it is not stored yet")
+    return row.id
+
+
+_T = TypeVar("_T")
+
+
+def relation(attribute: _T) -> QueryableAttribute[_T]:
+    """A relationship as SQLAlchemy's loader options take it: `selectinload(relation(Visit.unit))`.
+    SQLModel types `Visit.unit` on the class as a Unit, where it is the mapped attribute."""
+    if not isinstance(attribute, QueryableAttribute):
+        raise TypeError(f"not a mapped attribute: {attribute!r}")
+    return attribute
 
 
 def created_field() -> Any:

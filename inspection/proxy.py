@@ -21,7 +21,10 @@ def init_app(app: Flask) -> None:
     if hops and not isinstance(app.wsgi_app, ProxyFix):
         # For, Proto and Host only: the nginx block of docs/deployment.md sets exactly these,
         # overwriting whatever a client sent. Port and Prefix are left untrusted.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to add WSGI middleware; mypy refuses any assignment to a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
 
 def proxy_hops(value: object) -> int:

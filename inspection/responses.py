@@ -17,10 +17,11 @@ from inspection.text import printable
 class Response(FlaskResponse):
     def set_data(self, value: bytes | str) -> None:
         if isinstance(value, str):
+            text = value
             try:
-                value = value.encode()
+                value = text.encode()
             except UnicodeEncodeError:
-                value = printable(value).encode()
+                value = printable(text).encode()
         super().set_data(value)
 
 

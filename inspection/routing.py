@@ -4,8 +4,10 @@ not a database overflow error."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 MAX_ID = 2**31 - 1
 
@@ -16,7 +18,7 @@ class IdConverter(IntegerConverter):
 
     regex = r"[0-9]{1,10}"  # ASCII digits: `\d` would take "١٢" or "²" as well
 
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002, ANN001, ANN002, ANN003
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
         kwargs.setdefault("min", 0)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)

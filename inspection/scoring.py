@@ -148,7 +148,11 @@ def _same(value: Any, expected: Any) -> bool:
 
 
 def ratio_percent(num: int, den: int) -> Decimal | None:
-    return round2(Decimal(num) / Decimal(den) * HUNDRED) if den else None
+    return _percent(num, den) if den else None
+
+
+def _percent(num: int, den: int) -> Decimal:
+    return round2(Decimal(num) / Decimal(den) * HUNDRED)
 
 
 def item_score(item: Mapping[str, Any], value: Any) -> Decimal | None:
@@ -178,7 +182,7 @@ def _ratio_score(item: Mapping[str, Any], points: Decimal, num: int, den: int) -
     if "steps" in item:
         # Steps compare the percentage as shown (2 decimals), so 97,996% shows 98,00% and
         # earns the 98% step.
-        percent = ratio_percent(num, den)
+        percent = _percent(num, den)
         for step in item["steps"]:
             if to_decimal(step["min"]) <= percent:
                 return round2(to_decimal(step["points"]))
@@ -207,7 +211,7 @@ def score_sheet(template: Mapping[str, Any], answers: Mapping[str, Any]) -> Scor
             SectionResult(
                 key=section["key"],
                 title=section["title"],
-                score=sum((r.score for r in results if r.max is not None), Decimal(0)),
+                score=sum((r.score for r in results if r.score is not None), Decimal(0)),
                 max=sum((r.max for r in results if r.max is not None), Decimal(0)),
                 items=results,
             )
@@ -242,7 +246,7 @@ def _item_result(
         return ItemResult(**base, answered=False, not_applicable=False, score=None, max=None)
     is_na = valid and value == NA
     percent = None
-    if kind == "ratio" and valid and not is_na:
+    if kind == "ratio" and valid and value is not None and not is_na:
         percent = ratio_percent(value["num"], value["den"])
     if kind not in SCORED_TYPES:
         return ItemResult(**base, answered=valid, not_applicable=False, score=None, max=None)

@@ -51,7 +51,7 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def _csrf_error(exc: CSRFError):
+def _csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
     if is_api_request():
         return json_error(400, "csrf_failed", f"CSRF check failed: {exc.description}")
     message = _("Your session has expired or the form is stale. Please try again.")

@@ -67,8 +67,11 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
         seen: set[str] = set()
-        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
-        raise DuplicateKey(f"the key {json.dumps(twice[:40], ensure_ascii=False)} appears twice")
+        for key, _ in pairs:
+            if key in seen:
+                shown = json.dumps(key[:40], ensure_ascii=False)
+                raise DuplicateKey(f"the key {shown} appears twice")
+            seen.add(key)
     return result
 
 

@@ -8,11 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
 from inspection import create_app, logging_setup
+from inspection.models import Plan, Visit
 from inspection.services import users
 from tests.databases import BACKEND, open_databases
+from tests.factories import ApiClient, logged_in, make_plan, make_unit, make_user, make_visit
 
 # Property tests: a fixed, capped set of examples in CI (the same run every time, within its time
 # budget); more, and new ones each run, on a developer's machine. Examples share the test's app.
@@ -121,3 +124,54 @@ def logged_app(app, root_logging: None):
     logging_setup.init_app(app)
     logging_setup.init_app(app)
     return app
+
+
+# The people and records most tests start from ----------------------------------------------------
+# A module that needs another cast (more people, another unit, a second inspector) overrides
+# `visit` or `plan` in its own file, or asks for it in its own fixture of the same name and adds
+# to it. The `plan` that `visit` asks for is looked up from the test, so an override of `plan`
+# alone changes the plan of the shared `visit` too.
+
+
+@pytest.fixture
+def plan(app) -> Plan:
+    """Lead `lead-a`'s plan 22/KH-UBND of 2024 on the shipped cchc-xa checklist, and the
+    inspector `insp-a` to assign (every user has the password factories.PASSWORD)."""
+    lead = make_user(app, "lead-a", "lead")
+    make_user(app, "insp-a", "inspector")
+    return make_plan(app, lead)
+
+
+@pytest.fixture
+def visit(app, plan: Plan) -> Visit:
+    """The plan's visit to UBND xã Ninh Đa (ninh-da) on 28/06/2024, assigned to `insp-a`."""
+    make_unit(app)
+    return make_visit(app, plan, ["insp-a"])
+
+
+@pytest.fixture
+def admin(app) -> FlaskClient:
+    """A client logged in as the admin `admin1` through the login page."""
+    make_user(app, "admin1", "admin")
+    return logged_in(app, "admin1")
+
+
+@pytest.fixture
+def admin_api(app) -> ApiClient:
+    """A client logged in as the admin `admin` through the JSON API."""
+    make_user(app, "admin", "admin")
+    return ApiClient(app, "admin")
+
+
+@pytest.fixture
+def generated(monkeypatch) -> list[str]:
+    """The passwords the server generates, recorded so a test can look for them."""
+    seen: list[str] = []
+    real = users.generate_password
+
+    def recording() -> str:
+        seen.append(real())
+        return seen[-1]
+
+    monkeypatch.setattr(users, "generate_password", recording)
+    return seen

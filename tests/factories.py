@@ -1,18 +1,23 @@
-"""Builders of database records and logged-in clients for tests."""
+"""Builders of database records, logged-in clients and form posts for tests, and readers of what
+was stored. The fixtures made with them (the usual plan and visit, admin clients) are in
+conftest.py.
+"""
 
 from __future__ import annotations
 
 import io
 import re
 import uuid
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlmodel import select
 from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
+from werkzeug.test import TestResponse, encode_multipart
 
 from inspection.db import get_session
-from inspection.models import Plan, Unit, User, Visit
+from inspection.models import Answer, AuditEvent, Plan, Unit, User, Visit
 from inspection.services import plans, units, users
 
 PASSWORD = "mat-khau-123"
@@ -166,6 +171,93 @@ def page_login(app_client: FlaskClient, username: str, password: str = PASSWORD)
     return app_client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token}
     )
+
+
+def logged_in(app: Flask, username: str) -> FlaskClient:
+    """A new client (a browser) logged in as `username` through the login page."""
+    client = app.test_client()
+    assert page_login(client, username).status_code == 302, f"{username} could not log in"
+    return client
+
+
+def token_of(client: FlaskClient, url: str) -> str:
+    """The CSRF token of the form on the page at `url`, opened first as a browser would."""
+    page = client.get(url)
+    assert page.status_code == 200
+    return csrf_from(page.get_data(as_text=True))
+
+
+def post_form(client: FlaskClient, url: str, data: dict, **kw: Any) -> TestResponse:
+    """Open the form page first, then post with the token the page carries."""
+    return client.post(url, data={"csrf_token": token_of(client, url), **data}, **kw)
+
+
+def page_of(client: FlaskClient, visit: Visit) -> str:
+    """The checklist page of a visit, which must open."""
+    response = client.get(f"/visits/{visit.id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def post_item(
+    client: FlaskClient, visit: Visit, key: str, data: dict, page: str | None = None, **kw: Any
+) -> TestResponse:
+    """Post one item's form of the checklist page without JavaScript, with the token of `page`
+    (by default the page opened now)."""
+    token = csrf_from(page or page_of(client, visit))
+    return client.post(f"/visits/{visit.id}/items/{key}", data={"csrf_token": token, **data}, **kw)
+
+
+def upload_checklist(client: FlaskClient, data: bytes, name: str = "mau.json") -> TestResponse:
+    """Upload a template file from the checklists page, as an admin does."""
+    token = token_of(client, "/checklists/")
+    return post_file(client, "/checklists/upload", {"csrf_token": token}, name=name, data=data)
+
+
+def import_units_csv(client: FlaskClient, data: bytes, name: str = "don-vi.csv") -> TestResponse:
+    """Upload a file from the units page's import form."""
+    token = token_of(client, "/admin/units")
+    return post_file(
+        client,
+        "/admin/units/import",
+        {"csrf_token": token},
+        name=name,
+        data=data,
+        content_type="text/csv",
+    )
+
+
+# Reading what was stored -------------------------------------------------------------------------
+
+
+def rows(app: Flask, model: type) -> list:
+    """Every row of a table."""
+    with app.app_context():
+        return list(get_session().exec(select(model)).all())
+
+
+def user_named(app: Flask, username: str) -> User | None:
+    with app.app_context():
+        return get_session().exec(select(User).where(User.username == username)).first()
+
+
+def stored_answers(app: Flask, visit: Visit) -> dict[str, Any]:
+    """Item key → stored value of a visit's answers."""
+    with app.app_context():
+        answers = get_session().exec(select(Answer).where(Answer.visit_id == visit.id))
+        return {a.item_key: a.value for a in answers}
+
+
+def audit_events(app: Flask, action: str) -> list[AuditEvent]:
+    """The audit events of one action, oldest first."""
+    with app.app_context():
+        query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        return list(get_session().exec(query))
+
+
+def library_keys(app: Flask) -> set[tuple[str, int]]:
+    """(key, version) of every template in the app's library."""
+    return {(t.key, t.version) for t in app.extensions["inspection.library"].all()}
 
 
 def post_file(

@@ -17,7 +17,7 @@ from inspection import auth, logging_setup
 from inspection.db import get_session
 from inspection.models import Answer, User
 from inspection.services import answers, plans
-from tests.factories import ApiClient, make_plan, make_unit, make_user, make_visit
+from tests.factories import ApiClient, user_named
 
 FORGED = (
     "2026-01-01 00:00:00,000 INFO [forged] inspection.access: GET /admin/users 200 1.0 ms user=1"
@@ -164,12 +164,8 @@ def failing_service(stop: Callable[[], None]) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def inspector_visit(app):
-    make_unit(app)
-    lead = make_user(app, "lead-a", "lead")
-    inspector = make_user(app, "insp-a", "inspector")
-    visit = make_visit(app, make_plan(app, lead), ["insp-a"])
-    return inspector, visit
+def inspector_visit(app, visit):
+    return user_named(app, "insp-a"), visit
 
 
 def test_an_api_write_that_failed_in_the_database_leaves_its_500_line(

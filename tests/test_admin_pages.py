@@ -13,53 +13,29 @@ import unicodedata
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlmodel import select
 
 from inspection.db import get_session
 from inspection.models import Agency, AuditEvent, Unit, User
-from inspection.services import units, users
+from inspection.services import units
 from tests.factories import (
     PASSWORD,
-    csrf_from,
-    make_plan,
+    import_units_csv,
+    logged_in,
     make_unit,
     make_user,
     make_visit,
     page_login,
-    post_file,
+    post_form,
+    token_of,
+    user_named,
 )
 
 # Helpers -----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin(app) -> FlaskClient:
-    """A client logged in as the admin `admin1` through the login page."""
-    make_user(app, "admin1", "admin")
-    client = app.test_client()
-    assert page_login(client, "admin1").status_code == 302
-    return client
-
-
-def token_of(client: FlaskClient, url: str) -> str:
-    page = client.get(url)
-    assert page.status_code == 200
-    return csrf_from(page.get_data(as_text=True))
-
-
-def post_form(client: FlaskClient, url: str, data: dict, **kw):
-    """Open the form page first, then post with the token the page carries."""
-    return client.post(url, data={"csrf_token": token_of(client, url), **data}, **kw)
-
-
 def can_log_in(app: Flask, username: str, password: str = PASSWORD) -> bool:
     return page_login(app.test_client(), username, password).status_code == 302
-
-
-def user_named(app: Flask, username: str) -> User | None:
-    with app.app_context():
-        return get_session().exec(select(User).where(User.username == username)).first()
 
 
 def count(app: Flask, model: type) -> int:
@@ -70,20 +46,6 @@ def count(app: Flask, model: type) -> int:
 def unit_codes(app: Flask) -> set[str]:
     with app.app_context():
         return set(get_session().exec(select(Unit.code)))
-
-
-@pytest.fixture
-def generated(monkeypatch) -> list[str]:
-    """Record the passwords the server generates, so a test can look for them on the page."""
-    seen: list[str] = []
-    real = users.generate_password
-
-    def recording() -> str:
-        seen.append(real())
-        return seen[-1]
-
-    monkeypatch.setattr(users, "generate_password", recording)
-    return seen
 
 
 NEW_USER = {
@@ -154,8 +116,7 @@ def test_a_unit_account_needs_a_unit(app, admin):
 
 def test_deactivating_a_user_stops_their_login(app, admin):
     target = make_user(app, "insp-a", "inspector", full_name="Lê Thị Hoa")
-    their_client = app.test_client()
-    assert page_login(their_client, "insp-a").status_code == 302
+    their_client = logged_in(app, "insp-a")
     url = f"/admin/users/{target.id}"
     response = post_form(admin, url, {"full_name": "Lê Thị Hoa", "position": ""})  # no "active"
     assert response.status_code == 302 and response.headers["Location"] == url
@@ -355,34 +316,18 @@ def test_admin_deactivates_and_reactivates_a_unit(app, admin):
     assert (event.before["active"], event.after["active"]) == (False, True)
 
 
-def test_a_deactivated_unit_keeps_its_visits(app, admin):
+def test_a_deactivated_unit_keeps_its_visits(app, admin, plan):
     unit = make_unit(app, "ninh-hoa", "UBND xã Ninh Hòa")
-    lead = make_user(app, "lead-a", "lead")
-    make_user(app, "insp-a", "inspector")
-    visit = make_visit(app, make_plan(app, lead), ["insp-a"], unit_code="ninh-hoa")
+    visit = make_visit(app, plan, ["insp-a"], unit_code="ninh-hoa")
     token = token_of(admin, f"/admin/units/{unit.id}")
     admin.post(f"/admin/units/{unit.id}/deactivate", data={"csrf_token": token})
     with app.app_context():
         assert get_session().get(Unit, unit.id).active is False
-    inspector = app.test_client()
-    page_login(inspector, "insp-a")
+    inspector = logged_in(app, "insp-a")
     checklist = inspector.get(f"/visits/{visit.id}")
     assert checklist.status_code == 200 and "UBND xã Ninh Hòa" in checklist.get_data(as_text=True)
     plan_page = admin.get(f"/plans/{visit.plan_id}").get_data(as_text=True)
     assert f'data-visit="{visit.id}"' in plan_page and "UBND xã Ninh Hòa" in plan_page
-
-
-def import_csv(client: FlaskClient, data: bytes, filename: str = "don-vi.csv"):
-    """Upload a file from the units page's import form."""
-    token = token_of(client, "/admin/units")
-    return post_file(
-        client,
-        "/admin/units/import",
-        {"csrf_token": token},
-        name=filename,
-        data=data,
-        content_type="text/csv",
-    )
 
 
 def rejected_rows(html: str) -> dict[int, str]:
@@ -409,7 +354,7 @@ ninh-ich,"UBND xã Ninh Ích",dac_khu
 
 def test_csv_import_keeps_the_good_rows_and_reports_each_bad_one(app, admin):
     make_unit(app, "old-1", "UBND xã Cũ")
-    response = import_csv(admin, MIXED_CSV.encode())
+    response = import_units_csv(admin, MIXED_CSV.encode())
     assert response.status_code == 200
     assert rejected_rows(response.get_data(as_text=True)) == {
         3: "ninh-hai",
@@ -431,7 +376,7 @@ def test_csv_import_keeps_the_good_rows_and_reports_each_bad_one(app, admin):
 
 def test_a_semicolon_csv_with_a_bom_is_imported(app, admin):
     data = "code;name;kind\r\nninh-da;UBND xã Ninh Đa;xa\r\nninh-hiep;Phường Ninh Hiệp;phuong\r\n"
-    response = import_csv(admin, "\ufeff".encode() + data.encode("utf-8"))
+    response = import_units_csv(admin, "\ufeff".encode() + data.encode("utf-8"))
     assert response.status_code == 200 and rejected_rows(response.get_data(as_text=True)) == {}
     with app.app_context():
         stored = {u.code: (u.name, u.kind) for u in units.list_units(get_session())}
@@ -457,7 +402,7 @@ def test_a_semicolon_csv_with_a_bom_is_imported(app, admin):
     ids=["cp1258", "utf-16", "binary", "no-header", "empty", "unclosed-quote"],
 )
 def test_an_unreadable_file_is_refused_whole(app, admin, data):
-    response = import_csv(admin, data)
+    response = import_units_csv(admin, data)
     assert response.status_code == 400
     assert 'name="file"' in response.get_data(as_text=True)  # the units page, with the form
     assert unit_codes(app) == set()
@@ -468,14 +413,14 @@ def test_a_file_over_the_size_limit_is_refused(app, admin):
     row = "ninh-da,UBND xã Ninh Đa,xa\n"
     data = ("code,name,kind\n" + row * (units.MAX_IMPORT_BYTES // len(row.encode()) + 1)).encode()
     assert len(data) > units.MAX_IMPORT_BYTES
-    response = import_csv(admin, data)
+    response = import_units_csv(admin, data)
     assert response.status_code == 413
     assert unit_codes(app) == set()
 
 
 def test_a_file_over_the_row_limit_is_refused(app, admin):
     rows = "".join(f"u{i},Xã {i},xa\n" for i in range(units.MAX_IMPORT_ROWS + 1))
-    response = import_csv(admin, ("code,name,kind\n" + rows).encode())
+    response = import_units_csv(admin, ("code,name,kind\n" + rows).encode())
     assert response.status_code == 400
     assert unit_codes(app) == set()
 
@@ -483,15 +428,14 @@ def test_a_file_over_the_row_limit_is_refused(app, admin):
 def test_the_row_limit_counts_rows_not_the_header(app, admin, monkeypatch):
     monkeypatch.setattr(units, "MAX_IMPORT_ROWS", 3)
     rows = "".join(f"u{i},Xã {i},xa\n" for i in range(3))
-    assert import_csv(admin, ("code,name,kind\n" + rows + "\n\n").encode()).status_code == 200
+    assert import_units_csv(admin, ("code,name,kind\n" + rows + "\n\n").encode()).status_code == 200
     assert unit_codes(app) == {"u0", "u1", "u2"}
-    assert (
-        import_csv(admin, ("code,name,kind\n" + rows + "u3,Xã 3,xa\n").encode()).status_code == 400
-    )
+    one_over = ("code,name,kind\n" + rows + "u3,Xã 3,xa\n").encode()
+    assert import_units_csv(admin, one_over).status_code == 400
 
 
 def test_only_csv_files_are_accepted(app, admin):
-    assert import_csv(admin, b"code,name,kind\na,b,xa\n", "don-vi.xlsx").status_code == 400
+    assert import_units_csv(admin, b"code,name,kind\na,b,xa\n", "don-vi.xlsx").status_code == 400
     assert unit_codes(app) == set()
 
 
@@ -524,8 +468,7 @@ def test_other_roles_get_403_on_every_admin_page(app, role):
     unit = make_unit(app, "ninh-da")
     make_user(app, "someone", role, unit_code="ninh-da" if role == "unit" else None)
     target = make_user(app, "insp-a", "inspector")
-    client = app.test_client()
-    assert page_login(client, "someone").status_code == 302
+    client = logged_in(app, "someone")
     token = token_of(client, "/password")  # a valid token, so only the role can refuse
     for url in PAGES:
         assert client.get(url.format(id=target.id, unit=unit.id)).status_code == 403, url

@@ -10,10 +10,7 @@ from tests.builders import valid_template
 from tests.factories import (
     PASSWORD,
     ApiClient,
-    make_plan,
-    make_unit,
     make_user,
-    make_visit,
     new_client_id,
 )
 
@@ -102,17 +99,12 @@ def test_every_route_of_the_app_has_an_access_rule(app):
 
 
 @pytest.fixture
-def world(app):
-    make_unit(app)
+def world(app, plan, visit):
     make_user(app, "admin", "admin")
-    lead = make_user(app, "lead-a", "lead")
     make_user(app, "lead-b", "lead")
-    make_user(app, "insp-a", "inspector")
     make_user(app, "insp-b", "inspector")
     make_user(app, "unit-user", "unit", unit_code="ninh-da")
     make_user(app, "spare", "inspector")
-    plan = make_plan(app, lead)
-    visit = make_visit(app, plan, ["insp-a"])
     usernames = {
         "admin": "admin",
         "plan_lead": "lead-a",
@@ -163,3 +155,21 @@ def test_a_role_without_access_learns_nothing_of_which_ids_exist(world):
         existing = unit_user.get(url.format(world["visit"]))
         missing = unit_user.get(url.format(999))
         assert existing.status_code == missing.status_code == 403, url
+
+
+def test_each_refusal_says_why(world):
+    """The body of a refusal, as API.md gives it, for each of the three reasons."""
+    clients, visit = world["clients"], world["visit"]
+    assert clients["anonymous"].get(f"/api/v1/visits/{visit}").get_json() == {
+        "error": {"code": "unauthorized", "message": "log in first"}
+    }
+    assert clients["unit"].get(f"/api/v1/visits/{visit}").get_json() == {
+        "error": {"code": "forbidden", "message": "your role or assignment does not allow this"}
+    }
+    lead = clients["plan_lead"]
+    assert lead.get("/api/v1/visits/999").get_json() == {
+        "error": {"code": "not_found", "message": "visit not found"}
+    }
+    assert lead.get("/api/v1/plans/999").get_json() == {
+        "error": {"code": "not_found", "message": "plan not found"}
+    }

@@ -11,7 +11,7 @@ from inspection.audit import AppendOnly
 from inspection.db import get_session
 from inspection.models import AuditEvent
 from tests.builders import valid_template
-from tests.factories import ApiClient, csrf_from, make_user, page_login, post_file
+from tests.factories import ApiClient, logged_in, make_user, upload_checklist
 
 
 def template_events(app) -> list[tuple[str | None, str, str]]:
@@ -30,16 +30,7 @@ def test_a_template_imported_by_the_api_is_audited_once(app):
 
 def test_a_template_uploaded_on_the_page_is_audited(app):
     admin = make_user(app, "admin", "admin")
-    client = app.test_client()
-    page_login(client, "admin")
-    token = csrf_from(client.get("/checklists/").get_data(as_text=True))
-    response = post_file(
-        client,
-        "/checklists/upload",
-        {"csrf_token": token},
-        name="mau.json",
-        data=json.dumps(valid_template()).encode(),
-    )
+    response = upload_checklist(logged_in(app, "admin"), json.dumps(valid_template()).encode())
     assert response.status_code == 302
     assert template_events(app) == [(admin.id, "mau-thu:1", "upload:mau.json")]
 
@@ -52,11 +43,9 @@ def test_a_template_imported_on_the_command_line_is_audited(app, runner, tmp_pat
     assert template_events(app) == [(None, "mau-thu:1", "mau.json")]
 
 
-def test_a_refused_template_leaves_no_event(app):
-    make_user(app, "admin", "admin")
-    api = ApiClient(app, "admin")
+def test_a_refused_template_leaves_no_event(app, admin_api):
     bad = {**valid_template(), "version": 0}
-    assert api.post("/api/v1/forms", json=bad).status_code == 400
+    assert admin_api.post("/api/v1/forms", json=bad).status_code == 400
     assert template_events(app) == []
 
 

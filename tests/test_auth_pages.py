@@ -166,3 +166,13 @@ def test_logging_in_again_ends_the_browsers_earlier_session(app):
     client.post("/login", data={"username": "insp-b", "password": PASSWORD, "csrf_token": token})
     assert client.get("/api/v1/me").get_json()["user"]["username"] == "insp-b"
     assert earlier.get("/api/v1/me").status_code == 401
+
+
+def test_logging_out_again_from_a_second_tab_goes_back_to_login(app):
+    make_user(app, "insp-a", "inspector")
+    client = app.test_client()
+    page_login(client, "insp-a")
+    token = csrf_from(client.get("/").get_data(as_text=True))  # both tabs show this page
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    again = client.post("/logout", data={"csrf_token": token})
+    assert again.status_code == 302 and again.headers["Location"] == "/login"

@@ -18,22 +18,12 @@ from inspection.models import Answer, Plan
 from tests.builders import valid_template
 from tests.factories import (
     ApiClient,
-    csrf_from,
-    make_plan,
+    logged_in,
     make_unit,
     make_user,
-    make_visit,
-    page_login,
-    post_file,
+    post_item,
+    upload_checklist,
 )
-
-
-@pytest.fixture
-def visit(app):
-    make_unit(app, code="ninh-xuan", name="UBND xã Ninh Xuân")
-    lead = make_user(app, "lead-a", "lead")
-    make_user(app, "insp-a", "inspector")
-    return make_visit(app, make_plan(app, lead), ["insp-a"], unit_code="ninh-xuan")
 
 
 def answers_of(app, visit) -> dict:
@@ -78,44 +68,40 @@ def test_numbers_no_browser_can_read_are_refused(app, visit, key, body):
     assert api.get(f"/visits/{visit.id}").status_code == 200
 
 
-def test_a_template_with_infinite_or_huge_numbers_is_refused(app):
-    make_user(app, "admin", "admin")
-    admin = ApiClient(app, "admin")
+def test_a_template_with_infinite_or_huge_numbers_is_refused(admin_api):
     for points in ("Infinity", "1e400", "1" + "0" * 400):
         body = json.dumps(valid_template()).replace('"points": 2', f'"points": {points}', 1)
         assert f'"points": {points}' in body
-        response = admin.client.post(
+        response = admin_api.client.post(
             "/api/v1/forms",
             data=body,
             content_type="application/json",
-            headers={"X-CSRFToken": admin.token},
+            headers={"X-CSRFToken": admin_api.token},
         )
         assert response.status_code == 400, points
     huge_version = {**valid_template(), "version": 10**30}
-    response = admin.post("/api/v1/forms", json=huge_version)
+    response = admin_api.post("/api/v1/forms", json=huge_version)
     assert response.status_code == 400
     assert response.get_json()["error"]["fields"] == {"version": "must be at most 1000000"}
-    assert admin.get("/api/v1/forms").status_code == 200
-    assert [t["key"] for t in admin.get("/api/v1/forms").get_json()["forms"]] == [
+    assert admin_api.get("/api/v1/forms").status_code == 200
+    assert [t["key"] for t in admin_api.get("/api/v1/forms").get_json()["forms"]] == [
         "cchc-xa",
         "niem-yet-tthc",
     ]
 
 
-def test_a_key_written_twice_is_refused_in_a_body_and_in_a_template(app, visit):
+def test_a_key_written_twice_is_refused_in_a_body_and_in_a_template(app, visit, admin_api):
     api = ApiClient(app, "insp-a")
     response = put_raw(api, visit, "so-tthc-niem-yet", '{"value": 3, "value": 4}')
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "validation_error"
     assert answers_of(app, visit) == {}
-    make_user(app, "admin", "admin")
-    admin = ApiClient(app, "admin")
     body = json.dumps(valid_template()).replace('"points": 2', '"points": 2, "points": 3', 1)
-    response = admin.client.post(
+    response = admin_api.client.post(
         "/api/v1/forms",
         data=body,
         content_type="application/json",
-        headers={"X-CSRFToken": admin.token},
+        headers={"X-CSRFToken": admin_api.token},
     )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "validation_error"
@@ -176,13 +162,6 @@ def test_text_answers_keep_their_line_breaks(app, visit):
 # The page without JavaScript ---------------------------------------------------------------------
 
 
-def post_item(client, visit, key, data):
-    token = csrf_from(client.get(f"/visits/{visit.id}").get_data(as_text=True))
-    return client.post(
-        f"/visits/{visit.id}/items/{key}", data={"csrf_token": token, **data}, follow_redirects=True
-    )
-
-
 @pytest.mark.parametrize(
     ("key", "data"),
     [
@@ -193,20 +172,19 @@ def post_item(client, visit, key, data):
     ids=["superscript", "arabic-digits", "four-hundred-nines"],
 )
 def test_odd_digits_on_the_form_are_refused_with_the_items_hint(app, visit, key, data):
-    client = app.test_client()
-    page_login(client, "insp-a")
-    response = post_item(client, visit, key, data)
+    client = logged_in(app, "insp-a")
+    response = post_item(client, visit, key, data, follow_redirects=True)
     assert response.status_code == 400
     assert "Chưa lưu được:" in response.get_data(as_text=True)
     assert answers_of(app, visit) == {}
 
 
 def test_a_note_too_long_on_the_form_says_it_is_the_note(app, visit):
-    client = app.test_client()
-    page_login(client, "insp-a")
+    client = logged_in(app, "insp-a")
     page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
     assert 'maxlength="4000"' in page and 'maxlength="10000"' in page  # the browser stops it
-    response = post_item(client, visit, "kh-cchc", {"value": "yes", "note": "x" * 4001})
+    note = {"value": "yes", "note": "x" * 4001}
+    response = post_item(client, visit, "kh-cchc", note, follow_redirects=True)
     text = response.get_data(as_text=True)
     assert "Ghi chú chỉ được dài tối đa 4.000 ký tự." in text
     assert "Chưa lưu được: Chọn Đạt" not in text
@@ -335,15 +313,9 @@ def test_a_unit_is_visited_once_a_day_in_a_plan(app, lead):
     assert [v["scheduled_on"] for v in visits] == ["2024-07-01", "2024-09-15"]
 
 
-def test_an_uploaded_template_with_a_5000_digit_number_is_refused_on_the_page(app):
-    make_user(app, "admin", "admin")
-    client = app.test_client()
-    page_login(client, "admin")
+def test_an_uploaded_template_with_a_5000_digit_number_is_refused_on_the_page(app, admin):
     body = json.dumps(valid_template()).replace('"points": 2', '"points": 1' + "0" * 5000, 1)
-    token = csrf_from(client.get("/checklists/").get_data(as_text=True))
-    response = post_file(
-        client, "/checklists/upload", {"csrf_token": token}, name="mau.json", data=body.encode()
-    )
+    response = upload_checklist(admin, body.encode())
     assert response.status_code == 400
     assert "is too large a number" in response.get_data(as_text=True)
 
@@ -389,14 +361,8 @@ def test_bottomless_nesting_is_a_clear_400_never_a_500(app, visit):
     assert answers_of(app, visit) == {}
 
 
-def test_a_template_nested_without_end_is_refused_on_the_page(app):
-    make_user(app, "admin", "admin")
-    client = app.test_client()
-    page_login(client, "admin")
-    token = csrf_from(client.get("/checklists/").get_data(as_text=True))
-    response = post_file(
-        client, "/checklists/upload", {"csrf_token": token}, name="mau.json", data=DEEP.encode()
-    )
+def test_a_template_nested_without_end_is_refused_on_the_page(app, admin):
+    response = upload_checklist(admin, DEEP.encode())
     assert response.status_code == 400
     assert "nested too deeply" in response.get_data(as_text=True)
 

@@ -29,10 +29,7 @@ from inspection.security import csrf
 from tests.factories import (
     PASSWORD,
     ApiClient,
-    make_plan,
-    make_unit,
     make_user,
-    make_visit,
     new_client_id,
 )
 from tests.test_serving import (
@@ -132,14 +129,6 @@ def test_an_anonymous_8_mb_chunked_body_is_refused_after_the_cap(app, method, pa
     request_ = chunked_request(path, body, method=method, content_type=content_type)
     assert_refused(app.test_client().open(request_), path)
     assert body.taken == CAP + 1  # one byte past the cap tells; the rest is never read
-
-
-@pytest.fixture
-def visit(app):
-    make_unit(app)
-    lead = make_user(app, "lead-a", "lead")
-    make_user(app, "insp-a", "inspector")
-    return make_visit(app, make_plan(app, lead), ["insp-a"])
 
 
 def stored(app: Flask) -> dict[str, Any]:

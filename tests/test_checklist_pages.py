@@ -8,24 +8,7 @@ import json
 import pytest
 
 from tests.builders import mutated, valid_template
-from tests.factories import csrf_from, make_user, page_login, post_file
-
-
-@pytest.fixture
-def admin(app):
-    make_user(app, "admin", "admin")
-    client = app.test_client()
-    page_login(client, "admin")
-    return client
-
-
-def upload(client, data: bytes, name: str = "mau.json"):
-    token = csrf_from(client.get("/checklists/").get_data(as_text=True))
-    return post_file(client, "/checklists/upload", {"csrf_token": token}, name=name, data=data)
-
-
-def library_keys(app) -> set[tuple[str, int]]:
-    return {(t.key, t.version) for t in app.extensions["inspection.library"].all()}
+from tests.factories import csrf_from, library_keys, logged_in, make_user, upload_checklist
 
 
 def test_the_list_shows_the_shipped_checklists_with_their_points(app, admin):
@@ -34,7 +17,7 @@ def test_the_list_shows_the_shipped_checklists_with_their_points(app, admin):
 
 
 def test_upload_a_new_template_then_see_its_outline(app, admin):
-    response = upload(admin, json.dumps(valid_template(), ensure_ascii=False).encode())
+    response = upload_checklist(admin, json.dumps(valid_template(), ensure_ascii=False).encode())
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/checklists/mau-thu/1")
     assert ("mau-thu", 1) in library_keys(app)
@@ -46,7 +29,7 @@ def test_a_bad_template_lists_every_problem_by_key_path_and_imports_nothing(app,
     bad = valid_template()
     bad["version"] = 0
     bad["sections"][0]["items"][0]["points"] = -1
-    response = upload(admin, json.dumps(bad).encode())
+    response = upload_checklist(admin, json.dumps(bad).encode())
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "<code>version</code>: must be a whole number ≥ 1" in page
@@ -66,7 +49,7 @@ def test_a_bad_template_lists_every_problem_by_key_path_and_imports_nothing(app,
 )
 def test_a_wrong_file_is_refused_with_a_message(app, admin, data, name, status):
     before = library_keys(app)
-    response = upload(admin, data, name)
+    response = upload_checklist(admin, data, name)
     assert response.status_code == status
     page = response.get_data(as_text=True)
     assert "flash-error" in page or 'class="error"' in page
@@ -74,10 +57,10 @@ def test_a_wrong_file_is_refused_with_a_message(app, admin, data, name, status):
 
 
 def test_same_version_with_other_content_is_a_409(app, admin):
-    upload(admin, json.dumps(valid_template()).encode())
+    upload_checklist(admin, json.dumps(valid_template()).encode())
     changed = valid_template()
     changed["title"] = "Khác"
-    response = upload(admin, json.dumps(changed).encode())
+    response = upload_checklist(admin, json.dumps(changed).encode())
     assert response.status_code == 409
     assert app.extensions["inspection.library"].get("mau-thu", 1).title == "Mẫu thử"
 
@@ -85,8 +68,7 @@ def test_same_version_with_other_content_is_a_409(app, admin):
 def test_leads_read_the_library_but_only_admins_upload(app):
     make_user(app, "lead-a", "lead")
     make_user(app, "insp-a", "inspector")
-    lead = app.test_client()
-    page_login(lead, "lead-a")
+    lead = logged_in(app, "lead-a")
     page = lead.get("/checklists/")
     assert page.status_code == 200 and 'action="/checklists/upload"' not in page.get_data(
         as_text=True
@@ -98,14 +80,13 @@ def test_leads_read_the_library_but_only_admins_upload(app):
         data={"csrf_token": token, "file": (io.BytesIO(b"{}"), "x.json")},
     )
     assert refused.status_code == 403
-    inspector = app.test_client()
-    page_login(inspector, "insp-a")
+    inspector = logged_in(app, "insp-a")
     assert inspector.get("/checklists/").status_code == 403
     assert lead.get("/checklists/khong-co/1").status_code == 404
 
 
 def test_the_outline_names_item_types_and_conditions_in_vietnamese(app, admin):
-    upload(admin, json.dumps(valid_template(), ensure_ascii=False).encode())
+    upload_checklist(admin, json.dumps(valid_template(), ensure_ascii=False).encode())
     outline = admin.get("/checklists/mau-thu/1").get_data(as_text=True)
     for name in (
         "Đạt / Không đạt",
@@ -126,13 +107,14 @@ def test_the_outline_names_item_types_and_conditions_in_vietnamese(app, admin):
 def test_a_condition_on_a_choice_shows_the_options_label(app, admin):
     rule = {"item": "luu-tru", "equals": "mot-phan"}
     document = mutated(**{"sections.1.items.6.show_if": rule})
-    assert upload(admin, json.dumps(document, ensure_ascii=False).encode()).status_code == 302
+    uploaded = upload_checklist(admin, json.dumps(document, ensure_ascii=False).encode())
+    assert uploaded.status_code == 302
     outline = admin.get("/checklists/mau-thu/1").get_data(as_text=True)
     assert "Hiện khi “Tiêu chí luu-tru” là Một phần" in outline and "mot-phan" not in outline
 
 
 def test_the_outline_in_english(app, admin):
-    upload(admin, json.dumps(valid_template(), ensure_ascii=False).encode())
+    upload_checklist(admin, json.dumps(valid_template(), ensure_ascii=False).encode())
     admin.get("/lang/en")
     outline = admin.get("/checklists/mau-thu/1").get_data(as_text=True)
     assert "Pass / fail" in outline and "Shown when “Tiêu chí tre-han” is Yes" in outline

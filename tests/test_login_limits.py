@@ -8,7 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,9 +22,9 @@ from sqlmodel import select
 from inspection import create_app, migrate
 from inspection.config import ConfigError
 from inspection.db import get_session, make_engine
-from inspection.models import AuditEvent, LoginSession, LoginThrottle, User, utcnow
+from inspection.models import LoginSession, LoginThrottle, User, utcnow
 from inspection.services import login_sessions, login_throttle, users
-from tests.factories import PASSWORD, csrf_from, make_user, page_login
+from tests.factories import PASSWORD, audit_events, csrf_from, make_user, page_login
 
 WRONG = "khong-dung-mat-khau"
 NAT = "203.0.113.7"  # one office's public address, shared by the whole team
@@ -70,12 +70,6 @@ def api_login(client: FlaskClient, username: str, password: str, address: str = 
         json={"username": username, "password": password},
         environ_base={"REMOTE_ADDR": address},
     )
-
-
-def audit_events(app: Flask, action: str) -> list[AuditEvent]:
-    with app.app_context():
-        query = select(AuditEvent).where(AuditEvent.action == action)
-        return list(get_session().exec(query.order_by(AuditEvent.id)))
 
 
 def user_row(app: Flask, username: str) -> User:
@@ -439,20 +433,6 @@ def test_a_new_password_gives_a_new_stamp(app):
         users.set_password(session, actor_id=user.id, user=user, password="mat-khau-moi-2")
     after = user_row(app, "insp-a").session_stamp
     assert after != before and len(after) >= 20
-
-
-@pytest.fixture
-def generated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The passwords the server generates, recorded so a test can look for them."""
-    seen: list[str] = []
-    real: Callable[[], str] = users.generate_password
-
-    def recording() -> str:
-        seen.append(real())
-        return seen[-1]
-
-    monkeypatch.setattr(users, "generate_password", recording)
-    return seen
 
 
 def reset_password(admin: FlaskClient, user_id: int, generated: list[str]) -> str:

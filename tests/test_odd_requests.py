@@ -8,34 +8,10 @@ import datetime as dt
 
 import pytest
 
-from tests.factories import (
-    ApiClient,
-    csrf_from,
-    make_plan,
-    make_unit,
-    make_user,
-    make_visit,
-    new_client_id,
-    page_login,
-)
+from tests.factories import ApiClient, csrf_from, logged_in, new_client_id
 
 THOUSAND_DIGITS = "9" * 5000
 ODD_NUMBERS = ["١٢", "²", "３０", "٢٠٢٤", THOUSAND_DIGITS, "1" + "0" * 40]
-
-
-@pytest.fixture
-def visit(app):
-    make_unit(app, code="ninh-da", name="UBND xã Ninh Đa")
-    lead = make_user(app, "lead-a", "lead")
-    make_user(app, "insp-a", "inspector")
-    make_user(app, "admin", "admin")
-    return make_visit(app, make_plan(app, lead), ["insp-a"])
-
-
-def logged_in(app, username: str):
-    client = app.test_client()
-    page_login(client, username)
-    return client
 
 
 # Redirect targets ------------------------------------------------------------------------------
@@ -175,7 +151,7 @@ def test_a_ratio_in_odd_digits_is_refused_with_what_was_typed_kept(app, visit, o
 
 
 @pytest.mark.parametrize("odd", ODD_NUMBERS)
-def test_a_year_or_a_number_of_days_in_odd_digits_is_refused(app, visit, odd):
+def test_a_year_or_a_number_of_days_in_odd_digits_is_refused(app, visit, admin, odd):
     lead = logged_in(app, "lead-a")
     token = csrf_from(lead.get("/plans/new").get_data(as_text=True))
     plan = lead.post(
@@ -202,7 +178,6 @@ def test_a_year_or_a_number_of_days_in_odd_digits_is_refused(app, visit, odd):
         },
     )
     assert chosen.status_code == 400
-    admin = logged_in(app, "admin")
     token = csrf_from(admin.get("/admin/agency").get_data(as_text=True))
     agency = admin.post(
         "/admin/agency",
@@ -240,3 +215,15 @@ def test_a_login_field_with_control_characters_is_refused_on_the_page(app, visit
     assert response.status_code == 400
     assert "Nhập văn bản thường, trên một dòng." in response.get_data(as_text=True)
     assert client.post("/login", data=form).status_code == 302  # nothing counted against it
+
+
+@pytest.mark.parametrize("new", ["mat-khau\x00-moi", "mat-khau\nmoi-1", "mat\x1b[31m-khau"])
+def test_a_new_password_the_login_form_would_refuse_is_not_set(app, visit, new):
+    """Else the user could never log in again: the login form refuses control characters."""
+    client = logged_in(app, "insp-a")
+    token = csrf_from(client.get("/password").get_data(as_text=True))
+    form = {"current": "mat-khau-123", "password": new, "confirm": new, "csrf_token": token}
+    response = client.post("/password", data=form)
+    assert response.status_code == 400
+    assert "phải là văn bản thường trên một dòng" in response.get_data(as_text=True)
+    assert ApiClient(app, "insp-a").user is not None  # the old password still works

@@ -16,19 +16,23 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from inspection.db import get_engine, get_session
-from inspection.models import AuditEvent, Plan, User, Visit
+from inspection.models import Plan, User, Visit
 from inspection.services import plans, users
 from inspection.views.plans import format_participants, parse_participants, parse_template
 from tests.factories import (
     ApiClient,
+    audit_events,
     csrf_from,
+    logged_in,
     make_plan,
     make_unit,
     make_user,
     make_visit,
     page_login,
+    rows,
     set_unit_active,
     set_visit_status,
+    user_named,
 )
 
 
@@ -59,17 +63,6 @@ def offered(html: str, name: str) -> list[str]:
     return parser.values
 
 
-def logged_in(app, username: str):
-    client = app.test_client()
-    assert page_login(client, username).status_code == 302
-    return client
-
-
-def rows(app, model) -> list:
-    with app.app_context():
-        return list(get_session().exec(select(model)).all())
-
-
 @pytest.fixture
 def team(app):
     """Two leads, two inspectors (and people who must never be assigned), two units."""
@@ -96,14 +89,9 @@ def team(app):
     return app
 
 
-def user(app, username: str) -> User:
-    with app.app_context():
-        return users.find_by_username(get_session(), username)
-
-
 @pytest.fixture
 def plan(team):
-    return make_plan(team, user(team, "lead-a"))
+    return make_plan(team, user_named(team, "lead-a"))
 
 
 PLAN_FORM = {
@@ -380,7 +368,7 @@ def test_an_unknown_plan_is_404(team):
 
 
 def test_plan_list_newest_year_first_with_visit_counts(team):
-    lead = user(team, "lead-a")
+    lead = user_named(team, "lead-a")
     older = make_plan(team, lead, number="5/KH-UBND", year=2023)
     newer = make_plan(team, lead, number="22/KH-UBND", year=2024)
     make_visit(team, newer, ["insp-a"], unit_code="ninh-da")
@@ -434,7 +422,7 @@ def test_plan_page_reads_all_answers_in_one_query(app, plan):
 
 
 def test_text_is_escaped_on_the_pages(team):
-    lead = user(team, "lead-a")
+    lead = user_named(team, "lead-a")
     client = logged_in(team, "lead-a")
     token = csrf_from(client.get("/plans/new").get_data(as_text=True))
     title = "<script>alert(1)</script>"
@@ -480,12 +468,6 @@ def stored_visit(app, visit) -> dict:
         return plans.visit_fields(get_session().get(Visit, visit.id))
 
 
-def audit_events(app, action: str) -> list[AuditEvent]:
-    with app.app_context():
-        query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        return list(get_session().exec(query))
-
-
 @pytest.fixture
 def visit(app, plan):
     return make_visit(app, plan, ["insp-a"], unit_code="ninh-da")
@@ -524,7 +506,7 @@ def test_lead_corrects_a_visit_its_revision_increases_and_the_change_is_audited(
     [event] = audit_events(app, "visit.update")
     assert event.before == before and event.after == after
     assert (event.entity, event.entity_id, event.visit_id) == ("visit", str(visit.id), visit.id)
-    assert event.actor_id == user(app, "lead-a").id
+    assert event.actor_id == user_named(app, "lead-a").id
 
 
 def test_an_unchanged_form_keeps_the_visit_as_it_was(app, visit):
@@ -576,7 +558,7 @@ def test_anonymous_is_sent_to_log_in_before_editing(app, visit):
 
 
 def test_an_unknown_visit_or_a_visit_of_another_plan_is_404(app, visit):
-    other_plan = make_plan(app, user(app, "lead-a"), number="23/KH-UBND")
+    other_plan = make_plan(app, user_named(app, "lead-a"), number="23/KH-UBND")
     client = logged_in(app, "lead-a")
     assert client.get(f"/plans/{visit.plan_id}/visits/999/edit").status_code == 404
     assert client.get(f"/plans/{other_plan.id}/visits/{visit.id}/edit").status_code == 404

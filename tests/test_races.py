@@ -8,12 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
 
 from inspection.db import get_session
 from inspection.models import Plan, Visit
 from inspection.services import plans
-from tests.factories import PASSWORD, ApiClient, make_plan, make_unit, make_user
+from tests.factories import PASSWORD, ApiClient, make_plan, make_unit, make_user, rows
 from tests.test_serving import server_env, start_together
 
 RACERS = 6
@@ -61,11 +60,6 @@ def race(app_config: dict, tmp_path: Path, url: str, body: dict) -> list[dict]:
         for line in out.splitlines()
         if line.startswith("RESULT ")
     ]
-
-
-def rows(app, model: type) -> list:
-    with app.app_context():
-        return list(get_session().exec(select(model)))
 
 
 @pytest.mark.slow

@@ -28,6 +28,21 @@ def test_na_leaves_score_and_maximum_even_on_a_required_item():
     assert (sheet.full_marks, sheet.scorable) == (1, 1)
 
 
+@pytest.mark.parametrize("kind", ["choice", "score", "ratio"])
+def test_na_leaves_score_and_maximum_on_every_scored_type(kind):
+    options = [
+        {"value": "du", "label": "Đủ", "points": 2},
+        {"value": "khong", "label": "Không", "points": 0},
+    ]
+    extra = {"options": options} if kind == "choice" else {}
+    items = [item("x", kind, points=2, **extra), item("y", points=3)]
+    sheet = sheet_of(items, {"x": "na", "y": "yes"})
+    assert (sheet.total, sheet.max, sheet.percent) == (D(3), D(3), D("100.00"))
+    result = sheet.items["x"]
+    assert (result.score, result.max, result.percent, result.failed) == (None, None, None, False)
+    assert result.not_applicable and (sheet.answered, sheet.answerable) == (2, 2)
+
+
 def test_na_is_refused_when_allow_na_is_false_and_then_counts_as_unanswered():
     strict = item("x", points=2, allow_na=False)
     assert answer_error(strict, "na") == "this item cannot be answered 'not applicable'"
@@ -141,6 +156,7 @@ def test_hidden_item_is_not_scored_not_required_never_failed_and_its_answer_igno
     sheet = score_sheet(doc, answers)
     result = sheet.items["thu-xin-loi"]
     assert not result.visible and result.max is None and not result.failed
+    assert not result.answered and not result.not_applicable  # neither: it is not asked
     assert "thu-xin-loi" not in [r.key for r in sheet.failed]
     assert sheet.max == D(11)  # 2 + 1 + 3 + 3 + 2 + 0, without the hidden 1 point
     # The controller changes: the kept answer counts again.
@@ -253,3 +269,33 @@ def test_score_sheet_as_api_json():
         "score": 2.0,
         "max": 6.0,
     }
+
+
+def test_the_api_json_of_a_sheet_names_every_figure():
+    """valid_template() (12 points when every item shows) with three answers, by hand:
+    kh-cchc yes 2 of 2; luu-tru "mot-phan" 0,5 of 1; tre-han no 0 of 0, which hides
+    thu-xin-loi. Shown: 2 + 1 + 3 (sipas) in chi-dao, 3 + 2 + 0 in mot-cua: 11 points.
+    Total 2,5; 2,5 / 11 = 22,7272…% → 22,73 %, below 60: "Thấp".
+    Answered 3 of the 9 shown (thu-xin-loi hidden); full marks: kh-cchc (and tre-han is worth
+    nothing), of the 5 shown items worth points; failed: luu-tru."""
+    answers = {"kh-cchc": "yes", "luu-tru": "mot-phan", "tre-han": "no"}
+    assert score_sheet(valid_template(), answers).as_dict() == {
+        "total": 2.5,
+        "max": 11.0,
+        "percent": 22.73,
+        "band": "Thấp",
+        "full_marks": 1,
+        "scorable": 5,
+        "answered": 3,
+        "answerable": 9,
+        "sections": [
+            {"key": "chi-dao", "title": "Lĩnh vực chi-dao", "score": 2.5, "max": 6.0},
+            {"key": "mot-cua", "title": "Lĩnh vực mot-cua", "score": 0.0, "max": 5.0},
+        ],
+        "failed": ["luu-tru"],
+    }
+
+
+def test_the_api_json_of_a_sheet_that_cannot_score_has_no_percentage():
+    body = sheet_of([item("x", points=4)], {"x": "na"}).as_dict()
+    assert (body["total"], body["max"], body["percent"], body["band"]) == (0.0, 0.0, None, None)

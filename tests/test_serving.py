@@ -36,7 +36,7 @@ from inspection import create_app, logging_setup, proxy
 from inspection.checklist import iter_items
 from inspection.config import ConfigError
 from inspection.library import TemplateLibrary
-from tests.factories import PASSWORD, ApiClient, make_plan, make_unit, make_user, make_visit
+from tests.factories import PASSWORD, ApiClient, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
@@ -473,12 +473,8 @@ def parallel(calls: list[Callable[[], Any]], threads: int) -> list[Any]:
 
 
 @pytest.mark.slow
-def test_gunicorn_workers_share_the_database_library_and_uploads(app, app_config, tmp_path):
-    make_unit(app)
-    lead = make_user(app, "lead-a", "lead")
+def test_gunicorn_workers_share_the_database_library_and_uploads(app, app_config, tmp_path, visit):
     make_user(app, "admin-a", "admin")
-    make_user(app, "insp-a", "inspector")
-    visit = make_visit(app, make_plan(app, lead), ["insp-a"])
     keys = commune_yes_no_keys(app, 30)
     writes = [(keys[n % len(keys)], "yes" if n < len(keys) else "no") for n in range(60)]
     documents = new_templates(app)

@@ -29,7 +29,7 @@ from inspection.library import (
 )
 from tests.builders import mutated, valid_template
 from tests.conftest import PROJECT_FORMS
-from tests.factories import ApiClient, csrf_from, make_user, page_login, post_file
+from tests.factories import ApiClient, library_keys, logged_in, make_user, upload_checklist
 
 TOO_LONG_KEY = "k" * (MAX_KEY + 1)
 
@@ -267,16 +267,6 @@ def test_request_bodies_get_64_levels():
 # The API ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_api(app) -> ApiClient:
-    make_user(app, "admin", "admin")
-    return ApiClient(app, "admin")
-
-
-def library_keys(app) -> set[tuple[str, int]]:
-    return {(t.key, t.version) for t in app.extensions["inspection.library"].all()}
-
-
 def post_raw(api: ApiClient, body: bytes):
     return api.client.post(
         "/api/v1/forms",
@@ -326,40 +316,25 @@ def test_the_api_refuses_texts_that_cannot_be_stored_with_their_key_paths(app, a
 # The upload page --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_page(app):
-    make_user(app, "admin", "admin")
-    client = app.test_client()
-    page_login(client, "admin")
-    return client
-
-
-def upload(client, data: bytes):
-    token = csrf_from(client.get("/checklists/").get_data(as_text=True))
-    return post_file(
-        client, "/checklists/upload", {"csrf_token": token}, name="mau.json", data=data
-    )
-
-
-def test_the_page_refuses_a_template_nested_too_deeply_with_its_key_path(app, admin_page):
-    response = upload(admin_page, json.dumps(deep_template(8)).encode())
+def test_the_page_refuses_a_template_nested_too_deeply_with_its_key_path(app, admin):
+    response = upload_checklist(admin, json.dumps(deep_template(8)).encode())
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert f"<code>{DEEP_PATH}</code>: {TOO_DEEP}" in page
     assert ("mau-thu", 1) not in library_keys(app)
 
 
-def test_the_page_refuses_an_oversized_template_in_vietnamese_with_size_and_limit(app, admin_page):
-    response = upload(admin_page, oversized_body())
+def test_the_page_refuses_an_oversized_template_in_vietnamese_with_size_and_limit(app, admin):
+    response = upload_checklist(admin, oversized_body())
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert "Tệp nặng 1.049.576 byte, vượt giới hạn 1.048.576 byte." in page
     assert ("mau-thu", 1) not in library_keys(app)
 
 
-def test_the_page_refuses_a_text_that_cannot_be_stored_with_its_key_path(app, admin_page):
+def test_the_page_refuses_a_text_that_cannot_be_stored_with_its_key_path(app, admin):
     document = mutated(**{"sections.0.items.0.guidance": "x" * 5001})
-    response = upload(admin_page, json.dumps(document).encode())
+    response = upload_checklist(admin, json.dumps(document).encode())
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "<code>sections[0].items[0].guidance</code>: must be at most 5000 characters" in page
@@ -567,8 +542,7 @@ def test_a_server_on_a_library_holding_a_too_deep_document_starts_and_shows_it(
     assert f"nested too deeply at {DEEP_PATH}" in logged
 
     make_user(app, "admin", "admin")
-    admin = app.test_client()
-    page_login(admin, "admin")
+    admin = logged_in(app, "admin")
     page = admin.get("/checklists/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -578,8 +552,7 @@ def test_a_server_on_a_library_holding_a_too_deep_document_starts_and_shows_it(
     assert admin.get("/", follow_redirects=True).status_code == 200
 
     make_user(app, "lead-a", "lead")
-    lead = app.test_client()
-    page_login(lead, "lead-a")
+    lead = logged_in(app, "lead-a")
     new_plan = lead.get("/plans/new").get_data(as_text=True)
     assert "mau-thu:1" in new_plan and "mau-sau" not in new_plan
     api = ApiClient(app, "lead-a")
@@ -604,14 +577,13 @@ def test_a_server_on_a_library_file_that_is_not_json_starts_and_tells_the_admin(
     assert "the file is not valid JSON" in logged
 
     make_user(app, "admin", "admin")
-    admin = app.test_client()
-    page_login(admin, "admin")
+    admin = logged_in(app, "admin")
     page = admin.get("/checklists/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Không đọc được tệp thư viện mẫu" in html
     assert "the file is not valid JSON" in html and str(path) in html
-    refused = upload(admin, json.dumps(valid_template()).encode())
+    refused = upload_checklist(admin, json.dumps(valid_template()).encode())
     assert refused.status_code == 503
     assert "chưa thể nhập bộ tiêu chí nào" in refused.get_data(as_text=True)
     api = ApiClient(app, "admin")
@@ -662,16 +634,10 @@ def test_a_version_stored_under_looser_text_rules_stays_usable(tmp_path: Path):
     assert stored is not None and stored.sha256 == row["sha256"]
 
 
-def test_a_visit_whose_checklist_went_missing_says_so_and_its_plan_still_opens(app):
+def test_a_visit_whose_checklist_went_missing_says_so_and_its_plan_still_opens(app, visit):
     """Someone edited the library file by hand: the pinned version no longer matches its hash.
     The visit's pages and API answer 503 with the reason (nothing can be scored or saved against
     another checklist), the plan and its visits stay readable."""
-    from tests.factories import make_plan, make_unit, make_visit
-
-    make_unit(app, code="ninh-da", name="UBND xã Ninh Đa")
-    lead_user = make_user(app, "lead-a", "lead")
-    make_user(app, "insp-a", "inspector")
-    visit = make_visit(app, make_plan(app, lead_user), ["insp-a"])
     path = Path(app.config["LIBRARY_PATH"])
     data = json.loads(path.read_text(encoding="utf-8"))
     for row in data["templates"].values():

@@ -25,12 +25,10 @@ from markupsafe import escape
 from tests.factories import (
     ApiClient,
     csrf_from,
-    make_plan,
-    make_unit,
+    logged_in,
     make_user,
-    make_visit,
     new_client_id,
-    page_login,
+    post_form,
 )
 
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
@@ -127,13 +125,8 @@ def assert_refused(response, field: str) -> None:
 
 
 @pytest.fixture
-def team(app):
-    make_unit(app, code="ninh-da", name="UBND xã Ninh Đa")
-    lead = make_user(app, "lead-a", "lead")
-    make_user(app, "insp-a", "inspector")
+def team(app, plan, visit):
     make_user(app, "admin", "admin")
-    plan = make_plan(app, lead)
-    visit = make_visit(app, plan, ["insp-a"])
     return plan, visit
 
 
@@ -305,17 +298,6 @@ def test_login_fields_from_the_api_are_answered_never_a_500(app, team):
 
 
 # The pages -------------------------------------------------------------------------------------
-
-
-def logged_in(app, username: str):
-    client = app.test_client()
-    page_login(client, username)
-    return client
-
-
-def post_form(client, url: str, data: dict):
-    token = csrf_from(client.get(url).get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token})
 
 
 PAGE_PLAN_FIELDS = {"number": 64, "title": 300, "decision_number": 64}

@@ -14,43 +14,16 @@ from sqlmodel import select
 from inspection.db import get_session
 from inspection.models import Unit
 from inspection.services import units
-from tests.factories import ApiClient, csrf_from, make_unit, make_user, page_login, post_file
+from tests.factories import import_units_csv, make_unit, post_form
 
 GOOD = {"code": "ninh-xuan", "name": "UBND xã Ninh Xuân", "kind": "xa"}
 NAME_NFC = "UBND xã Ninh Xuân"
-
-
-@pytest.fixture
-def api(app) -> ApiClient:
-    make_user(app, "admin", "admin")
-    return ApiClient(app, "admin")
-
-
-@pytest.fixture
-def admin(app) -> FlaskClient:
-    """A client logged in as an admin through the login page."""
-    make_user(app, "admin1", "admin")
-    client = app.test_client()
-    assert page_login(client, "admin1").status_code == 302
-    return client
 
 
 def stored_units(app: Flask) -> dict[str, str]:
     """Code → name of every unit."""
     with app.app_context():
         return {u.code: u.name for u in get_session().exec(select(Unit))}
-
-
-def import_csv(client: FlaskClient, data: bytes):
-    token = csrf_from(client.get("/admin/units").get_data(as_text=True))
-    return post_file(
-        client,
-        "/admin/units/import",
-        {"csrf_token": token},
-        name="don-vi.csv",
-        data=data,
-        content_type="text/csv",
-    )
 
 
 def rejected_reasons(html: str) -> dict[int, str]:
@@ -72,18 +45,18 @@ def file_errors(html: str) -> list[str]:
     [["xa"], {"a": 1}, 5, 1.5, True, None],
     ids=["list", "dict", "int", "float", "bool", "null"],
 )
-def test_a_wrong_json_type_is_a_400_naming_the_field(api, field, value):
-    response = api.post("/api/v1/units", json={**GOOD, field: value})
+def test_a_wrong_json_type_is_a_400_naming_the_field(admin_api, field, value):
+    response = admin_api.post("/api/v1/units", json={**GOOD, field: value})
     assert response.status_code == 400, response.get_data(as_text=True)
     error = response.get_json()["error"]
     assert error["code"] == "validation_error"
     assert set(error["fields"]) == {field}
 
 
-def test_a_code_is_stored_in_lowercase_and_is_unique_whatever_its_case(app, api):
-    response = api.post("/api/v1/units", json={**GOOD, "code": " Ninh-Xuan "})
+def test_a_code_is_stored_in_lowercase_and_is_unique_whatever_its_case(app, admin_api):
+    response = admin_api.post("/api/v1/units", json={**GOOD, "code": " Ninh-Xuan "})
     assert response.status_code == 201 and response.get_json()["code"] == "ninh-xuan"
-    again = api.post("/api/v1/units", json={**GOOD, "code": "NINH-XUAN"})
+    again = admin_api.post("/api/v1/units", json={**GOOD, "code": "NINH-XUAN"})
     assert again.status_code == 409 and again.get_json()["error"]["fields"] == {
         "code": "already exists"
     }
@@ -96,15 +69,15 @@ def test_a_unit_is_found_by_its_code_in_any_case(app):
         assert units.get_by_code(get_session(), "Ninh-DA").code == "ninh-da"
 
 
-def test_a_name_is_stored_in_nfc_without_invisible_ends(app, api):
+def test_a_name_is_stored_in_nfc_without_invisible_ends(app, admin_api):
     name = "\u200b" + unicodedata.normalize("NFD", NAME_NFC) + "\u200b"
-    assert api.post("/api/v1/units", json={**GOOD, "name": name}).status_code == 201
+    assert admin_api.post("/api/v1/units", json={**GOOD, "name": name}).status_code == 201
     assert stored_units(app) == {"ninh-xuan": NAME_NFC}
 
 
 @pytest.mark.parametrize("name", ["\u200b\u200b", "\u2060\ufeff", "UBND\x00xã", "UBND\x07"])
-def test_an_invisible_or_control_character_name_is_refused(app, api, name):
-    response = api.post("/api/v1/units", json={**GOOD, "name": name})
+def test_an_invisible_or_control_character_name_is_refused(app, admin_api, name):
+    response = admin_api.post("/api/v1/units", json={**GOOD, "name": name})
     assert response.status_code == 400
     assert set(response.get_json()["error"]["fields"]) == {"name"}
     assert stored_units(app) == {}
@@ -114,8 +87,7 @@ def test_an_invisible_or_control_character_name_is_refused(app, api, name):
 
 
 def post_unit_form(client: FlaskClient, **values: str):
-    token = csrf_from(client.get("/admin/units/new").get_data(as_text=True))
-    return client.post("/admin/units/new", data={"csrf_token": token, **GOOD, **values})
+    return post_form(client, "/admin/units/new", {**GOOD, **values})
 
 
 def test_the_form_stores_the_code_in_lowercase_and_refuses_it_in_another_case(app, admin):
@@ -132,7 +104,7 @@ def test_the_form_stores_the_code_in_lowercase_and_refuses_it_in_another_case(ap
 def test_csv_codes_differing_only_in_case_are_duplicates(app, admin):
     make_unit(app, "ninh-da")
     data = "code,name,kind\nNinh-Xuan,Xuân,xa\nninh-xuan,Xuân 2,xa\nNINH-DA,Đa,xa\n"
-    response = import_csv(admin, data.encode())
+    response = import_units_csv(admin, data.encode())
     assert response.status_code == 200
     assert rejected_reasons(response.get_data(as_text=True)) == {
         3: "trùng mã với dòng 2",
@@ -143,7 +115,7 @@ def test_csv_codes_differing_only_in_case_are_duplicates(app, admin):
 
 def test_a_csv_name_over_the_limit_is_reported_too_long_not_empty(app, admin):
     data = f"code,name,kind\nninh-xuan,{'X' * 201},xa\nninh-son,,xa\n"
-    response = import_csv(admin, data.encode())
+    response = import_units_csv(admin, data.encode())
     assert rejected_reasons(response.get_data(as_text=True)) == {
         2: "tên dài quá 200 ký tự",
         3: "tên đang để trống",
@@ -155,7 +127,7 @@ def test_a_csv_name_with_control_or_invisible_characters_is_not_stored(app, admi
     data = (
         "code,name,kind\nninh-a,UBND\x07xã,xa\nninh-b,\u200b\u200b,xa\nninh-c,\u200bXuân\u200b,xa\n"
     )
-    response = import_csv(admin, data.encode())
+    response = import_units_csv(admin, data.encode())
     reasons = rejected_reasons(response.get_data(as_text=True))
     assert set(reasons) == {2, 3}
     assert reasons[2].startswith("Tên: ") and "trống" not in reasons[2]
@@ -174,7 +146,7 @@ def test_a_csv_name_with_control_or_invisible_characters_is_not_stored(app, admi
 )
 def test_an_open_quotation_mark_refuses_the_file_naming_its_line(app, admin, rows):
     data = "code,name,kind\nninh-a,Xã A,xa\n" + rows
-    response = import_csv(admin, data.encode())
+    response = import_units_csv(admin, data.encode())
     assert response.status_code == 400
     errors = file_errors(response.get_data(as_text=True))
     assert len(errors) == 1 and re.search(r"\b3\.$", errors[0]), errors
@@ -183,7 +155,7 @@ def test_an_open_quotation_mark_refuses_the_file_naming_its_line(app, admin, row
 
 def test_rows_keep_their_line_numbers_after_blank_lines(app, admin):
     data = 'code,name,kind\n\nninh-a,"Xã A, Ninh Hòa",xa\n\nninh-b,,xa\n'
-    response = import_csv(admin, data.encode())
+    response = import_units_csv(admin, data.encode())
     assert rejected_reasons(response.get_data(as_text=True)) == {5: "tên đang để trống"}
     assert stored_units(app) == {"ninh-a": "Xã A, Ninh Hòa"}
 
@@ -194,9 +166,8 @@ def test_rows_keep_their_line_numbers_after_blank_lines(app, admin):
 def test_an_edited_name_is_stored_in_nfc_without_invisible_ends(app, admin):
     unit = make_unit(app, "ninh-xuan", "Xuân")
     url = f"/admin/units/{unit.id}"
-    token = csrf_from(admin.get(url).get_data(as_text=True))
     name = "\u200b" + unicodedata.normalize("NFD", NAME_NFC) + " \ufeff"
-    response = admin.post(url, data={"csrf_token": token, "name": name, "kind": "xa"})
+    response = post_form(admin, url, {"name": name, "kind": "xa"})
     assert response.status_code == 302
     assert stored_units(app) == {"ninh-xuan": NAME_NFC}
 
@@ -205,8 +176,7 @@ def test_an_edited_name_is_stored_in_nfc_without_invisible_ends(app, admin):
 def test_an_edited_name_that_cannot_be_stored_is_refused(app, admin, name):
     unit = make_unit(app, "ninh-xuan", "Xuân")
     url = f"/admin/units/{unit.id}"
-    token = csrf_from(admin.get(url).get_data(as_text=True))
-    response = admin.post(url, data={"csrf_token": token, "name": name, "kind": "xa"})
+    response = post_form(admin, url, {"name": name, "kind": "xa"})
     assert response.status_code == 400
     assert stored_units(app) == {"ninh-xuan": "Xuân"}
 
@@ -219,7 +189,6 @@ def test_a_unit_stored_before_the_lowercase_rule_can_still_be_edited(app, admin)
         session.commit()
         unit_id = session.exec(select(Unit.id)).one()
     url = f"/admin/units/{unit_id}"
-    token = csrf_from(admin.get(url).get_data(as_text=True))
-    response = admin.post(url, data={"csrf_token": token, "name": NAME_NFC, "kind": "xa"})
+    response = post_form(admin, url, {"name": NAME_NFC, "kind": "xa"})
     assert response.status_code == 302
     assert stored_units(app) == {"Ninh-Xuan": NAME_NFC}

@@ -8,57 +8,38 @@ import pytest
 from sqlmodel import select
 
 from inspection.db import get_session
-from inspection.models import Answer, Unit, Visit, VisitStatus
+from inspection.models import Answer, Unit, VisitStatus
 from tests.factories import (
     ApiClient,
     csrf_from,
-    make_plan,
+    logged_in,
     make_unit,
     make_user,
     make_visit,
-    page_login,
+    page_of,
+    post_item,
+    set_visit_status,
+    stored_answers,
+    token_of,
 )
 
 
 @pytest.fixture
-def visit(app):
+def visit(app, plan):
+    """The plan's visit to UBND xã Ninh Xuân, assigned to insp-a, and people who may read it or
+    not: another lead, the admin, an unassigned inspector and the unit's own account."""
     make_unit(app, code="ninh-xuan", name="UBND xã Ninh Xuân")
-    lead = make_user(app, "lead-a", "lead")
     make_user(app, "lead-b", "lead")
     make_user(app, "admin", "admin")
-    make_user(app, "insp-a", "inspector")
     make_user(app, "insp-b", "inspector")
     make_user(app, "unit-user", "unit", unit_code="ninh-xuan")
-    return make_visit(app, make_plan(app, lead), ["insp-a"], unit_code="ninh-xuan")
-
-
-def logged_in(app, username):
-    client = app.test_client()
-    assert page_login(client, username).status_code == 302
-    return client
-
-
-def page_of(client, visit) -> str:
-    response = client.get(f"/visits/{visit.id}")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
+    return make_visit(app, plan, ["insp-a"], unit_code="ninh-xuan")
 
 
 def item_html(page: str, key: str) -> str:
     match = re.search(rf'<article[^>]* id="item-{key}".*?</article>', page, re.S)
     assert match, key
     return match.group(0)
-
-
-def stored(app, visit) -> dict:
-    with app.app_context():
-        rows = get_session().exec(select(Answer).where(Answer.visit_id == visit.id))
-        return {a.item_key: a.value for a in rows}
-
-
-def post_item(client, visit, key, data, page=None):
-    token = csrf_from(page or page_of(client, visit))
-    return client.post(f"/visits/{visit.id}/items/{key}", data={"csrf_token": token, **data})
 
 
 def test_assigned_inspector_gets_every_item_with_working_forms(app, visit):
@@ -98,7 +79,7 @@ def test_plain_form_posts_save_every_kind_of_answer(app, visit):
     post_item(client, visit, "kh-cchc-ngay", {"value": "", "text": "15/01/2024"})
     post_item(client, visit, "so-tthc-niem-yet", {"value": "", "number": "1.240"})
     post_item(client, visit, "niem-yet-qr", {"value": "na"})
-    assert stored(app, visit) == {
+    assert stored_answers(app, visit) == {
         "kh-cchc": "yes",
         "sipas-diem": 10.5,
         "ty-le-so-hoa": {"num": 60, "den": 100},
@@ -161,7 +142,7 @@ def test_a_bad_value_is_refused_with_a_message_and_nothing_stored(app, visit, ke
         if name != "value":
             assert f'name="{name}" value="{typed}"' in block
     assert " autofocus" in block  # the browser scrolls to the field to correct
-    assert stored(app, visit) == {}
+    assert stored_answers(app, visit) == {}
 
 
 def test_a_refused_answer_keeps_the_stored_one_and_the_typed_note(app, visit):
@@ -174,7 +155,7 @@ def test_a_refused_answer_keeps_the_stored_one_and_the_typed_note(app, visit):
     assert 'value="mười"' in block and ">Khảo sát 30 phiếu</textarea>" in block
     assert 'class="note" open' in block
     assert "Nhập điểm từ 0 đến 12." in block
-    assert stored(app, visit) == {"sipas-diem": 8}
+    assert stored_answers(app, visit) == {"sipas-diem": 8}
     assert 'value="8"' in item_html(page_of(client, visit), "sipas-diem")  # not kept beyond
 
 
@@ -188,7 +169,7 @@ def test_a_too_long_note_is_refused_in_its_item(app, visit):
     assert "Chưa lưu được: Ghi chú chỉ được dài tối đa 4.000 ký tự." in block
     assert f">{note}</textarea>" in block and 'class="note" open' in block
     assert 'aria-label="Ghi chú" autofocus' in block
-    assert stored(app, visit) == {}
+    assert stored_answers(app, visit) == {}
 
 
 def test_the_address_of_a_refused_post_leads_back_to_the_item(app, visit):
@@ -216,7 +197,7 @@ def test_dates_are_typed_day_first_and_stored_as_iso(app, visit, typed):
     client = logged_in(app, "insp-a")
     post_item(client, visit, "kh-cchc", {"value": "yes"})
     post_item(client, visit, "kh-cchc-ngay", {"value": "", "text": typed})
-    assert stored(app, visit)["kh-cchc-ngay"] == "2024-01-05"
+    assert stored_answers(app, visit)["kh-cchc-ngay"] == "2024-01-05"
     block = item_html(page_of(client, visit), "kh-cchc-ngay")
     assert 'type="text" inputmode="numeric" name="text" value="05/01/2024"' in block
     assert 'placeholder="dd/mm/yyyy"' in block and '<input type="date"' not in block
@@ -234,7 +215,7 @@ def test_a_date_that_is_no_date_is_refused_in_vietnamese(app, visit, typed):
     block = item_html(page, "kh-cchc-ngay")
     assert "Chưa lưu được: Nhập ngày theo dạng ngày/tháng/năm (dd/mm/yyyy)." in block
     assert f'value="{typed}"' in block
-    assert "kh-cchc-ngay" not in stored(app, visit)
+    assert "kh-cchc-ngay" not in stored_answers(app, visit)
 
 
 def test_a_stale_form_does_not_overwrite_a_newer_answer(app, visit):
@@ -252,29 +233,24 @@ def test_a_stale_form_does_not_overwrite_a_newer_answer(app, visit):
     block = item_html(client.get(response.headers["Location"]).get_data(as_text=True), "kh-cchc")
     assert 'data-state="conflict"' in block and "Người khác vừa sửa" in block
     assert 'value="yes" class="answer yes" aria-pressed="true"' in block  # the latest version
-    assert stored(app, visit) == {"kh-cchc": "yes"}
+    assert stored_answers(app, visit) == {"kh-cchc": "yes"}
 
 
 def test_the_lead_cannot_post_answers_from_the_page(app, visit):
     client = logged_in(app, "lead-a")
     response = post_item(client, visit, "kh-cchc", {"value": "yes"})
-    assert response.status_code == 403 and stored(app, visit) == {}
+    assert response.status_code == 403 and stored_answers(app, visit) == {}
 
 
 def test_a_submitted_visit_is_read_only(app, visit):
-    with app.app_context():
-        session = get_session()
-        row = session.get(Visit, visit.id)
-        row.status = VisitStatus.SUBMITTED
-        session.add(row)
-        session.commit()
+    set_visit_status(app, visit, VisitStatus.SUBMITTED)
     client = logged_in(app, "insp-a")
     page = page_of(client, visit)
     assert 'class="answer-row" disabled' in item_html(page, "kh-cchc")
     response = post_item(client, visit, "kh-cchc", {"value": "yes"}, page=page)
     block = item_html(client.get(response.headers["Location"]).get_data(as_text=True), "kh-cchc")
     assert 'data-state="locked"' in block and "không thể sửa được nữa" in block
-    assert stored(app, visit) == {}
+    assert stored_answers(app, visit) == {}
 
 
 def test_the_page_shows_each_new_answer_even_when_served_from_its_cache(app, visit):
@@ -360,7 +336,7 @@ def test_the_note_button_saves_the_answer_typed_in_the_same_form(app, visit, key
     post_item(client, visit, "kh-cchc", {"value": "yes"})  # shows kh-cchc-ngay
     saved = post_item(client, visit, key, {"action": "note", "note": "Ghi chú", **typed})
     assert saved.status_code == 302
-    assert stored(app, visit)[key] == value
+    assert stored_answers(app, visit)[key] == value
     page = client.get(saved.headers["Location"]).get_data(as_text=True)
     block = item_html(page, key)
     assert ">Đã lưu.</p>" in block and ">Ghi chú</textarea>" in block
@@ -375,7 +351,7 @@ def test_the_note_button_with_nothing_typed_keeps_the_stored_answer(app, visit):
         "ty-le-so-hoa",
         {"action": "note", "note": "Chưa có số liệu", "num": "", "den": ""},
     )
-    assert stored(app, visit)["ty-le-so-hoa"] == "na"
+    assert stored_answers(app, visit)["ty-le-so-hoa"] == "na"
 
 
 def test_the_note_button_refuses_a_bad_typed_answer_keeping_the_note(app, visit):
@@ -386,4 +362,29 @@ def test_the_note_button_refuses_a_bad_typed_answer_keeping_the_note(app, visit)
     block = item_html(page, "sipas-diem")
     assert 'data-state="invalid"' in block and 'value="mười"' in block
     assert ">Khảo sát</textarea>" in block
-    assert stored(app, visit) == {}
+    assert stored_answers(app, visit) == {}
+
+
+def test_an_inspector_not_on_the_visit_cannot_post_its_answers(app, visit):
+    """insp-b cannot open the page; a form posted from elsewhere (a token of another page) is
+    refused all the same."""
+    client = logged_in(app, "insp-b")
+    token = token_of(client, "/")
+    response = client.post(
+        f"/visits/{visit.id}/items/kh-cchc", data={"csrf_token": token, "value": "yes"}
+    )
+    assert response.status_code == 403
+    assert stored_answers(app, visit) == {}
+
+
+def test_a_visit_that_does_not_exist_is_a_404_page(app, visit):
+    response = logged_in(app, "lead-a").get(f"/visits/{visit.id + 1}")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_anonymous_is_sent_to_login_with_the_way_back_and_told_why(app, visit):
+    client = app.test_client()
+    response = client.get(f"/visits/{visit.id}")
+    assert response.headers["Location"] == f"/login?next=/visits/{visit.id}"
+    login = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<p class="flash flash-info" role="status">Vui lòng đăng nhập để tiếp tục.</p>' in login

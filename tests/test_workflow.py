@@ -7,7 +7,7 @@ import pytest
 
 from inspection import workflow
 from inspection.models import Visit, VisitStatus
-from tests.factories import ApiClient, make_plan, make_unit, make_user, make_visit, set_visit_status
+from tests.factories import ApiClient, set_visit_status
 
 #            state            answers plan edit unit change
 EXPECTED = [
@@ -52,14 +52,6 @@ def test_refusals_name_the_state(state):
         workflow.check_can_answer(visit)
     with pytest.raises(workflow.VisitLocked):
         workflow.check_can_edit_plan(visit)
-
-
-@pytest.fixture
-def visit(app):
-    make_unit(app)
-    lead = make_user(app, "lead-a", "lead")
-    make_user(app, "insp-a", "inspector")
-    return make_visit(app, make_plan(app, lead), ["insp-a"])
 
 
 def test_a_returned_visit_takes_answers_and_stays_returned(app, visit):

@@ -1,5 +1,6 @@
 """The inspecting agency's settings (one row): printed on every document."""
 
+from typing import Any
 from zoneinfo import available_timezones
 
 from sqlmodel import Session, select
@@ -21,7 +22,7 @@ EDITABLE = (
 )
 
 
-def agency_public(agency: Agency) -> dict:
+def agency_public(agency: Agency) -> dict[str, Any]:
     return {name: getattr(agency, name) for name in EDITABLE}
 
 

@@ -11,8 +11,9 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, select
 
@@ -27,6 +28,7 @@ from inspection.models import (
     ClientRequest,
     User,
     Visit,
+    stored_id,
     utcnow,
 )
 from inspection.scoring import ScoreSheet, score_sheet
@@ -102,12 +104,10 @@ def _client_id(value: Any, errors: dict[str, str], *, required: bool) -> str | N
             errors["client_id"] = "is required"
         return None
     try:
-        return str(uuid.UUID(value)) if isinstance(value, str) else _bad(errors)
+        if isinstance(value, str):
+            return str(uuid.UUID(value))
     except ValueError:
-        return _bad(errors)
-
-
-def _bad(errors: dict[str, str]) -> None:
+        pass
     errors["client_id"] = "must be a UUID"
     return None
 
@@ -169,16 +169,25 @@ def visit_answers(session: Session, visit: Visit) -> dict[str, Answer]:
     return {a.item_key: a for a in rows}
 
 
-def answer_rows(session: Session, visit: Visit) -> dict[str, Any]:
+class AnswerRow(NamedTuple):
+    """An answer read for display only (answer_rows)."""
+
+    item_key: str
+    value: Any
+    note: str
+    revision: int
+
+
+def answer_rows(session: Session, visit: Visit) -> dict[str, AnswerRow]:
     """A visit's answers for reading only: rows with item_key, value, note and revision (much
     cheaper than ORM objects on the checklist page)."""
     query = select(Answer.item_key, Answer.value, Answer.note, Answer.revision).where(
         Answer.visit_id == visit.id
     )
-    return {row.item_key: row for row in session.exec(query)}
+    return {row[0]: AnswerRow(*row) for row in session.exec(query)}
 
 
-def answer_values(answers: dict[str, Any]) -> dict[str, Any]:
+def answer_values(answers: Mapping[str, Answer | AnswerRow]) -> dict[str, Any]:
     return {k: a.value for k, a in answers.items() if a.value is not None}
 
 
@@ -189,7 +198,7 @@ def visit_sheet(session: Session, library: TemplateLibrary, visit: Visit) -> Sco
 # Writing --------------------------------------------------------------------------------------
 
 
-def _replayed(session: Session, entry: Entry, visit: Visit, user: User) -> dict | None:
+def _replayed(session: Session, entry: Entry, visit: Visit, user: User) -> dict[str, Any] | None:
     """The first result of an already processed client id, or None if it is new.
     Raises Conflict when the id was used for other content."""
     if entry.client_id is None:
@@ -197,7 +206,8 @@ def _replayed(session: Session, entry: Entry, visit: Visit, user: User) -> dict 
     seen = session.get(ClientRequest, entry.client_id)
     if seen is None:
         return None
-    if seen.payload_sha256 != payload_hash(entry.content(visit.id)) or seen.user_id != user.id:
+    content = entry.content(stored_id(visit))
+    if seen.payload_sha256 != payload_hash(content) or seen.user_id != user.id:
         raise Conflict(
             "this client_id was already used for other content",
             extra={"client_id": entry.client_id},
@@ -223,7 +233,7 @@ def _store(
     revision: int,
 ) -> Answer:
     before = _snapshot(current)
-    answer = current or Answer(visit_id=visit.id, item_key=entry.item_key)
+    answer = current or Answer(visit_id=stored_id(visit), item_key=entry.item_key)
     answer.value = entry.value
     if entry.note is not None:
         answer.note = entry.note
@@ -261,14 +271,16 @@ def _snapshot(answer: Answer | None) -> dict[str, Any] | None:
     }
 
 
-def _remember(session: Session, entry: Entry, visit: Visit, user: User, result: dict) -> None:
+def _remember(
+    session: Session, entry: Entry, visit: Visit, user: User, result: dict[str, Any]
+) -> None:
     if entry.client_id is not None:
         session.add(
             ClientRequest(
                 client_id=entry.client_id,
-                user_id=user.id,
+                user_id=stored_id(user),
                 scope=f"answer:{visit.id}:{entry.item_key}",
-                payload_sha256=payload_hash(entry.content(visit.id)),
+                payload_sha256=payload_hash(entry.content(stored_id(visit))),
                 result=result,
             )
         )
@@ -293,7 +305,7 @@ def put_answer(
         workflow.check_can_answer(visit)
         answers = visit_answers(session, visit)
         current = answers.get(entry.item_key)
-        if _conflict(entry, current):
+        if current is not None and _conflict(entry, current):
             sheet = score_sheet(template, answer_values(answers))
             copy = answer_public(current, sheet)
             session.rollback()

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, or_, select, update
 
-from inspection.models import LoginSession, User, utcnow
+from inspection.models import LoginSession, User, stored_id, utcnow
 
 KEEP_ENDED = dt.timedelta(days=30)  # ended rows are kept a while (when did this tablet log out?)
 # How stale `last_seen_at` may get: refreshing it costs a write, which every request would
@@ -62,7 +62,7 @@ def start(session: Session, user: User, *, lifetime: Lifetime) -> str:
         )
     )
     row = LoginSession(
-        id=secrets.token_urlsafe(32), user_id=user.id, created_at=now, last_seen_at=now
+        id=secrets.token_urlsafe(32), user_id=stored_id(user), created_at=now, last_seen_at=now
     )
     session.add(row)
     session.commit()

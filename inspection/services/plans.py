@@ -24,6 +24,8 @@ from inspection.models import (
     User,
     Visit,
     VisitInspector,
+    relation,
+    stored_id,
 )
 from inspection.scoring import ScoreSheet, score_sheet
 from inspection.services.units import get_by_code, unit_public
@@ -70,7 +72,7 @@ def create_plan(
         template = library.get(form_key, form_version)
         if template is None:
             fields["form_key"] = N_("no such checklist template in the library")
-    if fields:
+    if fields or template is None:  # no template means a problem in `fields`
         if taken:
             fields["number"] = PlanNumberTaken.reason
         raise ValidationError(N_("The plan could not be saved."), fields=fields)
@@ -84,7 +86,7 @@ def create_plan(
         issued_on=issued,
         decision_number=decision_number,
         decision_on=decided,
-        lead_id=lead.id,
+        lead_id=stored_id(lead),
         form_key=template.key,
         form_version=template.version,
         form_sha256=template.sha256,
@@ -128,7 +130,7 @@ class VisitTaken(Conflict):
 
 @contextmanager
 def refused_as(
-    session: Session, error: type[Conflict], clash: Callable[[], bool]
+    session: Session, error: Callable[[], Conflict], clash: Callable[[], bool]
 ) -> Iterator[None]:
     """A writer that raced past the service's check meets the database's unique index: its
     IntegrityError becomes the same `error` as the check's, when `clash()` (asked after the
@@ -212,16 +214,17 @@ def create_visit(
         participants=participants,
     )
     raise_visit_problems(fields)
+    unit, day = values.unit_and_day()
+    unit_id = stored_id(unit)
     visit = Visit(
-        plan_id=plan.id,
-        unit_id=values.unit.id,
-        scheduled_on=values.scheduled_on,
+        plan_id=stored_id(plan),
+        unit_id=unit_id,
+        scheduled_on=day,
         place=values.place,
         participants=values.participants,
         inspectors=values.inspectors,
     )
     session.add(visit)
-    day, unit_id = values.scheduled_on, values.unit.id
     with refused_as(session, VisitTaken, lambda: _visit_exists(session, plan, unit_id, day)):
         session.flush()
     audit.record(
@@ -272,10 +275,11 @@ def update_visit(
         if moved and not workflow.can_change_unit(visit):
             fields["unit_code"] = N_("the unit can only change before the first answer")
         raise_visit_problems(fields)
-        visit.unit, visit.scheduled_on, visit.place = values.unit, values.scheduled_on, values.place
+        unit, day = values.unit_and_day()
+        visit.unit, visit.scheduled_on, visit.place = unit, day, values.place
         visit.participants, visit.inspectors = values.participants, values.inspectors
         session.add(visit)
-        plan, unit_id, day, visit_id = visit.plan, values.unit.id, visit.scheduled_on, visit.id
+        plan, unit_id, visit_id = visit.plan, stored_id(unit), visit.id
 
         def clash() -> bool:
             return _visit_exists(session, plan, unit_id, day, visit_id)
@@ -319,6 +323,12 @@ class VisitValues:
     participants: list[dict[str, str]]
     inspectors: list[User]
 
+    def unit_and_day(self) -> tuple[Unit, dt.date]:
+        """The unit and the date, once the problems are raised (a missing one is a problem)."""
+        if self.unit is None or self.scheduled_on is None:
+            raise RuntimeError("raise_visit_problems first: the unit or the date is missing")
+        return self.unit, self.scheduled_on
+
 
 def _visit_values(
     session: Session,
@@ -342,7 +352,11 @@ def _visit_values(
         fields["unit_code"] = N_("this unit has been deactivated")
     date = date_field(scheduled_on, "scheduled_on", fields, required=True)
     other = visit.id if visit is not None else None
-    if unit is not None and date is not None and _visit_exists(session, plan, unit.id, date, other):
+    if (
+        unit is not None
+        and date is not None
+        and _visit_exists(session, plan, stored_id(unit), date, other)
+    ):
         fields.setdefault("unit_code", VisitTaken.reason)
     return VisitValues(
         unit=unit,
@@ -459,19 +473,21 @@ def plan_visits_with_scores(
     query = (
         select(Visit)
         .where(Visit.plan_id == plan.id)
-        .options(selectinload(Visit.unit), selectinload(Visit.inspectors))
-        .order_by(Visit.scheduled_on, Visit.id)
+        .options(selectinload(relation(Visit.unit)), selectinload(relation(Visit.inspectors)))
+        .order_by(col(Visit.scheduled_on), col(Visit.id))
     )
     visits = list(session.exec(query))
-    answers = answers_by_visit(session, [v.id for v in visits])
+    answers = answers_by_visit(session, [stored_id(v) for v in visits])
     if template is None:
         return [(v, None) for v in visits]
-    return [(v, score_sheet(template, answers.get(v.id, {}))) for v in visits]
+    return [(v, score_sheet(template, answers.get(stored_id(v), {}))) for v in visits]
 
 
 def visit_counts(session: Session) -> dict[int, int]:
     """Visits per plan in one query, so a list of plans does not load every plan's visits."""
-    return dict(session.exec(select(Visit.plan_id, func.count()).group_by(Visit.plan_id)).all())
+    return dict(
+        session.exec(select(Visit.plan_id, func.count()).group_by(col(Visit.plan_id))).all()
+    )
 
 
 def list_plans(session: Session) -> list[Plan]:

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 from sqlmodel import Session, func, select
 
@@ -24,7 +25,7 @@ NAME_MAX = 200  # Unit.name's column
 CODE_LOOKUP_MAX = 200  # a code looked up, spaces around it included (the column holds 32)
 
 
-def unit_public(unit: Unit) -> dict:
+def unit_public(unit: Unit) -> dict[str, Any]:
     """A unit as the API and the audit trail show it; an inactive one can no longer be visited."""
     return {
         "id": unit.id,
@@ -65,7 +66,18 @@ def get_by_code(session: Session, code: str) -> Unit | None:
     return session.exec(select(Unit).where(func.lower(Unit.code) == wanted)).first()
 
 
-def clean_unit(code: object, name: object, kind: object) -> tuple[dict[str, str], dict[str, str]]:
+class NameAndKind(TypedDict):
+    name: str
+    kind: str
+
+
+class UnitValues(NameAndKind):
+    """A unit's checked values, as stored."""
+
+    code: str
+
+
+def clean_unit(code: object, name: object, kind: object) -> tuple[UnitValues, dict[str, str]]:
     """The values to store ({code, name, kind}) and why they cannot make a unit (empty when
     they can). Any JSON value may come in: a wrong type is a problem of its field, never a 500.
     """
@@ -76,12 +88,13 @@ def clean_unit(code: object, name: object, kind: object) -> tuple[dict[str, str]
     return {"code": clean_code, **_name_and_kind(name, kind, fields)}, fields
 
 
-def _name_and_kind(name: object, kind: object, fields: dict[str, str]) -> dict[str, str]:
+def _name_and_kind(name: object, kind: object, fields: dict[str, str]) -> NameAndKind:
     """What a unit is called and what it is: checked alike on creation and on an edit."""
     clean_name = text_field(name, "name", fields, required=True, limit=NAME_MAX)
-    if not isinstance(kind, str) or kind not in KINDS:
-        fields["kind"] = N_("must be one of xa, phuong, thi_tran, dac_khu")
-    return {"name": clean_name, "kind": kind if "kind" not in fields else ""}
+    if isinstance(kind, str) and kind in KINDS:
+        return {"name": clean_name, "kind": kind}
+    fields["kind"] = N_("must be one of xa, phuong, thi_tran, dac_khu")
+    return {"name": clean_name, "kind": ""}
 
 
 def create_unit(

@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from typing import Any
 
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
@@ -10,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from inspection import audit, text
 from inspection.errors import N_, Conflict, NotFound, ValidationError
 from inspection.formatting import vi_sort_key
-from inspection.models import Role, Unit, User, new_session_stamp
+from inspection.models import Role, Unit, User, new_session_stamp, relation
 from inspection.services import units
 from inspection.services.validation import text_field
 
@@ -35,12 +36,16 @@ def generate_password(length: int = 14) -> str:
 
 
 def password_problem(password: str) -> str | None:
+    """Why a new password cannot be set: too short, or no text the login form accepts (one line,
+    no control characters, at most LOGIN_FIELD_MAX characters), which would lock the user out."""
     if len(password) < MIN_PASSWORD:
         return N_("must have at least 8 characters")
+    if text.text_problem(password, limit=LOGIN_FIELD_MAX, multiline=False):
+        return N_("must be plain text on one line")
     return None
 
 
-def user_public(user: User) -> dict:
+def user_public(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
         "username": user.username,
@@ -61,7 +66,7 @@ def get_user(session: Session, user_id: int) -> User:
 
 def list_users(session: Session) -> list[User]:
     """Every account with its unit, active ones first, then by username."""
-    query = select(User).options(selectinload(User.unit))
+    query = select(User).options(selectinload(relation(User.unit)))
     return list(session.exec(query.order_by(col(User.active).desc(), User.username)))
 
 
@@ -127,7 +132,9 @@ def create_user(
     return user
 
 
-def _unit_for(session: Session, role: str, unit_code: str | None, fields: dict) -> Unit | None:
+def _unit_for(
+    session: Session, role: str, unit_code: str | None, fields: dict[str, str]
+) -> Unit | None:
     if role != Role.UNIT:
         if unit_code:
             fields["unit_code"] = N_("only a unit user belongs to a unit")

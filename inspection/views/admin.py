@@ -6,14 +6,17 @@ the services, and these views only parse forms, call one service and show the ou
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.fields import SelectChoice
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # newer than types-WTForms
 from wtforms.validators import Optional
 
 from inspection.db import get_session
@@ -24,7 +27,7 @@ from inspection.services import agency as agency_service
 from inspection.services import login_throttle
 from inspection.services import units as unit_service
 from inspection.services import users as user_service
-from inspection.views.forms import WholeNumberField, at_most, form_status, required
+from inspection.views.forms import WholeNumberField, at_most, entered, form_status, required
 from inspection.views.helpers import flash_domain_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -74,27 +77,28 @@ class ResetPasswordForm(FlaskForm):
 
 
 @bp.get("/users")
-def users():
+def users() -> ResponseReturnValue:
     return render_template("admin/users.html", users=user_service.list_users(get_session()))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-def new_user():
+def new_user() -> ResponseReturnValue:
     form = NewUserForm()
     form.unit_code.choices = unit_choices(_("— none —"))
     if not form.validate_on_submit():
         return render_template("admin/user_new.html", form=form), form_status(form)
     # An empty password field means: generate one, and show it to the admin this one time.
-    generated = None if form.password.data else user_service.generate_password()
+    typed = form.password.data or ""
+    generated = "" if typed else user_service.generate_password()
     try:
         user = user_service.create_user(
             get_session(),
             actor_id=current_user.id,
-            username=form.username.data,
+            username=entered(form.username),
             role=form.role.data,
-            full_name=form.full_name.data,
+            full_name=entered(form.full_name),
             position=form.position.data or "",
-            password=form.password.data or generated,
+            password=typed or generated,
             unit_code=form.unit_code.data or None,
         )
     except DomainError as exc:
@@ -114,7 +118,7 @@ def show_password_once(user: User, password: str) -> str:
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-def edit_user(user_id: int):
+def edit_user(user_id: int) -> ResponseReturnValue:
     session = get_session()
     user = user_service.get_user(session, user_id)  # NotFound: the 404 page
     form = EditUserForm(obj=user, unit_code=user.unit.code if user.unit else "")
@@ -126,7 +130,7 @@ def edit_user(user_id: int):
                 session,
                 actor_id=current_user.id,
                 user=user,
-                full_name=form.full_name.data,
+                full_name=entered(form.full_name),
                 position=form.position.data or "",
                 active=form.active.data,
                 # Only a unit account shows (and has) a unit; the others never send one.
@@ -142,7 +146,7 @@ def edit_user(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/password")
-def reset_password(user_id: int):
+def reset_password(user_id: int) -> ResponseReturnValue:
     """Give the account a new generated password; the admin hands it over in person."""
     session = get_session()
     user = user_service.get_user(session, user_id)
@@ -176,7 +180,7 @@ def timezone_choices(current: str) -> list[SelectChoice]:
 
 
 @bp.route("/agency", methods=["GET", "POST"])
-def agency():
+def agency() -> ResponseReturnValue:
     session = get_session()
     current = agency_service.get_agency(session, default_timezone=current_app.config["TIMEZONE"])
     form = AgencyForm(obj=current)
@@ -251,18 +255,18 @@ ROW_PROBLEMS = {
 }
 
 
-def describe(messages: dict, key: str, params: dict) -> str:
+def describe(messages: Mapping[str, object], key: str, params: Mapping[str, object]) -> str:
     message = messages.get(key)
     return str(message) % params if message is not None else key
 
 
-def describe_row_problem(key: str, params: dict) -> str:
+def describe_row_problem(key: str, params: Mapping[str, object]) -> str:
     if key == "name_invalid":  # the shared text check's own words (services.validation)
         return f"{_('Name')}: {_(params['message'])}"
     return describe(ROW_PROBLEMS, key, params)
 
 
-def render_units(import_form: ImportUnitsForm, status: int = 200):
+def render_units(import_form: ImportUnitsForm, status: int = 200) -> tuple[str, int]:
     units = unit_service.list_units(get_session())
     limits = {
         "max_kb": unit_service.MAX_IMPORT_BYTES // 1024,
@@ -274,12 +278,12 @@ def render_units(import_form: ImportUnitsForm, status: int = 200):
 
 
 @bp.get("/units")
-def units():
+def units() -> ResponseReturnValue:
     return render_units(ImportUnitsForm())
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
-def new_unit():
+def new_unit() -> ResponseReturnValue:
     form = UnitForm()
     failed = False
     if form.validate_on_submit():
@@ -287,8 +291,8 @@ def new_unit():
             unit = unit_service.create_unit(
                 get_session(),
                 actor_id=current_user.id,
-                code=form.code.data,
-                name=form.name.data,
+                code=entered(form.code),
+                name=entered(form.name),
                 kind=form.kind.data,
             )
         except DomainError as exc:
@@ -301,7 +305,7 @@ def new_unit():
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
-def edit_unit(unit_id: int):
+def edit_unit(unit_id: int) -> ResponseReturnValue:
     session = get_session()
     unit = unit_service.get_unit(session, unit_id)  # NotFound: the 404 page
     form = EditUnitForm(obj=unit)
@@ -325,17 +329,17 @@ def edit_unit(unit_id: int):
 
 
 @bp.post("/units/<int:unit_id>/deactivate")
-def deactivate_unit(unit_id: int):
+def deactivate_unit(unit_id: int) -> ResponseReturnValue:
     """No new visit is planned for a deactivated unit; its visits and notices stay."""
     return change_unit_state(unit_id, active=False)
 
 
 @bp.post("/units/<int:unit_id>/reactivate")
-def reactivate_unit(unit_id: int):
+def reactivate_unit(unit_id: int) -> ResponseReturnValue:
     return change_unit_state(unit_id, active=True)
 
 
-def change_unit_state(unit_id: int, *, active: bool):
+def change_unit_state(unit_id: int, *, active: bool) -> ResponseReturnValue:
     """The button's address says which; CSRFProtect has checked the token of the post."""
     session = get_session()
     unit = unit_service.get_unit(session, unit_id)
@@ -348,7 +352,7 @@ def change_unit_state(unit_id: int, *, active: bool):
 
 
 @bp.post("/units/import")
-def import_units():
+def import_units() -> ResponseReturnValue:
     form = ImportUnitsForm()
     if not form.validate_on_submit():
         return render_units(form, 400)

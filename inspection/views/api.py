@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -16,12 +17,13 @@ from inspection.checklist import MAX_TEMPLATE_BYTES
 from inspection.errors import ValidationError, VersionExistsError, json_error
 from inspection.library import (
     LibraryUnreadable,
+    StoredTemplate,
     TemplateInvalid,
     TemplateTooLarge,
     VersionExists,
     get_library,
 )
-from inspection.models import Visit
+from inspection.models import Plan, Visit
 from inspection.services import answers, plans, templates, units, users
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -46,7 +48,7 @@ def json_body(kind: type = dict) -> Any:
 
 
 @bp.get("/health")
-def health():
+def health() -> ResponseReturnValue:
     if db.ping(db.get_engine()):
         return jsonify(status="ok", db="ok")
     return jsonify(status="error", db="unreachable"), 503
@@ -56,7 +58,7 @@ def health():
 
 
 @bp.post("/login")
-def login():
+def login() -> Response:
     body = json_body()
     credentials = {name: body.get(name) for name in ("username", "password")}
     problems = {
@@ -80,20 +82,20 @@ def login():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> Response:
     log_out()
     return jsonify(status="ok")
 
 
 @bp.get("/me")
-def me():
+def me() -> Response:
     return jsonify(user=users.user_public(current_user), csrf_token=generate_csrf())
 
 
 # Templates --------------------------------------------------------------------------------------
 
 
-def form_summary(stored) -> dict[str, Any]:
+def form_summary(stored: StoredTemplate) -> dict[str, Any]:
     return {
         "key": stored.key,
         "version": stored.version,
@@ -103,12 +105,12 @@ def form_summary(stored) -> dict[str, Any]:
 
 
 @bp.get("/forms")
-def list_forms():
+def list_forms() -> Response:
     return jsonify(forms=[form_summary(t) for t in get_library().all()])
 
 
 @bp.get("/forms/<key>")
-def get_form(key: str):
+def get_form(key: str) -> Response:
     stored = get_library().get(key)
     if stored is None:
         return json_error(404, "not_found", f"no template '{key}'")
@@ -116,7 +118,7 @@ def get_form(key: str):
 
 
 @bp.get("/forms/<key>/<int:version>")
-def get_form_version(key: str, version: int):
+def get_form_version(key: str, version: int) -> Response:
     stored = get_library().get(key, version)
     if stored is None:
         return json_error(404, "not_found", f"no template '{key}' version {version}")
@@ -124,7 +126,7 @@ def get_form_version(key: str, version: int):
 
 
 @bp.post("/forms")
-def import_form():
+def import_form() -> ResponseReturnValue:
     if (size := len(request.get_data(cache=True))) > MAX_TEMPLATE_BYTES:
         too_large = TemplateTooLarge(size)
         return json_error(413, "too_large", str(too_large), max_bytes=too_large.limit)
@@ -158,12 +160,12 @@ def import_form():
 
 
 @bp.get("/units")
-def list_units():
+def list_units() -> Response:
     return jsonify(units=[units.unit_public(u) for u in units.list_units(db.get_session())])
 
 
 @bp.post("/units")
-def create_unit():
+def create_unit() -> tuple[Response, int]:
     body = json_body()
     unit = units.create_unit(
         db.get_session(),
@@ -178,7 +180,7 @@ def create_unit():
 # Plans and visits ------------------------------------------------------------------------------
 
 
-def plan_public(plan, with_visits: bool = False) -> dict[str, Any]:
+def plan_public(plan: Plan, with_visits: bool = False) -> dict[str, Any]:
     data = {**plans.plan_fields(plan), "url": url_for("plans.view", plan_id=plan.id)}
     if with_visits:
         rows = plans.plan_visits_with_scores(db.get_session(), get_library(), plan)
@@ -194,12 +196,12 @@ def visit_summary(visit: Visit) -> dict[str, Any]:
 
 
 @bp.get("/plans")
-def list_plans():
+def list_plans() -> Response:
     return jsonify(plans=[plan_public(p) for p in plans.list_plans(db.get_session())])
 
 
 @bp.post("/plans")
-def create_plan():
+def create_plan() -> tuple[Response, int]:
     body = json_body()
     names = (
         "number",
@@ -218,12 +220,12 @@ def create_plan():
 
 
 @bp.get("/plans/<int:plan_id>")
-def get_plan(plan_id: int):
+def get_plan(plan_id: int) -> Response:
     return jsonify(plan_public(g.plan, with_visits=True))
 
 
 @bp.post("/plans/<int:plan_id>/visits")
-def create_visit(plan_id: int):
+def create_visit(plan_id: int) -> tuple[Response, int]:
     body = json_body()
     names = ("unit_code", "scheduled_on", "inspectors", "place", "participants")
     visit = plans.create_visit(
@@ -250,17 +252,17 @@ def visit_public(visit: Visit) -> dict[str, Any]:
 
 
 @bp.get("/visits/<int:visit_id>")
-def get_visit(visit_id: int):
+def get_visit(visit_id: int) -> Response:
     return jsonify(visit_public(g.visit))
 
 
 @bp.get("/visits/<int:visit_id>/score")
-def get_score(visit_id: int):
+def get_score(visit_id: int) -> Response:
     return jsonify(answers.visit_sheet(db.get_session(), get_library(), g.visit).as_dict())
 
 
 @bp.put("/visits/<int:visit_id>/answers/<item_key>")
-def put_answer(visit_id: int, item_key: str):
+def put_answer(visit_id: int, item_key: str) -> Response:
     entry = answers.parse_entry(json_body(), item_key=item_key)
     result, replayed = answers.put_answer(
         db.get_session(), get_library(), visit=g.visit, user=current_user, entry=entry
@@ -269,7 +271,7 @@ def put_answer(visit_id: int, item_key: str):
 
 
 @bp.post("/visits/<int:visit_id>/answers")
-def batch_answers(visit_id: int):
+def batch_answers(visit_id: int) -> Response:
     body = json_body()
     raw = body.get("answers")
     if not isinstance(raw, list) or not raw:

@@ -3,6 +3,7 @@
 import math
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -16,7 +17,7 @@ from inspection.auth import authenticate, log_in, log_out
 from inspection.db import get_session
 from inspection.errors import DomainError
 from inspection.services import users
-from inspection.views.forms import at_least, filled, storable
+from inspection.views.forms import at_least, entered, filled, storable
 from inspection.views.helpers import flash_domain_error, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -39,10 +40,10 @@ class ChangePasswordForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
-        attempt = authenticate(form.username.data, form.password.data)
+        attempt = authenticate(entered(form.username), entered(form.password))
         if attempt.retry_after is not None:
             return throttled(form, attempt.retry_after)
         if attempt.user is not None:
@@ -68,17 +69,17 @@ def throttled(form: LoginForm, seconds: int) -> tuple[str, int, dict[str, str]]:
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
     log_out()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
-def change_password():
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not check_password_hash(current_user.password_hash, form.current.data):
+        if not check_password_hash(current_user.password_hash, entered(form.current)):
             form.current.errors = [_("The current password is wrong.")]
         else:
             try:
@@ -86,7 +87,7 @@ def change_password():
                     get_session(),
                     actor_id=current_user.id,
                     user=current_user,
-                    password=form.password.data,
+                    password=entered(form.password),
                 )
             except DomainError as exc:
                 flash_domain_error(form, exc)

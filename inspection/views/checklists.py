@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -57,7 +58,7 @@ def render_index(
     status: int = 200,
     *,
     from_checker: bool = False,
-):
+) -> tuple[str, int]:
     """The list and the upload form; `from_checker` when the problems are the template
     validator's (key path + English detail), not this page's own."""
     templates = [(t, template_max(t.document)) for t in get_library().all()]
@@ -77,12 +78,12 @@ def render_index(
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     return render_index(UploadForm())
 
 
 @bp.post("/upload")
-def upload():
+def upload() -> ResponseReturnValue:
     form = UploadForm()
     if not form.validate_on_submit():
         return render_index(form, status=form_status(form))
@@ -146,7 +147,7 @@ def upload_size(stream: Any, read: int) -> int:  # noqa: ANN401
 
 
 @bp.get("/<key>/<int:version>")
-def view(key: str, version: int):
+def view(key: str, version: int) -> str:
     stored = get_library().get(key, version)
     if stored is None:
         abort(404)

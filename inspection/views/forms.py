@@ -2,11 +2,12 @@
 validator and parse error here speaks through our catalog."""
 
 from collections.abc import Callable
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, IntegerField
+from wtforms import Field, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
 
 from inspection import text
@@ -49,7 +50,7 @@ class WholeNumberField(IntegerField):
     """An IntegerField of ASCII digits (parse_whole_number: not "١٢", "²" or a thousand digits)
     whose parse error comes from our catalog."""
 
-    def process_formdata(self, valuelist: list) -> None:
+    def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not valuelist[0].strip():
             self.data = None  # empty: the field's required() says so
             return
@@ -58,6 +59,14 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError(_("Enter a whole number."))
         self.data = number
+
+
+def entered(field: StringField) -> str:
+    """The text of a required field (required() or filled()) once its form has validated: a
+    field missing from the post failed that validator."""
+    if field.data is None:
+        raise ValueError(f"{field.name} is read before its form validated")
+    return field.data
 
 
 def form_status(form: FlaskForm, failed: bool = False) -> int:

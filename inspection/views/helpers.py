@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import flash
 from flask_babel import gettext as _
+from wtforms import Form
 
 from inspection.errors import DomainError
 
@@ -24,7 +25,7 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def flash_domain_error(form, exc: DomainError) -> None:
+def flash_domain_error(form: Form, exc: DomainError) -> None:
     """Show a service's refusal on the form: per field where it names fields, else on top."""
     placed = False
     for name, why in exc.fields.items():

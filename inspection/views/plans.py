@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -22,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,6 +35,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.form import BaseForm
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -42,7 +45,7 @@ from inspection.db import get_session
 from inspection.errors import DomainError
 from inspection.formatting import parse_whole_number
 from inspection.library import get_library
-from inspection.models import Plan, Visit
+from inspection.models import Plan, User, Visit
 from inspection.services import plans as plan_service
 from inspection.services import units as unit_service
 from inspection.services import users as user_service
@@ -62,10 +65,12 @@ class LocalDateField(DateField):
     """A date input. Tablets send ISO dates from their date picker; a browser without one lets
     people type the dd/mm/yyyy they write on paper, so both are read."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+    def __init__(
+        self, label: str | None = None, validators: list[Any] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
 
-    def process_formdata(self, valuelist: list) -> None:
+    def process_formdata(self, valuelist: list[Any]) -> None:
         try:
             super().process_formdata(valuelist)
         except ValueError:
@@ -75,8 +80,8 @@ class LocalDateField(DateField):
 class ChoiceField(SelectField):
     """A select that refuses a value it did not offer (a forged post), in our words."""
 
-    def pre_validate(self, form: FlaskForm) -> None:
-        if self.data not in {value for value, _label in self.choices}:
+    def pre_validate(self, form: BaseForm) -> None:
+        if self.data not in offered(self):
             raise ValidationError(str(NOT_OFFERED))
 
 
@@ -86,10 +91,15 @@ class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
-    def pre_validate(self, form: FlaskForm) -> None:
-        offered = {value for value, _label in self.choices}
-        if any(value not in offered for value in self.data or []):
+    def pre_validate(self, form: BaseForm) -> None:
+        values = offered(self)
+        if any(value not in values for value in self.data or []):
             raise ValidationError(str(NOT_OFFERED))
+
+
+def offered(field: SelectField) -> set[Any]:
+    """The values a select offered: the views give theirs lists of (value, label) pairs."""
+    return {choice[0] for choice in field.choices or ()}
 
 
 # Forms: field names are the services' argument names, so that a service's refusal of a field
@@ -189,7 +199,7 @@ def this_year() -> int:
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     plans = plan_service.list_plans(get_session())
     return render_template(
         "plans/index.html", plans=plans, visit_counts=plan_service.visit_counts(get_session())
@@ -197,7 +207,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-def new_plan():
+def new_plan() -> ResponseReturnValue:
     form = PlanForm()
     form.template.choices = template_choices()
     if not form.is_submitted():
@@ -227,7 +237,7 @@ def new_plan():
 
 
 @bp.get("/<int:plan_id>")
-def view(plan_id: int):
+def view(plan_id: int) -> ResponseReturnValue:
     plan: Plan = g.plan
     rows = plan_service.plan_visits_with_scores(get_session(), get_library(), plan)
     checklist = get_library().get(plan.form_key, plan.form_version)
@@ -243,7 +253,7 @@ def view(plan_id: int):
     )
 
 
-def team_choices(form: VisitForm) -> dict:
+def team_choices(form: VisitForm) -> dict[str, User]:
     """Offer the active inspectors; returns them by username for the page's labels."""
     inspectors = user_service.active_inspectors(get_session())
     form.inspectors.choices = [(u.username, u.full_name) for u in inspectors]
@@ -257,7 +267,7 @@ def visit_refusal(exc: DomainError) -> DomainError:
 
 
 @bp.route("/<int:plan_id>/visits/new", methods=["GET", "POST"])
-def new_visit(plan_id: int):
+def new_visit(plan_id: int) -> ResponseReturnValue:
     plan: Plan = g.plan
     form = VisitForm()
     form.unit_code.choices = unit_choices()
@@ -287,7 +297,7 @@ def new_visit(plan_id: int):
 
 
 @bp.route("/<int:plan_id>/visits/<int:visit_id>/edit", methods=["GET", "POST"])
-def edit_visit(plan_id: int, visit_id: int):
+def edit_visit(plan_id: int, visit_id: int) -> ResponseReturnValue:
     """The new-visit form, filled with the visit, to correct a typo in what was planned."""
     visit: Visit = g.visit  # of this plan: the access check answers 404 otherwise
     if not workflow.can_edit_plan(visit):
@@ -331,7 +341,7 @@ def edit_visit(plan_id: int, visit_id: int):
     return page, form_status(form, failed)
 
 
-def visit_form_data(visit: Visit) -> dict:
+def visit_form_data(visit: Visit) -> dict[str, Any]:
     return {
         "unit_code": visit.unit.code,
         "scheduled_on": visit.scheduled_on,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from inspection.formatting import format_date
 from inspection.i18n import format_number
 from inspection.labels import is_question
 from inspection.scoring import ItemResult, ScoreSheet
-from inspection.services.answers import MAX_NOTE
+from inspection.services.answers import MAX_NOTE, AnswerRow
 
 _cache: dict[tuple[str, str], PageModel] = {}
 _labels: dict[str, dict[str, str]] = {}
@@ -87,7 +88,11 @@ class Outcome:
 
 
 def item_state(
-    item: ItemView, result: ItemResult, answer: Any, locale: str, outcome: Outcome | None = None
+    item: ItemView,
+    result: ItemResult,
+    answer: AnswerRow | None,
+    locale: str,
+    outcome: Outcome | None = None,
 ) -> dict[str, Any]:
     """One item's answer and score as the page shows them (plain values: the template escapes),
     with the outcome of its form post when there is one."""
@@ -259,25 +264,29 @@ def points_label(item: dict[str, Any]) -> str:
 # texts refuse control characters).
 TOKEN_MARK = "\x01csrf-token\x01"
 
+# (visit id, revision, status, writable, language) → (score sheet, checklist HTML)
+CacheKey = tuple[int, int, str, bool, str]
+Checklist = tuple[ScoreSheet, str]
+
 
 class ChecklistCache:
     """Rendered checklists (score sheet and sections' HTML) by what they depend on: the visit, its
     revision (every change to a visit increases it), its status, whether the viewer may write,
     and the language. Process-local and bounded; size 0 turns it off."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict[tuple, tuple[Any, str]] = OrderedDict()
+        self._entries: OrderedDict[CacheKey, Checklist] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> tuple[Any, str] | None:
+    def get(self, key: CacheKey) -> Checklist | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
             return found
 
-    def put(self, key: tuple, value: tuple[Any, str]) -> None:
+    def put(self, key: CacheKey, value: Checklist) -> None:
         if self.size <= 0:
             return
         with self._lock:
@@ -290,7 +299,7 @@ class ChecklistCache:
 def render_checklist(
     model: PageModel,
     sheet: ScoreSheet,
-    stored: dict[str, Any],
+    stored: Mapping[str, AnswerRow],
     *,
     action: str,
     writable: bool,

@@ -6,6 +6,7 @@ The page works with plain form posts: each item is a small form whose answer but
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import (
@@ -20,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -34,6 +36,7 @@ from inspection.errors import Conflict, DomainError
 from inspection.formatting import parse_number, parse_typed_date, parse_whole_number
 from inspection.i18n import decimal_separator, format_number
 from inspection.library import get_library
+from inspection.models import Visit, stored_id
 from inspection.scoring import score_sheet
 from inspection.services import answers
 from inspection.views.visit_page import (
@@ -52,19 +55,19 @@ OUTCOME_KEY = "visit_item_outcome"  # in the session: a saved item, until the pa
 
 
 @bp.get("/<int:visit_id>")
-def view(visit_id: int):
+def view(visit_id: int) -> str:
     outcome = session.pop(OUTCOME_KEY) if OUTCOME_KEY in session else None  # no cookie otherwise
     if isinstance(outcome, dict) and outcome.get("visit") == visit_id:
         return _page(g.visit, _stored_outcome(outcome["item"], outcome["state"]))
     return _page(g.visit)
 
 
-def _page(visit, outcome: Outcome | None = None):
+def _page(visit: Visit, outcome: Outcome | None = None) -> str:
     """The checklist page; `outcome` shows what became of one item's form post inside it."""
     locale = str(get_locale())
     writable = can_fill_visit(current_user, visit) and workflow.can_answer(visit)
     cache: ChecklistCache = current_app.extensions["inspection.checklist_cache"]
-    key = (visit.id, visit.revision, visit.status, writable, locale)
+    key = (stored_id(visit), visit.revision, visit.status, writable, locale)
     action = url_for("visits.save_item", visit_id=visit.id, item_key="KEY")[: -len("KEY")]
     cached = None if outcome is not None else cache.get(key)
     if cached is None:
@@ -98,7 +101,7 @@ TYPED_FIELDS = ("num", "den", "number", "text", "note")
 
 
 @bp.route("/<int:visit_id>/items/<item_key>", methods=["GET", "POST"])
-def save_item(visit_id: int, item_key: str):
+def save_item(visit_id: int, item_key: str) -> ResponseReturnValue:
     """The same save as the API's PUT, from a plain form post (JavaScript off). Saved, or
     refused as someone else's newer change: back to the item, which says so. A refused value:
     the page at once, at this address, the item showing why with the fields as typed (a GET
@@ -143,7 +146,7 @@ def save_item(visit_id: int, item_key: str):
     return redirect(anchor)
 
 
-def form_answer(item: dict[str, Any], form, current: Any) -> dict[str, Any]:
+def form_answer(item: dict[str, Any], form: Mapping[str, str], current: Any) -> dict[str, Any]:
     """Turn an item's form fields into the API's answer body. The note's own button posts the
     whole form too: an answer typed in it is saved with the note (or refused, as typed); with
     nothing typed the stored answer stays (a choice, "not applicable")."""
@@ -167,7 +170,7 @@ def form_answer(item: dict[str, Any], form, current: Any) -> dict[str, Any]:
     return body
 
 
-def _typed(item: dict[str, Any], form) -> Any:
+def _typed(item: dict[str, Any], form: Mapping[str, str]) -> Any:
     """The answer an item's fields hold (None: nothing typed, or an item answered by a tap)."""
     if item["type"] == "ratio":
         return _ratio(form.get("num", ""), form.get("den", ""))
