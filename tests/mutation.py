@@ -58,6 +58,7 @@ MODULES = {
             "tests/test_auth_pages.py",
             "tests/test_login_limits.py",
             "tests/test_visit_pages.py",
+            "tests/test_plan_pages.py",
         ],
     ),
 }
