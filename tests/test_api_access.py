@@ -160,16 +160,22 @@ def test_a_role_without_access_learns_nothing_of_which_ids_exist(world):
 def test_each_refusal_says_why(world):
     """The body of a refusal, as API.md gives it, for each of the three reasons."""
     clients, visit = world["clients"], world["visit"]
-    assert clients["anonymous"].get(f"/api/v1/visits/{visit}").get_json() == {
-        "error": {"code": "unauthorized", "message": "log in first"}
+    lead = clients["plan_lead"]
+    replies = {
+        401: clients["anonymous"].get(f"/api/v1/visits/{visit}"),
+        403: clients["unit"].get(f"/api/v1/visits/{visit}"),
+        404: lead.get("/api/v1/visits/999"),
     }
-    assert clients["unit"].get(f"/api/v1/visits/{visit}").get_json() == {
+    assert {status: reply.status_code for status, reply in replies.items()} == {
+        401: 401,
+        403: 403,
+        404: 404,
+    }
+    assert replies[401].get_json() == {"error": {"code": "unauthorized", "message": "log in first"}}
+    assert replies[403].get_json() == {
         "error": {"code": "forbidden", "message": "your role or assignment does not allow this"}
     }
-    lead = clients["plan_lead"]
-    assert lead.get("/api/v1/visits/999").get_json() == {
-        "error": {"code": "not_found", "message": "visit not found"}
-    }
-    assert lead.get("/api/v1/plans/999").get_json() == {
-        "error": {"code": "not_found", "message": "plan not found"}
-    }
+    assert replies[404].get_json() == {"error": {"code": "not_found", "message": "visit not found"}}
+    missing_plan = lead.get("/api/v1/plans/999")
+    assert missing_plan.status_code == 404
+    assert missing_plan.get_json() == {"error": {"code": "not_found", "message": "plan not found"}}

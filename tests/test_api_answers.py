@@ -558,6 +558,26 @@ def test_a_refused_put_names_each_field_and_why(app, visit, insp_a, body, fields
     assert stored_answers(app, visit) == {}
 
 
+@pytest.mark.parametrize(
+    ("moment", "kept"),
+    [
+        ("1999-12-31T23:59:59+00:00", False),
+        ("2000-01-01T00:00:00+00:00", True),
+        ("2100-12-31T23:59:59+00:00", True),
+        ("2101-01-01T00:00:00+00:00", False),
+    ],
+)
+def test_an_answer_time_is_kept_from_2000_to_2100(app, visit, insp_a, moment, kept):
+    response = insp_a.put(url(visit, "kh-cchc"), json={"value": "yes", "answered_at": moment})
+    if kept:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 400
+        assert response.get_json()["error"]["fields"] == {
+            "answered_at": "must be a time from 2000 to 2100"
+        }
+
+
 def test_a_base_revision_of_2_to_the_53_is_still_a_revision(app, visit, insp_a):
     body = {"value": "yes", "base_revision": 2**53}
     assert insp_a.put(url(visit, "kh-cchc"), json=body).status_code == 200

@@ -388,3 +388,13 @@ def test_anonymous_is_sent_to_login_with_the_way_back_and_told_why(app, visit):
     assert response.headers["Location"] == f"/login?next=/visits/{visit.id}"
     login = client.get(response.headers["Location"]).get_data(as_text=True)
     assert '<p class="flash flash-info" role="status">Vui lòng đăng nhập để tiếp tục.</p>' in login
+
+
+def test_each_item_form_carries_the_revision_of_its_stored_answer(app, visit):
+    """What makes a stale form a conflict rather than an overwrite (two saves: revision 2)."""
+    api = ApiClient(app, "insp-a")
+    for value in ("no", "yes"):
+        api.put(f"/api/v1/visits/{visit.id}/answers/kh-cchc", json={"value": value})
+    page = page_of(logged_in(app, "insp-a"), visit)
+    assert 'name="base_revision" value="2"' in item_html(page, "kh-cchc")
+    assert 'name="base_revision" value="0"' in item_html(page, "bao-cao-cchc")  # unanswered
