@@ -38,10 +38,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine  # noqa: E402
 
 from inspection import create_app, migrate  # noqa: E402
-from inspection.checklist import iter_items  # noqa: E402
 from inspection.db import get_session  # noqa: E402
 from inspection.models import Visit  # noqa: E402
 from inspection.services import answers, users  # noqa: E402
+from tests.builders import iter_items  # noqa: E402
 from tests.factories import PASSWORD, make_plan, make_unit, make_user, make_visit  # noqa: E402
 from tests.test_shipped_forms import best_answers  # noqa: E402
 
@@ -141,15 +141,15 @@ def prepare(instance: Path) -> tuple[dict[str, str], Expected]:
                 "co-website": "yes",
             }
         )
-        entries = [answers.parse_entry({"item_key": k, "value": v}) for k, v in values.items()]
+        data = [answers.AnswerWrite.parse({"item_key": k, "value": v}) for k, v in values.items()]
         outcome = answers.apply_batch(
             session,
             app.extensions["inspection.library"],
             visit=session.get(Visit, visit.id),
             user=users.find_by_username(session, "insp-a"),
-            entries=entries,
+            data=data,
         )
-        assert outcome.status == 200, outcome.results
+        assert outcome.result == answers.BatchResult.APPLIED, outcome.results
         keys = tuple(item["key"] for _, item in iter_items(template))
     missing = sorted(set(keys) - set(values))
     assert not missing, f"the bench leaves items unanswered: {missing}"

@@ -102,6 +102,7 @@ ACCESS: dict[str, Rule] = {
     "api.login": PUBLIC,
     "api.logout": PUBLIC,
     "api.me": LOGGED_IN,
+    "api.forms_schema": PUBLIC,
     "api.list_forms": LOGGED_IN,
     "api.get_form": LOGGED_IN,
     "api.get_form_version": LOGGED_IN,

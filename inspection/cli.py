@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from inspection import backup, db, migrate
-from inspection.checklist import template_max, validate
+from inspection.checklist import json_schema, parse, validate
 from inspection.demo import seed_demo
 from inspection.errors import DomainError
 from inspection.library import (
@@ -98,17 +98,18 @@ def users_create(
     """Create a user account."""
     generated = password is None
     password = password or users.generate_password()
+    data = users.UserCreate.parse(
+        {
+            "username": username,
+            "role": role,
+            "full_name": full_name or username,
+            "position": position,
+            "password": password,
+            "unit_code": unit_code,
+        }
+    )
     try:
-        user = users.create_user(
-            db.get_session(),
-            actor_id=None,
-            username=username,
-            role=role,
-            full_name=full_name or username,
-            position=position,
-            password=password,
-            unit_code=unit_code,
-        )
+        user = users.create_user(db.get_session(), actor_id=None, data=data)
     except DomainError as exc:
         details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
         raise click.ClickException(f"{exc.message}" + (f" ({details})" if details else "")) from exc
@@ -138,7 +139,7 @@ def forms_check(file: str) -> None:
         for problem in report.errors:
             click.echo(f"error: {problem}", err=True)
         sys.exit(1)
-    click.echo(f"{file}: valid, {template_max(document)} points")
+    click.echo(f"{file}: valid, {parse(document, stored=False).max_points()} points")
 
 
 @forms_cli.command("import")
@@ -165,11 +166,17 @@ def forms_import(file: str) -> None:
     click.echo(f"{t.key} v{t.version}: {state}")
 
 
+@forms_cli.command("schema")
+def forms_schema() -> None:
+    """Print the JSON Schema of the checklist format (for template authors' editors)."""
+    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
 @forms_cli.command("list")
 def forms_list() -> None:
     """Every template version in the library."""
     for t in get_library().all():
-        click.echo(f"{t.key}\tv{t.version}\t{template_max(t.document)}\t{t.title}")
+        click.echo(f"{t.key}\tv{t.version}\t{t.form.max_points()}\t{t.title}")
     for name, reason in current_app.extensions["inspection.forms_report"].refused:
         click.echo(f"refused forms/{name}: {reason}", err=True)
     for broken in get_library().broken():

@@ -79,12 +79,11 @@ def seed_demo(session: Session, library: TemplateLibrary) -> list[tuple[str, str
     _agency(session)
     for code, name, kind in UNITS:
         if units.get_by_code(session, code) is None:
-            units.create_unit(session, actor_id=None, code=code, name=name, kind=kind)
+            new_unit = units.UnitCreate(code=code, name=name, kind=kind)
+            units.create_unit(session, actor_id=None, data=new_unit)
     for username, password, role, full_name, position, unit in USERS:
         if users.find_by_username(session, username) is None:
-            users.create_user(
-                session,
-                actor_id=None,
+            new_user = users.UserCreate(
                 username=username,
                 role=role,
                 full_name=full_name,
@@ -92,6 +91,7 @@ def seed_demo(session: Session, library: TemplateLibrary) -> list[tuple[str, str
                 password=password,
                 unit_code=unit,
             )
+            users.create_user(session, actor_id=None, data=new_user)
     _plan_and_visits(session, library)
     return [(u[0], u[1], u[2].value) for u in USERS]
 
@@ -113,36 +113,32 @@ def _plan_and_visits(session: Session, library: TemplateLibrary) -> None:
         raise RuntimeError("the demo lead `truongdoan` does not exist")
     plan = session.exec(select(Plan).where(Plan.number == PLAN_NUMBER, Plan.year == 2024)).first()
     if plan is None:
-        plan = plans.create_plan(
-            session,
-            library,
-            lead=lead,
+        data = plans.PlanCreate(
             number=PLAN_NUMBER,
             title="Kiểm tra công tác cải cách hành chính năm 2024",
             year=2024,
             form_key="cchc-xa",
-            issued_on="2024-02-22",
+            issued_on=dt.date(2024, 2, 22),
             decision_number="70/QĐ-UBND",
-            decision_on="2024-03-13",
+            decision_on=dt.date(2024, 3, 13),
         )
+        plan = plans.create_plan(session, library, lead=lead, data=data)
     if session.exec(select(Visit).where(Visit.plan_id == plan.id)).first() is not None:
         return
     for n, (code, name, kind) in enumerate(UNITS):
-        plans.create_visit(
-            session,
-            lead=lead,
-            plan=plan,
+        visit = plans.VisitCreate(
             unit_code=code,
             scheduled_on=FIRST_VISIT + dt.timedelta(days=n + (n // 5) * 2),
             inspectors=["thanhvien1", "thanhvien2"],
             place=f"Trụ sở {name}",
             participants=participants(code, kind),
         )
+        plans.create_visit(session, lead=lead, plan=plan, data=visit)
 
 
-def participants(code: str, kind: str) -> list[dict[str, str]]:
+def participants(code: str, kind: str) -> list[plans.Participant]:
     chair, clerk = PARTICIPANTS[code]
     return [
-        {"name": chair, "position": f"Chủ tịch UBND {KIND_WORDS[kind]}"},
-        {"name": clerk, "position": "Công chức Văn phòng - Thống kê"},
+        plans.Participant(name=chair, position=f"Chủ tịch UBND {KIND_WORDS[kind]}"),
+        plans.Participant(name=clerk, position="Công chức Văn phòng - Thống kê"),
     ]

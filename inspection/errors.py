@@ -21,7 +21,9 @@ def N_(message: str) -> str:
 
 
 class DomainError(Exception):
-    status = 400
+    """A refusal by the domain's rules, in words for people (`message`, `fields`) and a stable
+    `code` for programs; which HTTP status it answers is the handler's business (STATUSES)."""
+
     code = "validation_error"
 
     def __init__(
@@ -42,18 +44,27 @@ class ValidationError(DomainError):
 
 
 class NotFound(DomainError):
-    status = 404
     code = "not_found"
 
 
 class Forbidden(DomainError):
-    status = 403
     code = "forbidden"
 
 
 class Conflict(DomainError):
-    status = 409
     code = "conflict"
+
+
+class TooLarge(ValidationError):
+    """An input larger than its limit (a file)."""
+
+    code = "too_large"
+
+
+class Unavailable(DomainError):
+    """Something the request needs is missing or damaged until an administrator restores it."""
+
+    code = "unavailable"
 
 
 class VersionExistsError(Conflict):
@@ -93,11 +104,27 @@ def json_error(
     return response
 
 
+# The HTTP status of each kind of domain error (the nearest class in its ancestry decides).
+STATUSES: dict[type[DomainError], int] = {
+    DomainError: 400,
+    TooLarge: 413,
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    Unavailable: 503,
+}
+
+
+def http_status(exc: DomainError) -> int:
+    return next(STATUSES[kind] for kind in type(exc).__mro__ if kind in STATUSES)
+
+
 def domain_error_response(exc: DomainError) -> Response | tuple[str, int]:
+    status = http_status(exc)
     if is_api_request():
-        return json_error(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
-    page = render_template("errors/error.html", message=_(exc.message), status=exc.status)
-    return page, exc.status
+        return json_error(status, exc.code, exc.message, exc.fields, **exc.extra)
+    page = render_template("errors/error.html", message=_(exc.message), status=status)
+    return page, status
 
 
 def init_app(app: Flask) -> None:

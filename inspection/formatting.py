@@ -11,7 +11,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal, get_decimal_symbol
 
-from inspection.checklist import parse_date as parse_iso_date
+
+def parse_date(value: object) -> dt.date | None:
+    """A day written YYYY-MM-DD, as the API and the stored answers hold it (None otherwise)."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
 
 DEFAULT_LOCALE = "vi"
 
@@ -87,7 +96,7 @@ def format_date(value: dt.date | str | None) -> str:
     """dd/mm/yyyy, the way both languages' documents here write dates; an ISO date text
     (YYYY-MM-DD, as the API stores date answers) too. Any other text is shown as it is."""
     if isinstance(value, str):
-        day = parse_iso_date(value)
+        day = parse_date(value)
         return day.strftime("%d/%m/%Y") if day else value
     return value.strftime("%d/%m/%Y") if value else ""
 
@@ -104,7 +113,7 @@ def parse_typed_date(text: str) -> dt.date | None:
     parseDate in static/js/visit.js."""
     raw = text.strip()
     if _ISO_DAY.fullmatch(raw):
-        return parse_iso_date(raw)
+        return parse_date(raw)
     typed = _DAY_FIRST.fullmatch(raw) or _DIGITS_ONLY.fullmatch(raw)
     if typed is None:
         return None

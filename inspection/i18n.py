@@ -1,9 +1,11 @@
 """Languages: Vietnamese by default, English selectable; the choice is kept in the session."""
 
+import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 
 from inspection import formatting
 
@@ -48,3 +50,24 @@ def format_number(value: Decimal | float | int | None, places: int = 2) -> str:
 def decimal_separator() -> str:
     """The decimal separator of the page's language."""
     return formatting.decimal_separator(page_locale())
+
+
+class PageWords:
+    """The page's language as a checklist item needs it (checklist.items.Words)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self.decimal_separator = formatting.decimal_separator(locale)
+
+    def __call__(self, text: str, **params: Any) -> str:
+        return gettext(text, **params)
+
+    def number(self, value: Any, places: int = 2) -> str:
+        return formatting.format_number(value, places, locale=self.locale)
+
+    def date(self, value: dt.date) -> str:
+        return formatting.format_date(value)
+
+
+def page_words() -> PageWords:
+    return PageWords(page_locale())

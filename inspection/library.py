@@ -20,6 +20,7 @@ be read at all refuses writes rather than be replaced.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -38,7 +39,14 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
 from inspection import strict_json
-from inspection.checklist import MAX_TEMPLATE_BYTES, MAX_TEMPLATE_DEPTH, Problem, validate
+from inspection.checklist import (
+    MAX_TEMPLATE_BYTES,
+    MAX_TEMPLATE_DEPTH,
+    Problem,
+    Template,
+    parse,
+    validate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +100,11 @@ class StoredTemplate:
     document: dict[str, Any]
     source: str
     imported_at: str
+
+    @functools.cached_property
+    def form(self) -> Template[Any]:
+        """The document as models (it is valid: the library checked it on import)."""
+        return parse(self.document)
 
 
 @dataclass(frozen=True)

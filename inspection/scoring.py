@@ -7,27 +7,13 @@ rounded percentage (CHECKLIST-FORMAT.md, "The score sheet").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from inspection.checklist import (
-    DEFAULT_BANDS,
-    SCORED_TYPES,
-    answer_error,
-    item_max,
-    iter_items,
-    to_decimal,
-)
-
-CENT = Decimal("0.01")
-HUNDRED = Decimal(100)
-NA = "na"
-
-
-def round2(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+from inspection.checklist import NA, Band, Item, Template
+from inspection.checklist.item import HUNDRED, percent_of, round2
 
 
 @dataclass(frozen=True)
@@ -41,6 +27,7 @@ class ItemResult:
     score: Decimal | None  # None: unscored type, hidden, or not applicable
     max: Decimal | None  # None: unscored type, hidden, or not applicable
     percent: Decimal | None = None  # a ratio's %, rounded to 2 decimals
+    failed: bool = False  # answered (not `na`), applicable, and failed by its type's rule
 
     @property
     def scorable(self) -> bool:
@@ -50,16 +37,6 @@ class ItemResult:
     @property
     def full_marks(self) -> bool:
         return self.scorable and self.score == self.max
-
-    @property
-    def failed(self) -> bool:
-        """Answered (not `na`), applicable and scored below its points."""
-        return (
-            self.answered
-            and self.max is not None
-            and self.score is not None
-            and self.score < self.max
-        )
 
 
 @dataclass(frozen=True)
@@ -114,103 +91,53 @@ class ScoreSheet:
         }
 
 
-def visible_keys(template: Mapping[str, Any], answers: Mapping[str, Any]) -> set[str]:
+def visible_keys(template: Template[Any], answers: Mapping[str, Any]) -> set[str]:
     """Items that apply given the answers: no `show_if`, or a visible controller answered with
     the expected value (an unanswered, `na` or hidden controller hides its dependants)."""
-    items = {item["key"]: item for _, item in iter_items(template)}
+    items = template.by_key
     memo: dict[str, bool] = {}
 
     def visible(key: str) -> bool:
         if key not in memo:
-            rule = items[key].get("show_if")
-            if rule is None:
-                memo[key] = True
-            else:
-                controller = rule["item"]
-                value = answers.get(controller)
-                memo[key] = (
-                    visible(controller)
-                    and value is not None
-                    and value != NA
-                    and _same(value, rule["equals"])
-                )
+            rule = items[key].show_if
+            memo[key] = rule is None or (visible(rule.item) and rule.holds(answers.get(rule.item)))
         return memo[key]
 
     return {key for key in items if visible(key)}
 
 
-def _same(value: Any, expected: Any) -> bool:
-    if isinstance(value, bool) or isinstance(expected, bool):
-        return value is expected
-    if isinstance(value, int | float) and isinstance(expected, int | float):
-        return to_decimal(value) == to_decimal(expected)
-    return value == expected
-
-
 def ratio_percent(num: int, den: int) -> Decimal | None:
-    return _percent(num, den) if den else None
+    return percent_of(num, den) if den else None
 
 
-def _percent(num: int, den: int) -> Decimal:
-    return round2(Decimal(num) / Decimal(den) * HUNDRED)
-
-
-def item_score(item: Mapping[str, Any], value: Any) -> Decimal | None:
+def item_score(item: Item, value: Any) -> Decimal | None:
     """Score of one applicable answered item, rounded; None means "not applicable" (leaves both
     the score and the maximum). An unanswered item scores 0."""
-    points = item_max(item)
-    if points is None:
+    if item.max_points() is None:
         return None
-    if value is None or answer_error(item, value) is not None:
+    if value is None or item.answer_problem(value) is not None:
         return Decimal(0)
     if value == NA:
         return None
-    kind = item["type"]
-    if kind == "yes_no":
-        return points if value == "yes" else Decimal(0)
-    if kind == "choice":
-        return round2(next(to_decimal(o["points"]) for o in item["options"] if o["value"] == value))
-    if kind == "score":
-        return round2(to_decimal(value))
-    return _ratio_score(item, points, value["num"], value["den"])
+    return item.score(value)
 
 
-def _ratio_score(item: Mapping[str, Any], points: Decimal, num: int, den: int) -> Decimal | None:
-    if den == 0:
-        on_empty = item.get("on_empty", "na")
-        return None if on_empty == "na" else (points if on_empty == "full" else Decimal(0))
-    if "steps" in item:
-        # Steps compare the percentage as shown (2 decimals), so 97,996% shows 98,00% and
-        # earns the 98% step.
-        percent = _percent(num, den)
-        for step in item["steps"]:
-            if to_decimal(step["min"]) <= percent:
-                return round2(to_decimal(step["points"]))
-        return Decimal(0)
-    target = to_decimal(item.get("target", 100))
-    share = min(Decimal(num) * HUNDRED / (Decimal(den) * target), Decimal(1))
-    return round2(points * share)
-
-
-def band_for(percent: Decimal | None, bands: list[Mapping[str, Any]] | None) -> str | None:
+def band_for(percent: Decimal | None, bands: Iterable[Band]) -> str | None:
     if percent is None:
         return None
-    for band in bands or DEFAULT_BANDS:
-        if to_decimal(band["min"]) <= percent:
-            return band["label"]
-    return None
+    return next((band.label for band in bands if band.min <= percent), None)
 
 
-def score_sheet(template: Mapping[str, Any], answers: Mapping[str, Any]) -> ScoreSheet:
+def score_sheet(template: Template[Any], answers: Mapping[str, Any]) -> ScoreSheet:
     """The whole score sheet of a (validated) template for answers keyed by item key."""
     shown = visible_keys(template, answers)
     sections = []
-    for section in template["sections"]:
-        results = [_item_result(section["key"], item, answers, shown) for item in section["items"]]
+    for section in template.sections:
+        results = [_item_result(section.key, item, answers, shown) for item in section.items]
         sections.append(
             SectionResult(
-                key=section["key"],
-                title=section["title"],
+                key=section.key,
+                title=section.title,
                 score=sum((r.score for r in results if r.score is not None), Decimal(0)),
                 max=sum((r.max for r in results if r.max is not None), Decimal(0)),
                 items=results,
@@ -225,7 +152,7 @@ def score_sheet(template: Mapping[str, Any], answers: Mapping[str, Any]) -> Scor
         total=total,
         max=maximum,
         percent=percent,
-        band=band_for(percent, template.get("bands")),
+        band=band_for(percent, template.bands),
         full_marks=sum(1 for r in every if r.full_marks),
         scorable=sum(1 for r in every if r.scorable),
         answered=sum(1 for r in applicable if r.answered or r.not_applicable),
@@ -235,36 +162,37 @@ def score_sheet(template: Mapping[str, Any], answers: Mapping[str, Any]) -> Scor
 
 
 def _item_result(
-    section_key: str, item: Mapping[str, Any], answers: Mapping[str, Any], shown: set[str]
+    section_key: str, item: Item, answers: Mapping[str, Any], shown: set[str]
 ) -> ItemResult:
-    key, kind = item["key"], item["type"]
+    key = item.key
     value = answers.get(key)
-    valid = value is not None and answer_error(item, value) is None
+    valid = value is not None and item.answer_problem(value) is None
     visible = key in shown
-    base = {"key": key, "section": section_key, "type": kind, "visible": visible}
+
+    def result(**rest: Any) -> ItemResult:
+        return ItemResult(key=key, section=section_key, type=item.type, visible=visible, **rest)
+
     if not visible:
-        return ItemResult(**base, answered=False, not_applicable=False, score=None, max=None)
+        return result(answered=False, not_applicable=False, score=None, max=None)
     is_na = valid and value == NA
-    percent = None
-    if kind == "ratio" and valid and value is not None and not is_na:
-        percent = ratio_percent(value["num"], value["den"])
-    if kind not in SCORED_TYPES:
-        return ItemResult(**base, answered=valid, not_applicable=False, score=None, max=None)
+    percent = item.percent(value) if valid and not is_na else None
+    if not item.scored:
+        return result(answered=valid, not_applicable=False, score=None, max=None)
     score = item_score(item, value if valid else None)
     if score is None:  # `na`, or a ratio with den = 0 scored as not applicable
-        return ItemResult(
-            **base,
+        return result(
             answered=valid and not is_na,
             not_applicable=True,
             score=None,
             max=None,
             percent=percent,
         )
-    return ItemResult(
-        **base,
+    most = item.max_points()
+    return result(
         answered=valid,
         not_applicable=False,
         score=score,
-        max=item_max(item),
+        max=most,
         percent=percent,
+        failed=valid and most is not None and item.fails(score, most),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -82,3 +83,10 @@ def mutated(**changes: Any) -> dict:
         else:
             node[last] = value
     return doc
+
+
+def iter_items(doc: dict) -> Iterator[tuple[dict, dict]]:
+    """(section, item) pairs of a raw template document, in its order."""
+    for section_doc in doc.get("sections", []):
+        for item_doc in section_doc.get("items", []):
+            yield section_doc, item_doc

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 from inspection import create_app, logging_setup
 from inspection.models import Plan, Visit
 from inspection.services import users
+from tests import count_item
 from tests.databases import BACKEND, open_databases
 from tests.factories import ApiClient, logged_in, make_plan, make_unit, make_user, make_visit
 
@@ -175,3 +176,11 @@ def generated(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(users, "generate_password", recording)
     return seen
+
+
+@pytest.fixture
+def count_type() -> Iterator[None]:
+    """The `count` item type of tests/count_item.py, registered for the test."""
+    count_item.register()
+    yield
+    count_item.forget()

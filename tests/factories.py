@@ -27,7 +27,8 @@ def make_unit(
     app: Flask, code: str = "ninh-da", name: str = "UBND xã Ninh Đa", kind: str = "xa"
 ) -> Unit:
     with app.app_context():
-        return units.create_unit(get_session(), actor_id=None, code=code, name=name, kind=kind)
+        data = units.UnitCreate(code=code, name=name, kind=kind)
+        return units.create_unit(get_session(), actor_id=None, data=data)
 
 
 def make_user(
@@ -40,9 +41,7 @@ def make_user(
     position: str = "",
 ) -> User:
     with app.app_context():
-        return users.create_user(
-            get_session(),
-            actor_id=None,
+        data = users.UserCreate(
             username=username,
             role=role,
             full_name=full_name or f"Người dùng {username}",
@@ -50,6 +49,7 @@ def make_user(
             password=PASSWORD,
             unit_code=unit_code,
         )
+        return users.create_user(get_session(), actor_id=None, data=data)
 
 
 def make_plan(
@@ -63,10 +63,7 @@ def make_plan(
     with app.app_context():
         session = get_session()
         lead = session.get(User, lead.id)
-        return plans.create_plan(
-            session,
-            app.extensions["inspection.library"],
-            lead=lead,
+        data = plans.PlanCreate(
             number=number,
             title="Kiểm tra công tác CCHC năm 2024",
             year=year,
@@ -74,6 +71,9 @@ def make_plan(
             issued_on="2024-02-22",
             decision_number="70/QĐ-UBND",
             decision_on="2024-03-13",
+        )
+        return plans.create_plan(
+            session, app.extensions["inspection.library"], lead=lead, data=data
         )
 
 
@@ -88,16 +88,14 @@ def make_visit(
     with app.app_context():
         session = get_session()
         plan = session.get(Plan, plan.id)
-        return plans.create_visit(
-            session,
-            lead=plan.lead,
-            plan=plan,
+        data = plans.VisitCreate(
             unit_code=unit_code,
             scheduled_on=scheduled_on,
             inspectors=inspectors,
             place="Trụ sở UBND xã",
             participants=[{"name": "Nguyễn Văn A", "position": "Chủ tịch UBND xã"}],
         )
+        return plans.create_visit(session, lead=plan.lead, plan=plan, data=data)
 
 
 def set_unit_active(app: Flask, code: str, active: bool) -> Unit:

@@ -10,7 +10,7 @@ keeping what it checked.
 
     make mutation                          # every module
     MUTATION_TIMEOUT=600 make mutation     # a shorter look
-    MUTATION_ONLY=auth make mutation       # one module (scoring, answers or auth)
+    MUTATION_ONLY=auth make mutation       # one module (scoring, item_types, answers or auth)
     MUTATION_RESUME=1 make mutation        # go on with the mutants a stopped run left unchecked
     cd .venv/mutation/scoring && ../../bin/mutmut show inspection.scoring.x_band_for__mutmut_3
 """
@@ -40,6 +40,17 @@ MODULES = {
             "tests/test_shipped_forms.py",
             "tests/test_seed004.py",
             "tests/test_api_answers.py",
+        ],
+    ),
+    "item_types": (
+        "inspection/checklist/item_types.py",
+        [
+            "tests/test_item_types.py",
+            "tests/test_scoring.py",
+            "tests/test_checklist_validation.py",
+            "tests/test_new_item_type.py",
+            "tests/test_shipped_forms.py",
+            "tests/test_visit_pages.py",
         ],
     ),
     "answers": (

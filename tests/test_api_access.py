@@ -47,6 +47,7 @@ CASES = {
     ),
     ("api.logout", "POST"): ("/api/v1/logout", {}, LOGGED_IN),
     ("api.me", "GET"): ("/api/v1/me", None, LOGGED_IN),
+    ("api.forms_schema", "GET"): ("/api/v1/forms/schema", None, EVERYONE),
     ("api.list_forms", "GET"): ("/api/v1/forms", None, LOGGED_IN),
     ("api.get_form", "GET"): ("/api/v1/forms/cchc-xa", None, LOGGED_IN),
     ("api.get_form_version", "GET"): ("/api/v1/forms/cchc-xa/1", None, LOGGED_IN),

@@ -713,7 +713,7 @@ def test_a_batch_is_refused_once_the_visit_left_the_writable_states(app, visit, 
 def test_a_payload_is_hashed_as_its_canonical_json():
     """Client ids are stored with this hash: a retry sent before an upgrade must still match
     after it, so the canonical form (sorted keys, no spaces, UTF-8 as is) cannot change."""
-    entry = answers.Entry(item_key="kh-cchc", value="yes", note="Có kế hoạch")
+    entry = answers.AnswerWrite(item_key="kh-cchc", value="yes", note="Có kế hoạch")
     canonical = (
         '{"item_key":"kh-cchc","no_finding_reason":null,"note":"Có kế hoạch",'
         '"value":"yes","visit_id":7}'

@@ -29,10 +29,9 @@ from sqlalchemy import inspect, select, text
 from sqlmodel import SQLModel
 
 from inspection import backup, create_app, migrate, models
-from inspection.checklist import iter_items
 from inspection.db import get_engine
 from inspection.library import TemplateLibrary
-from tests.builders import valid_template
+from tests.builders import iter_items, valid_template
 from tests.conftest import instance_config
 from tests.databases import BACKEND
 from tests.factories import ApiClient

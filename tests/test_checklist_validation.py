@@ -303,3 +303,31 @@ def test_target_with_steps_and_unknown_keys_are_warnings_not_errors():
         "sections[1].items[0].target: ignored because the item has steps",
         "sections[1].items[6].show_if.not_equals: unknown key, ignored",
     ]
+
+
+def test_each_problem_is_a_code_with_parameters_for_a_page_to_word():
+    doc = mutated(
+        **{
+            "sections.0.items.0.points": -1,
+            "sections.1.items.6.show_if": {"item": "khong-co", "equals": "yes"},
+        }
+    )
+    found = [(p.path, p.code, dict(p.found.params)) for p in validate(doc).errors]
+    assert found == [
+        ("sections[0].items[0].points", "number_range", {"lower": "≥ 0"}),
+        ("sections[1].items[6].show_if.item", "unknown_item", {"key": "'khong-co'"}),
+    ]
+
+
+def test_the_api_gives_each_problem_of_a_refused_template_with_its_code(admin_api):
+    doc = mutated(**{"key": "mau-moi", "sections.0.items.0.points": -1})
+    response = admin_api.post("/api/v1/forms", json=doc)
+    assert response.status_code == 400
+    assert response.get_json()["problems"] == [
+        {
+            "path": "sections[0].items[0].points",
+            "code": "number_range",
+            "params": {"lower": "≥ 0"},
+            "message": "must be a number ≥ 0",
+        }
+    ]

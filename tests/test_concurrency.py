@@ -2,9 +2,9 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-from inspection.checklist import iter_items
 from inspection.db import get_session
 from inspection.models import Visit
+from tests.builders import iter_items
 from tests.factories import ApiClient, make_unit, make_user, make_visit
 
 

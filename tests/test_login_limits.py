@@ -430,7 +430,8 @@ def test_a_new_password_gives_a_new_stamp(app):
     with app.app_context():
         session = get_session()
         user = session.exec(select(User).where(User.username == "insp-a")).one()
-        users.set_password(session, actor_id=user.id, user=user, password="mat-khau-moi-2")
+        data = users.PasswordSet(password="mat-khau-moi-2")
+        users.set_password(session, actor_id=user.id, user=user, data=data)
     after = user_row(app, "insp-a").session_stamp
     assert after != before and len(after) >= 20
 

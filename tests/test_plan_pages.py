@@ -81,10 +81,7 @@ def team(app):
             session,
             actor_id=None,
             user=session.get(User, gone.id),
-            full_name=gone.full_name,
-            position="",
-            active=False,
-            unit_code=None,
+            data=users.UserUpdate(full_name=gone.full_name, position="", active=False),
         )
     return app
 
@@ -442,10 +439,12 @@ def test_plan_page_shows_each_visits_participants(app, plan):
             session,
             lead=session.get(User, plan.lead_id),
             plan=session.get(Plan, plan.id),
-            unit_code="ninh-xuan",
-            scheduled_on="2024-07-02",
-            inspectors=["insp-b"],
-            participants=[],
+            data=plans.VisitCreate(
+                unit_code="ninh-xuan",
+                scheduled_on="2024-07-02",
+                inspectors=["insp-b"],
+                participants=[],
+            ),
         )
     html = logged_in(app, "lead-b").get(f"/plans/{plan.id}").get_data(as_text=True)
     cells = dict(

@@ -130,9 +130,9 @@ def test_moving_a_visit_onto_another_visits_day_is_the_same_409(app, team, monke
                 session,
                 lead=visit.plan.lead,
                 visit=visit,
-                unit_code="ninh-da",
-                scheduled_on="2024-07-01",
-                inspectors=["insp-a"],
+                data=plans.VisitUpdate(
+                    unit_code="ninh-da", scheduled_on="2024-07-01", inspectors=["insp-a"]
+                ),
             )
     days = sorted(v.scheduled_on.isoformat() for v in rows(app, Visit))
     assert days == ["2024-07-01", "2024-07-02"]

@@ -4,11 +4,24 @@ from decimal import Decimal
 
 import pytest
 
-from inspection.checklist import answer_error
-from inspection.scoring import item_score, score_sheet
+from inspection import scoring
+from inspection.checklist import parse, parse_item
 from tests.builders import item, section, template, valid_template
 
 D = Decimal
+
+
+def answer_error(item_doc, value):
+    problem = parse_item(item_doc).answer_problem(value)
+    return None if problem is None else str(problem)
+
+
+def item_score(item_doc, value):
+    return scoring.item_score(parse_item(item_doc), value)
+
+
+def score_sheet(doc, answers):
+    return scoring.score_sheet(parse(doc), answers)
 
 
 def sheet_of(items, answers, **extra):

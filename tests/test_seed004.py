@@ -6,7 +6,7 @@
 
 from decimal import Decimal
 
-from inspection.checklist import template_max, validate
+from inspection.checklist import parse, validate
 from inspection.scoring import score_sheet
 from tests.builders import item, section, template
 
@@ -98,8 +98,8 @@ def seed004_answers(doc: dict) -> dict:
 def test_seed004_published_result_is_reproduced():
     doc = seed004_template()
     assert validate(doc).ok
-    assert template_max(doc) == D(100)
-    sheet = score_sheet(doc, seed004_answers(doc))
+    assert parse(doc).max_points() == D(100)
+    sheet = score_sheet(parse(doc), seed004_answers(doc))
 
     assert (sheet.total, sheet.max, sheet.percent, sheet.band) == (
         D("91.84"),

@@ -33,9 +33,9 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from inspection import create_app, logging_setup, proxy
-from inspection.checklist import iter_items
 from inspection.config import ConfigError
 from inspection.library import TemplateLibrary
+from tests.builders import iter_items
 from tests.factories import PASSWORD, ApiClient, make_user
 
 ROOT = Path(__file__).resolve().parent.parent

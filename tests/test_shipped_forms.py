@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from inspection.checklist import iter_items, template_max, validate
+from inspection.checklist import parse, validate
 from inspection.scoring import score_sheet
+from tests.builders import iter_items
 
 FORMS = sorted((Path(__file__).resolve().parent.parent / "forms").glob("*.json"))
 
@@ -42,14 +43,14 @@ def test_shipped_template_is_valid_and_totals_100(path):
     doc = load(path)
     report = validate(doc)
     assert report.errors == [] and report.warnings == []
-    assert template_max(doc) == Decimal(100)
+    assert parse(doc).max_points() == Decimal(100)
     assert path.stem == doc["key"]
 
 
 @pytest.mark.parametrize("path", FORMS, ids=lambda p: p.name)
 def test_everything_in_order_scores_100_and_nothing_fails(path):
     doc = load(path)
-    sheet = score_sheet(doc, best_answers(doc))
+    sheet = score_sheet(parse(doc), best_answers(doc))
     assert sheet.total == sheet.max == Decimal(100)
     assert sheet.band == "Tốt" and sheet.failed == []
     assert sheet.full_marks == sheet.scorable

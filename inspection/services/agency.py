@@ -1,6 +1,6 @@
 """The inspecting agency's settings (one row): printed on every document."""
 
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import available_timezones
 
 from sqlmodel import Session, select
@@ -8,18 +8,25 @@ from sqlmodel import Session, select
 from inspection import audit
 from inspection.errors import N_, ValidationError
 from inspection.models import Agency
-from inspection.services.validation import text_field
+from inspection.services.validation import Input, choice_rule, text_rule, whole_number_rule
 
-EDITABLE = (
-    "issuer_name",
-    "parent_body",
-    "notice_code",
-    "place_name",
-    "signer_name",
-    "signer_title",
-    "timezone",
-    "remediation_days",
-)
+
+class AgencyUpdate(Input):
+    """The agency's settings as an admin edits them, all given again."""
+
+    issuer_name: Annotated[str, text_rule(200, required=True)]
+    parent_body: Annotated[str, text_rule(200)] = ""
+    notice_code: Annotated[str, text_rule(40, required=True)]
+    place_name: Annotated[str, text_rule(100, required=True)]
+    signer_name: Annotated[str, text_rule(120)] = ""
+    signer_title: Annotated[str, text_rule(120)] = ""
+    timezone: Annotated[str, choice_rule(available_timezones, N_("unknown time zone"))]
+    remediation_days: Annotated[
+        int, whole_number_rule(1, 365, N_("must be a whole number of days from 1 to 365"))
+    ]
+
+
+EDITABLE = tuple(AgencyUpdate.model_fields)
 
 
 def agency_public(agency: Agency) -> dict[str, Any]:
@@ -36,33 +43,13 @@ def get_agency(session: Session, *, default_timezone: str = "Asia/Ho_Chi_Minh") 
     return agency
 
 
-def update_agency(session: Session, *, actor_id: int, **values: object) -> Agency:
+def update_agency(session: Session, *, actor_id: int, data: AgencyUpdate) -> Agency:
+    if data.errors:
+        raise ValidationError(N_("The settings could not be saved."), fields=data.errors)
     agency = get_agency(session)
-    fields: dict[str, str] = {}
-    limits = {
-        "issuer_name": 200,
-        "parent_body": 200,
-        "notice_code": 40,
-        "place_name": 100,
-        "signer_name": 120,
-        "signer_title": 120,
-    }
-    cleaned = dict(values)
-    for name, limit in limits.items():
-        required = name in ("issuer_name", "notice_code", "place_name")
-        cleaned[name] = text_field(
-            values.get(name, ""), name, fields, required=required, limit=limit
-        )
-    if values.get("timezone") not in available_timezones():
-        fields["timezone"] = N_("unknown time zone")
-    days = values.get("remediation_days")
-    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
-        fields["remediation_days"] = N_("must be a whole number of days from 1 to 365")
-    if fields:
-        raise ValidationError(N_("The settings could not be saved."), fields=fields)
     before = agency_public(agency)
-    for name in EDITABLE:  # the texts as text_field normalised them (NFC, ends trimmed)
-        setattr(agency, name, cleaned.get(name, getattr(agency, name)))
+    for name in EDITABLE:
+        setattr(agency, name, getattr(data, name))
     session.add(agency)
     audit.record(
         session,

@@ -12,14 +12,16 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, NamedTuple
 
+from pydantic import BeforeValidator, ValidationInfo
 from sqlmodel import Session, select
 
 from inspection import audit, workflow
 from inspection import text as texts
-from inspection.checklist import answer_error, iter_items
+from inspection.checklist import Template
 from inspection.db import transaction
 from inspection.errors import Conflict, NotFound, ValidationError
 from inspection.library import TemplateLibrary
@@ -33,27 +35,110 @@ from inspection.models import (
 )
 from inspection.scoring import ScoreSheet, score_sheet
 from inspection.services.plans import lock_visit, pinned_template
-from inspection.services.validation import FIRST_YEAR, LAST_YEAR
+from inspection.services.validation import (
+    ERRORS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    Input,
+    is_whole_number,
+    problem,
+)
 
 MAX_NOTE = 4000
 MAX_BATCH = 500
 MAX_REVISION = 2**53  # a revision a browser's number holds exactly; no visit gets near it
 
 
-@dataclass
-class Entry:
-    """One answer write, as parsed from a request."""
+def _item_key(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise problem("is required")
+    return value
 
-    item_key: str
+
+def _note(value: Any) -> str | None:
+    """A note as typed (not trimmed: it is shown back as it was written)."""
+    if value is not None and (why := texts.text_problem(value, limit=MAX_NOTE)):
+        raise problem(why)
+    return value
+
+
+def _client_id(value: Any, info: ValidationInfo) -> str | None:
+    """A UUID in its canonical spelling; a batch's entries must carry one."""
+    if value is None:
+        if _in_batch(info):
+            raise problem("is required")
+        return None
+    try:
+        if isinstance(value, str):
+            return str(uuid.UUID(value))
+    except ValueError:
+        pass
+    raise problem("must be a UUID")
+
+
+def _base_revision(value: Any) -> int | None:
+    if value is not None and (not is_whole_number(value) or not 0 <= value <= MAX_REVISION):
+        raise problem(f"must be a whole number from 0 to {MAX_REVISION}")
+    return value
+
+
+def _answered_at(value: Any, info: ValidationInfo) -> dt.datetime | None:
+    """When the answer was given, with its offset; a batch's entries must say."""
+    if value is None:
+        if _in_batch(info):
+            raise problem("is required")
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+        raise problem("must be an ISO 8601 time with its offset")
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        # Year 1 at +14:00 is not even a datetime in UTC; no answer was given before 2000.
+        raise problem(f"must be a time from {FIRST_YEAR} to {LAST_YEAR}")
+    return moment
+
+
+def _in_batch(info: ValidationInfo) -> bool:
+    return isinstance(info.context, dict) and bool(info.context.get(BATCH))
+
+
+BATCH = "batch"  # the validation context's flag: the entry came in a batch
+
+
+class AnswerWrite(Input):
+    """One answer write, as a request sends it. `value` is checked against its item by the
+    service (check_entry), which adds to `errors`."""
+
+    item_key: Annotated[str, BeforeValidator(_item_key)] = ""
     value: Any
-    note: str | None = None
-    no_finding_reason: str | None = None
-    client_id: str | None = None
-    base_revision: int | None = None
-    answered_at: dt.datetime | None = None
-    errors: dict[str, str] = field(default_factory=dict)
+    note: Annotated[str | None, BeforeValidator(_note)] = None
+    no_finding_reason: Annotated[str | None, BeforeValidator(_note)] = None
+    client_id: Annotated[str | None, BeforeValidator(_client_id)] = None
+    base_revision: Annotated[int | None, BeforeValidator(_base_revision)] = None
+    answered_at: Annotated[dt.datetime | None, BeforeValidator(_answered_at)] = None
+
+    @classmethod
+    def parse(cls, data: Any, *, item_key: str | None = None, batch: bool = False) -> AnswerWrite:
+        """Read one write from a JSON object (`item_key` from the address when given; in a
+        `batch`, client_id and answered_at are required); problems go to `errors` by field."""
+        if not isinstance(data, Mapping):
+            write = cls.model_construct(item_key=item_key or "", value=None)
+            write._errors = {"": "must be a JSON object"}
+            return write
+        values = {name: data.get(name) for name in cls.model_fields}
+        if item_key is not None:
+            values["item_key"] = item_key
+        errors: dict[str, str] = {}
+        write = cls.model_validate(values, context={ERRORS: errors, BATCH: batch})
+        if "value" not in data:
+            errors["value"] = "is required (null clears the answer)"
+        write._errors = errors
+        return write
 
     def content(self, visit_id: int) -> dict[str, Any]:
+        """What a client id stands for (payload_hash): a retry must send the same."""
         return {
             "visit_id": visit_id,
             "item_key": self.item_key,
@@ -63,84 +148,21 @@ class Entry:
         }
 
 
-def template_of(library: TemplateLibrary, visit: Visit) -> dict[str, Any]:
+def template_of(library: TemplateLibrary, visit: Visit) -> Template[Any]:
     """The checklist the visit's plan pinned (its hash checked)."""
-    return pinned_template(library, visit.plan).document
+    return pinned_template(library, visit.plan).form
 
 
-def parse_entry(body: Any, *, item_key: str | None = None, batch: bool = False) -> Entry:
-    """Read one answer write from JSON; problems go to `entry.errors` by field."""
-    errors: dict[str, str] = {}
-    if not isinstance(body, dict):
-        return Entry(item_key=item_key or "", value=None, errors={"": "must be a JSON object"})
-    key = item_key if item_key is not None else body.get("item_key")
-    if not isinstance(key, str) or not key:
-        errors["item_key"] = "is required"
-    if "value" not in body:
-        errors["value"] = "is required (null clears the answer)"
-    entry = Entry(item_key=key if isinstance(key, str) else "", value=body.get("value"))
-    for name in ("note", "no_finding_reason"):
-        text = body.get(name)
-        if text is not None and (problem := texts.text_problem(text, limit=MAX_NOTE)):
-            errors[name] = problem
-        else:
-            setattr(entry, name, text)
-    entry.client_id = _client_id(body.get("client_id"), errors, required=batch)
-    base = body.get("base_revision")
-    if base is not None and (
-        not isinstance(base, int) or isinstance(base, bool) or not 0 <= base <= MAX_REVISION
-    ):
-        errors["base_revision"] = f"must be a whole number from 0 to {MAX_REVISION}"
-    else:
-        entry.base_revision = base
-    entry.answered_at = _timestamp(body.get("answered_at"), errors, required=batch)
-    entry.errors = errors
-    return entry
-
-
-def _client_id(value: Any, errors: dict[str, str], *, required: bool) -> str | None:
-    if value is None:
-        if required:
-            errors["client_id"] = "is required"
-        return None
-    try:
-        if isinstance(value, str):
-            return str(uuid.UUID(value))
-    except ValueError:
-        pass
-    errors["client_id"] = "must be a UUID"
-    return None
-
-
-def _timestamp(value: Any, errors: dict[str, str], *, required: bool) -> dt.datetime | None:
-    if value is None:
-        if required:
-            errors["answered_at"] = "is required"
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
-        errors["answered_at"] = "must be an ISO 8601 time with its offset"
-        return None
-    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        # Year 1 at +14:00 is not even a datetime in UTC; no answer was given before 2000.
-        errors["answered_at"] = f"must be a time from {FIRST_YEAR} to {LAST_YEAR}"
-        return None
-    return moment
-
-
-def check_entry(entry: Entry, items: dict[str, dict[str, Any]]) -> None:
+def check_entry(entry: AnswerWrite, template: Template[Any]) -> None:
     """Validate the value against the item's type (adds to entry.errors)."""
     if "item_key" in entry.errors or "value" in entry.errors:
         return
-    item = items.get(entry.item_key)
+    item = template.item(entry.item_key)
     if item is None:
         entry.errors["item_key"] = f"no item '{entry.item_key}' in this checklist"
         return
-    if problem := answer_error(item, entry.value):
-        entry.errors["value"] = problem
+    if problem := item.answer_problem(entry.value):
+        entry.errors["value"] = str(problem)
 
 
 def payload_hash(content: dict[str, Any]) -> str:
@@ -198,7 +220,9 @@ def visit_sheet(session: Session, library: TemplateLibrary, visit: Visit) -> Sco
 # Writing --------------------------------------------------------------------------------------
 
 
-def _replayed(session: Session, entry: Entry, visit: Visit, user: User) -> dict[str, Any] | None:
+def _replayed(
+    session: Session, entry: AnswerWrite, visit: Visit, user: User
+) -> dict[str, Any] | None:
     """The first result of an already processed client id, or None if it is new.
     Raises Conflict when the id was used for other content."""
     if entry.client_id is None:
@@ -215,7 +239,7 @@ def _replayed(session: Session, entry: Entry, visit: Visit, user: User) -> dict[
     return seen.result
 
 
-def _conflict(entry: Entry, current: Answer | None) -> bool:
+def _conflict(entry: AnswerWrite, current: Answer | None) -> bool:
     return (
         entry.base_revision is not None
         and current is not None
@@ -228,7 +252,7 @@ def _store(
     *,
     visit: Visit,
     user: User,
-    entry: Entry,
+    entry: AnswerWrite,
     current: Answer | None,
     revision: int,
 ) -> Answer:
@@ -272,7 +296,7 @@ def _snapshot(answer: Answer | None) -> dict[str, Any] | None:
 
 
 def _remember(
-    session: Session, entry: Entry, visit: Visit, user: User, result: dict[str, Any]
+    session: Session, entry: AnswerWrite, visit: Visit, user: User, result: dict[str, Any]
 ) -> None:
     if entry.client_id is not None:
         session.add(
@@ -287,37 +311,36 @@ def _remember(
 
 
 def put_answer(
-    session: Session, library: TemplateLibrary, *, visit: Visit, user: User, entry: Entry
+    session: Session, library: TemplateLibrary, *, visit: Visit, user: User, data: AnswerWrite
 ) -> tuple[dict[str, Any], bool]:
     """Store one answer. Returns (the answer as JSON, replayed?)."""
     template = template_of(library, visit)
-    items = {item["key"]: item for _, item in iter_items(template)}
-    if entry.item_key not in items and "item_key" not in entry.errors:
-        raise NotFound(f"no item '{entry.item_key}' in this checklist")
-    check_entry(entry, items)
-    if entry.errors:
-        raise ValidationError("invalid answer", fields=entry.errors)
+    if template.item(data.item_key) is None and "item_key" not in data.errors:
+        raise NotFound(f"no item '{data.item_key}' in this checklist")
+    check_entry(data, template)
+    if data.errors:
+        raise ValidationError("invalid answer", fields=data.errors)
     revision = lock_visit(session, visit)
     with transaction(session):
-        if (first := _replayed(session, entry, visit, user)) is not None:
+        if (first := _replayed(session, data, visit, user)) is not None:
             session.rollback()
             return first, True
         workflow.check_can_answer(visit)
         answers = visit_answers(session, visit)
-        current = answers.get(entry.item_key)
-        if current is not None and _conflict(entry, current):
+        current = answers.get(data.item_key)
+        if current is not None and _conflict(data, current):
             sheet = score_sheet(template, answer_values(answers))
             copy = answer_public(current, sheet)
             session.rollback()
             raise Conflict("this answer changed since your copy", extra={"current": copy})
         answer = _store(
-            session, visit=visit, user=user, entry=entry, current=current, revision=revision
+            session, visit=visit, user=user, entry=data, current=current, revision=revision
         )
-        answers[entry.item_key] = answer
+        answers[data.item_key] = answer
         workflow.record(visit, workflow.Action.ANSWER)
         sheet = score_sheet(template, answer_values(answers))
         result = {**answer_public(answer, sheet), "visit": _visit_state(visit, sheet)}
-        _remember(session, entry, visit, user, result)
+        _remember(session, data, visit, user, result)
         session.commit()
         return result, False
 
@@ -326,24 +349,36 @@ def _visit_state(visit: Visit, sheet: ScoreSheet) -> dict[str, Any]:
     return {"revision": visit.revision, "status": visit.status, "score": sheet.as_dict()}
 
 
+class BatchResult(StrEnum):
+    """What became of a batch as a whole."""
+
+    APPLIED = "applied"  # every entry stored (or replayed)
+    INVALID = "invalid"  # nothing stored: some entry is invalid
+    CONFLICT = "conflict"  # nothing stored: some entry conflicts with a newer answer
+
+
 @dataclass
 class BatchOutcome:
-    status: int
+    result: BatchResult
     results: list[dict[str, Any]]
     visit: dict[str, Any] | None = None
 
 
 def apply_batch(
-    session: Session, library: TemplateLibrary, *, visit: Visit, user: User, entries: list[Entry]
+    session: Session,
+    library: TemplateLibrary,
+    *,
+    visit: Visit,
+    user: User,
+    data: list[AnswerWrite],
 ) -> BatchOutcome:
     """All or nothing: every entry is stored, or none and each is marked ok/invalid/conflict.
     Conflicts are judged against the answers as they were before the batch, so a tablet's queue
     of several edits to one item, all made from the same copy, goes through in order."""
     template = template_of(library, visit)
-    items = {item["key"]: item for _, item in iter_items(template)}
     seen_ids: set[str] = set()
-    for entry in entries:
-        check_entry(entry, items)
+    for entry in data:
+        check_entry(entry, template)
         if entry.client_id in seen_ids:
             entry.errors["client_id"] = "repeated within the batch"
         if entry.client_id:
@@ -353,8 +388,8 @@ def apply_batch(
         answers = visit_answers(session, visit)
         before = dict(answers)
         results: list[dict[str, Any]] = []
-        pending: list[Entry] = []
-        for entry in entries:
+        pending: list[AnswerWrite] = []
+        for entry in data:
             results.append(_classify(session, entry, visit, user, before, pending))
         statuses = {r["status"] for r in results}
         if statuses - {"ok"}:
@@ -363,7 +398,8 @@ def apply_batch(
                 if "current" in r and isinstance(r["current"], Answer):
                     r["current"] = answer_public(r["current"], sheet)
             session.rollback()
-            return BatchOutcome(400 if "invalid" in statuses else 409, results)
+            failed = BatchResult.INVALID if "invalid" in statuses else BatchResult.CONFLICT
+            return BatchOutcome(failed, results)
         if pending:
             workflow.check_can_answer(visit)
         for entry in pending:
@@ -378,22 +414,22 @@ def apply_batch(
         if not pending:
             session.rollback()
             sheet = score_sheet(template, answer_values(answers))
-            return BatchOutcome(200, results, _visit_state(visit, sheet))
+            return BatchOutcome(BatchResult.APPLIED, results, _visit_state(visit, sheet))
         workflow.record(visit, workflow.Action.ANSWER)
         sheet = score_sheet(template, answer_values(answers))
         for entry in pending:
             _remember(session, entry, visit, user, {"status": "ok", "client_id": entry.client_id})
         session.commit()
-        return BatchOutcome(200, results, _visit_state(visit, sheet))
+        return BatchOutcome(BatchResult.APPLIED, results, _visit_state(visit, sheet))
 
 
 def _classify(
     session: Session,
-    entry: Entry,
+    entry: AnswerWrite,
     visit: Visit,
     user: User,
     before: dict[str, Answer],
-    pending: list[Entry],
+    pending: list[AnswerWrite],
 ) -> dict[str, Any]:
     result: dict[str, Any] = {"client_id": entry.client_id, "item_key": entry.item_key}
     if entry.errors:

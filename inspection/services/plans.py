@@ -5,16 +5,18 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BaseModel, BeforeValidator, model_validator
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from inspection import audit, workflow
+from inspection.checklist import Template
 from inspection.db import transaction
-from inspection.errors import N_, Conflict, DomainError, ValidationError
+from inspection.errors import N_, Conflict, Unavailable, ValidationError
 from inspection.library import StoredTemplate, TemplateLibrary
 from inspection.models import (
     Answer,
@@ -29,47 +31,60 @@ from inspection.models import (
 )
 from inspection.scoring import ScoreSheet, score_sheet
 from inspection.services.units import get_by_code, unit_public
-from inspection.services.validation import FIRST_YEAR, LAST_YEAR, date_field, text_field
+from inspection.services.validation import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Input,
+    date_rule,
+    is_whole_number,
+    problem,
+    text_rule,
+    whole_number_rule,
+)
 from inspection.text import fold, text_problem
 
 MAX_PERSON = 200  # a participant's name or position
 
 
+def _form_key(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise problem(N_("is required"))
+    return value
+
+
+def _form_version(value: Any) -> int | None:
+    if value is not None and not is_whole_number(value):
+        raise problem(N_("must be a whole number"))
+    return value
+
+
+class PlanCreate(Input):
+    """A new plan as a lead enters it; the checklist is named by key (and version: the latest
+    when None), pinned with its hash by create_plan."""
+
+    number: Annotated[str, text_rule(64, required=True)]
+    title: Annotated[str, text_rule(300, required=True)]
+    year: Annotated[
+        int, whole_number_rule(FIRST_YEAR, LAST_YEAR, N_("must be a year from 2000 to 2100"))
+    ]
+    form_key: Annotated[str, BeforeValidator(_form_key)]
+    form_version: Annotated[int | None, BeforeValidator(_form_version)] = None
+    issued_on: Annotated[dt.date | None, date_rule()] = None
+    decision_number: Annotated[str, text_rule(64)] = ""
+    decision_on: Annotated[dt.date | None, date_rule()] = None
+
+
 def create_plan(
-    session: Session,
-    library: TemplateLibrary,
-    *,
-    lead: User,
-    number: Any,
-    title: Any,
-    year: Any,
-    form_key: Any,
-    form_version: Any = None,
-    issued_on: Any = None,
-    decision_number: Any = None,
-    decision_on: Any = None,
+    session: Session, library: TemplateLibrary, *, lead: User, data: PlanCreate
 ) -> Plan:
     """A lead creates a plan, becoming its lead; the checklist version is pinned with its hash."""
-    fields: dict[str, str] = {}
-    number = text_field(number, "number", fields, required=True, limit=64)
-    title = text_field(title, "title", fields, required=True, limit=300)
-    decision_number = text_field(
-        decision_number, "decision_number", fields, required=False, limit=64
+    fields = dict(data.errors)
+    taken = not fields.keys() & {"number", "year"} and _number_taken(
+        session, data.number, data.year
     )
-    if not year_ok(year):
-        fields["year"] = N_("must be a year from 2000 to 2100")
-    taken = bool(number) and year_ok(year) and _number_taken(session, number, year)
-    issued = date_field(issued_on, "issued_on", fields, required=False)
-    decided = date_field(decision_on, "decision_on", fields, required=False)
     template = None
-    if form_version is not None and (
-        not isinstance(form_version, int) or isinstance(form_version, bool)
-    ):
-        fields["form_version"] = N_("must be a whole number")
-    elif not isinstance(form_key, str) or not form_key:
-        fields["form_key"] = N_("is required")
-    else:
-        template = library.get(form_key, form_version)
+    if not fields.keys() & {"form_key", "form_version"}:
+        template = library.get(data.form_key, data.form_version)
         if template is None:
             fields["form_key"] = N_("no such checklist template in the library")
     if fields or template is None:  # no template means a problem in `fields`
@@ -79,20 +94,22 @@ def create_plan(
     if taken:
         raise PlanNumberTaken()
     plan = Plan(
-        number=number,
-        number_key=fold(number),
-        title=title,
-        year=year,
-        issued_on=issued,
-        decision_number=decision_number,
-        decision_on=decided,
+        number=data.number,
+        number_key=fold(data.number),
+        title=data.title,
+        year=data.year,
+        issued_on=data.issued_on,
+        decision_number=data.decision_number,
+        decision_on=data.decision_on,
         lead_id=stored_id(lead),
         form_key=template.key,
         form_version=template.version,
         form_sha256=template.sha256,
     )
     session.add(plan)
-    with refused_as(session, PlanNumberTaken, lambda: _number_taken(session, number, year)):
+    with refused_as(
+        session, PlanNumberTaken, lambda: _number_taken(session, data.number, data.year)
+    ):
         session.flush()
     audit.record(
         session,
@@ -104,10 +121,6 @@ def create_plan(
     )
     session.commit()
     return plan
-
-
-def year_ok(year: Any) -> bool:
-    return isinstance(year, int) and not isinstance(year, bool) and FIRST_YEAR <= year <= LAST_YEAR
 
 
 class PlanNumberTaken(Conflict):
@@ -166,53 +179,69 @@ def plan_fields(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _participants(value: Any, fields: dict[str, str]) -> list[dict[str, str]]:
+PEOPLE = N_("must be a list of {name, position}")
+
+
+class Participant(BaseModel):
+    """One of the unit's people at the visit, named in its record."""
+
+    name: Annotated[str, text_rule(MAX_PERSON, required=True)]
+    position: Annotated[str, text_rule(MAX_PERSON)] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise problem(PEOPLE)
+        return {"name": value.get("name"), "position": value.get("position")}
+
+
+def _people(value: Any) -> list[Any]:
     if value in (None, ""):
         return []
     if not isinstance(value, list):
-        fields["participants"] = N_("must be a list of {name, position}")
-        return []
-    people = []
-    for i, person in enumerate(value):
-        if not isinstance(person, dict):
-            fields[f"participants[{i}]"] = N_("must be a list of {name, position}")
-            continue
-        name = text_field(
-            person.get("name"), f"participants[{i}].name", fields, required=True, limit=MAX_PERSON
-        )
-        position = text_field(
-            person.get("position"),
-            f"participants[{i}].position",
-            fields,
-            required=False,
-            limit=MAX_PERSON,
-        )
-        people.append({"name": name, "position": position})
-    return people
+        raise problem(PEOPLE)
+    return value
 
 
-def create_visit(
-    session: Session,
-    *,
-    lead: User,
-    plan: Plan,
-    unit_code: Any,
-    scheduled_on: Any,
-    inspectors: Any,
-    place: Any = "",
-    participants: Any = None,
-) -> Visit:
-    fields: dict[str, str] = {}
-    values = _visit_values(
-        session,
-        plan,
-        fields,
-        unit_code=unit_code,
-        scheduled_on=scheduled_on,
-        inspectors=inspectors,
-        place=place,
-        participants=participants,
-    )
+def _usernames(value: Any) -> list[str]:
+    """The team's usernames as stored (lowercase, ends trimmed), each once."""
+    if not isinstance(value, list) or not value:
+        raise problem(N_("name at least one inspector"))
+    if not all(isinstance(u, str) and not text_problem(u, limit=200) for u in value):
+        raise problem(N_("must be a list of usernames"))
+    return list(dict.fromkeys(u.strip().lower() for u in value))
+
+
+def _unit_code(value: Any) -> str:
+    """Any string is looked up (get_by_code); anything else names no unit."""
+    if not isinstance(value, str):
+        raise problem(N_("unknown unit"))
+    return value
+
+
+class VisitBase(Input):
+    """What a lead plans of a visit: the unit, the day, the place, the team and the unit's
+    participants; the unit and the team are looked up by the service."""
+
+    unit_code: Annotated[str, BeforeValidator(_unit_code)]
+    scheduled_on: Annotated[dt.date, date_rule(required=True)]
+    inspectors: Annotated[list[str], BeforeValidator(_usernames)]
+    place: Annotated[str, text_rule(200)] = ""
+    participants: Annotated[list[Participant], BeforeValidator(_people)] = []
+
+
+class VisitCreate(VisitBase):
+    """A new visit of a plan."""
+
+
+class VisitUpdate(VisitBase):
+    """A visit's corrected fields, all given again (the edit form shows them all)."""
+
+
+def create_visit(session: Session, *, lead: User, plan: Plan, data: VisitCreate) -> Visit:
+    fields = dict(data.errors)
+    values = _visit_values(session, plan, data, fields)
     raise_visit_problems(fields)
     unit, day = values.unit_and_day()
     unit_id = stored_id(unit)
@@ -220,7 +249,7 @@ def create_visit(
         plan_id=stored_id(plan),
         unit_id=unit_id,
         scheduled_on=day,
-        place=values.place,
+        place=data.place,
         participants=values.participants,
         inspectors=values.inspectors,
     )
@@ -240,17 +269,7 @@ def create_visit(
     return visit
 
 
-def update_visit(
-    session: Session,
-    *,
-    lead: User,
-    visit: Visit,
-    unit_code: Any,
-    scheduled_on: Any,
-    inspectors: Any,
-    place: Any = "",
-    participants: Any = None,
-) -> Visit:
+def update_visit(session: Session, *, lead: User, visit: Visit, data: VisitUpdate) -> Visit:
     """Correct a visit's date, place, team or participants (and its unit, before any answer),
     by the rules of create_visit. Raises workflow.VisitLocked once the plan may no longer be
     corrected (the visit was submitted)."""
@@ -259,24 +278,14 @@ def update_visit(
         workflow.check_can_edit_plan(visit)
         # The row lock bumped the revision already; the record keeps the one it had before.
         before = {**visit_fields(visit), "revision": revision - 1}
-        fields: dict[str, str] = {}
-        values = _visit_values(
-            session,
-            visit.plan,
-            fields,
-            unit_code=unit_code,
-            scheduled_on=scheduled_on,
-            inspectors=inspectors,
-            place=place,
-            participants=participants,
-            visit=visit,
-        )
+        fields = dict(data.errors)
+        values = _visit_values(session, visit.plan, data, fields, visit=visit)
         moved = values.unit is not None and values.unit.id != visit.unit_id
         if moved and not workflow.can_change_unit(visit):
             fields["unit_code"] = N_("the unit can only change before the first answer")
         raise_visit_problems(fields)
         unit, day = values.unit_and_day()
-        visit.unit, visit.scheduled_on, visit.place = unit, day, values.place
+        visit.unit, visit.scheduled_on, visit.place = unit, day, data.place
         visit.participants, visit.inspectors = values.participants, values.inspectors
         session.add(visit)
         plan, unit_id, visit_id = visit.plan, stored_id(unit), visit.id
@@ -315,11 +324,11 @@ def lock_visit(session: Session, visit: Visit) -> int:
 
 @dataclass
 class VisitValues:
-    """A visit's checked input: what create_visit stores and update_visit changes to."""
+    """What a visit's input names, looked up: what create_visit stores and update_visit
+    changes to."""
 
     unit: Unit | None
     scheduled_on: dt.date | None
-    place: str
     participants: list[dict[str, str]]
     inspectors: list[User]
 
@@ -333,24 +342,20 @@ class VisitValues:
 def _visit_values(
     session: Session,
     plan: Plan,
+    data: VisitBase,
     fields: dict[str, str],
     *,
-    unit_code: Any,
-    scheduled_on: Any,
-    inspectors: Any,
-    place: Any,
-    participants: Any,
     visit: Visit | None = None,
 ) -> VisitValues:
-    """Check a visit's input, recording each problem in `fields`. `visit` is the one being
-    edited: it may keep its unit if that was deactivated since, and does not clash with itself.
-    """
-    unit = get_by_code(session, unit_code) if isinstance(unit_code, str) else None
+    """Look up what a visit's input names, recording each problem in `fields` (where those of
+    `data` are already). `visit` is the one being edited: it may keep its unit if that was
+    deactivated since, and does not clash with itself."""
+    unit = None if "unit_code" in fields else get_by_code(session, data.unit_code)
     if unit is None:
-        fields["unit_code"] = N_("unknown unit")
+        fields.setdefault("unit_code", N_("unknown unit"))
     elif not unit.active and (visit is None or unit.id != visit.unit_id):
         fields["unit_code"] = N_("this unit has been deactivated")
-    date = date_field(scheduled_on, "scheduled_on", fields, required=True)
+    date = None if "scheduled_on" in fields else data.scheduled_on
     other = visit.id if visit is not None else None
     if (
         unit is not None
@@ -358,12 +363,12 @@ def _visit_values(
         and _visit_exists(session, plan, stored_id(unit), date, other)
     ):
         fields.setdefault("unit_code", VisitTaken.reason)
+    inspectors = [] if "inspectors" in fields else _inspectors(session, data.inspectors, fields)
     return VisitValues(
         unit=unit,
         scheduled_on=date,
-        place=text_field(place, "place", fields, required=False, limit=200),
-        participants=_participants(participants, fields),
-        inspectors=_inspectors(session, inspectors, fields),
+        participants=[person.model_dump() for person in data.participants or []],
+        inspectors=inspectors,
     )
 
 
@@ -388,24 +393,17 @@ def _visit_exists(
     return session.exec(query.limit(1)).first() is not None
 
 
-def _inspectors(session: Session, usernames: Any, fields: dict[str, str]) -> list[User]:
-    if not isinstance(usernames, list) or not usernames:
-        fields["inspectors"] = N_("name at least one inspector")
-        return []
-    if not all(isinstance(u, str) and not text_problem(u, limit=200) for u in usernames):
-        fields["inspectors"] = N_("must be a list of usernames")
-        return []
-    wanted = list(dict.fromkeys(u.strip().lower() for u in usernames))
-    found = session.exec(select(User).where(col(User.username).in_(wanted))).all()
+def _inspectors(session: Session, usernames: list[str], fields: dict[str, str]) -> list[User]:
+    found = session.exec(select(User).where(col(User.username).in_(usernames))).all()
     by_name = {u.username: u for u in found}
     wrong = [
         u
-        for u in wanted
+        for u in usernames
         if u not in by_name or by_name[u].role != Role.INSPECTOR or not by_name[u].active
     ]
     if wrong:
         fields["inspectors"] = N_("only active inspectors can be assigned")
-    return [by_name[u] for u in wanted if u in by_name]
+    return [by_name[u] for u in usernames if u in by_name]
 
 
 def visit_fields(visit: Visit) -> dict[str, Any]:
@@ -442,11 +440,10 @@ MISSING_TEMPLATE = N_(
 )
 
 
-class TemplateUnavailable(DomainError):
+class TemplateUnavailable(Unavailable):
     """The checklist a plan pinned is missing from the template library, or no longer the one
     pinned (its hash differs): its visits cannot be scored or answered until it is restored."""
 
-    status = 503
     code = "template_unavailable"
 
     def __init__(self, plan: Plan) -> None:
@@ -467,7 +464,7 @@ def plan_visits_with_scores(
     """The plan's visits with their score sheets (None for each while the pinned checklist is
     unavailable: the plan and its visits stay readable)."""
     try:
-        template: dict[str, Any] | None = pinned_template(library, plan).document
+        template: Template[Any] | None = pinned_template(library, plan).form
     except TemplateUnavailable:
         template = None
     query = (

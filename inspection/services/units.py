@@ -6,15 +6,16 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator
 from sqlmodel import Session, func, select
 
 from inspection import audit
-from inspection.errors import N_, Conflict, NotFound, ValidationError
+from inspection.errors import N_, Conflict, NotFound, TooLarge, ValidationError
 from inspection.formatting import vi_sort_key
 from inspection.models import Unit, UnitKind
-from inspection.services.validation import text_field
+from inspection.services.validation import Input, choice_rule, problem, text_rule
 from inspection.text import text_problem
 
 KINDS = frozenset(kind.value for kind in UnitKind)
@@ -66,46 +67,44 @@ def get_by_code(session: Session, code: str) -> Unit | None:
     return session.exec(select(Unit).where(func.lower(Unit.code) == wanted)).first()
 
 
-class NameAndKind(TypedDict):
-    name: str
-    kind: str
+def _code(value: Any) -> str:
+    """A code as stored (normal_code)."""
+    code = normal_code(value) if isinstance(value, str) else ""
+    if not CODE.fullmatch(code):
+        raise problem(N_("1–32 characters: letters, digits, '.', '_' or '-'"))
+    return code
 
 
-class UnitValues(NameAndKind):
-    """A unit's checked values, as stored."""
-
-    code: str
-
-
-def clean_unit(code: object, name: object, kind: object) -> tuple[UnitValues, dict[str, str]]:
-    """The values to store ({code, name, kind}) and why they cannot make a unit (empty when
-    they can). Any JSON value may come in: a wrong type is a problem of its field, never a 500.
-    """
-    fields: dict[str, str] = {}
-    clean_code = normal_code(code) if isinstance(code, str) else ""
-    if not CODE.fullmatch(clean_code):
-        fields["code"] = N_("1–32 characters: letters, digits, '.', '_' or '-'")
-    return {"code": clean_code, **_name_and_kind(name, kind, fields)}, fields
+# What a unit is called and what it is: the same rules on creation, on an edit and in a CSV row.
+UnitName = Annotated[str, text_rule(NAME_MAX, required=True)]
+UnitKindValue = Annotated[
+    str, choice_rule(lambda: KINDS, N_("must be one of xa, phuong, thi_tran, dac_khu"))
+]
 
 
-def _name_and_kind(name: object, kind: object, fields: dict[str, str]) -> NameAndKind:
-    """What a unit is called and what it is: checked alike on creation and on an edit."""
-    clean_name = text_field(name, "name", fields, required=True, limit=NAME_MAX)
-    if isinstance(kind, str) and kind in KINDS:
-        return {"name": clean_name, "kind": kind}
-    fields["kind"] = N_("must be one of xa, phuong, thi_tran, dac_khu")
-    return {"name": clean_name, "kind": ""}
+class UnitCreate(Input):
+    """A new unit, from the admin's form, the API or a row of a CSV import."""
+
+    code: Annotated[str, BeforeValidator(_code)]
+    name: UnitName
+    kind: UnitKindValue
+
+
+class UnitUpdate(Input):
+    """A unit's new name and kind; the code stays (see update_unit)."""
+
+    name: UnitName
+    kind: UnitKindValue
 
 
 def create_unit(
-    session: Session, *, actor_id: int | None, code: str, name: str, kind: str, commit: bool = True
+    session: Session, *, actor_id: int | None, data: UnitCreate, commit: bool = True
 ) -> Unit:
-    values, fields = clean_unit(code, name, kind)
-    if fields:
-        raise ValidationError(N_("The unit could not be saved."), fields=fields)
-    if get_by_code(session, values["code"]):
+    if data.errors:
+        raise ValidationError(N_("The unit could not be saved."), fields=data.errors)
+    if get_by_code(session, data.code):
         raise Conflict(N_("This unit code already exists."), fields={"code": N_("already exists")})
-    unit = Unit(**values)
+    unit = Unit(code=data.code, name=data.name, kind=data.kind)
     session.add(unit)
     session.flush()
     audit.record(
@@ -121,17 +120,13 @@ def create_unit(
     return unit
 
 
-def update_unit(
-    session: Session, *, actor_id: int | None, unit: Unit, name: object, kind: object
-) -> Unit:
+def update_unit(session: Session, *, actor_id: int | None, unit: Unit, data: UnitUpdate) -> Unit:
     """A new name or kind (a commune that became a ward). The code stays: CSV imports and other
     systems know the unit by it."""
-    fields: dict[str, str] = {}
-    values = _name_and_kind(name, kind, fields)
-    if fields:
-        raise ValidationError(N_("The unit could not be saved."), fields=fields)
+    if data.errors:
+        raise ValidationError(N_("The unit could not be saved."), fields=data.errors)
     before = unit_public(unit)
-    unit.name, unit.kind = values["name"], values["kind"]
+    unit.name, unit.kind = data.name, data.kind
     session.add(unit)
     audit.record(
         session,
@@ -177,7 +172,8 @@ IMPORT_COLUMNS = ("code", "name", "kind")
 KIND_ALIASES = {"xã": "xa", "phường": "phuong", "thị trấn": "thi_tran", "đặc khu": "dac_khu"}
 
 Problem = tuple[str, dict[str, object]]  # (key, placeholders of its message)
-Record = tuple[int, dict[str, str], list[Problem]]  # (row number, {column: value}, problems)
+# (row number, {column: value}, the unit it reads as (None without all three cells), problems)
+Record = tuple[int, dict[str, str], UnitCreate | None, list[Problem]]
 
 
 class ImportRefused(ValidationError):
@@ -194,16 +190,15 @@ class ImportRefused(ValidationError):
         self.params = params
 
 
-class ImportTooLarge(ImportRefused):
-    status = 413
-    code = "too_large"
+class ImportTooLarge(ImportRefused, TooLarge):
+    pass
 
 
 @dataclass(frozen=True)
 class RejectedRow:
     """A row left out of the import. `row` is the row number a spreadsheet shows (header = 1);
     `problems` are (key, params) pairs: missing_column, extra_cells, bad_code, bad_name (empty),
-    name_too_long, name_invalid (with text_field's `message`), bad_kind, duplicate, exists."""
+    name_too_long, name_invalid (with the name rule's `message`), bad_kind, duplicate, exists."""
 
     row: int
     code: str
@@ -230,26 +225,19 @@ def import_units_csv(session: Session, *, actor_id: int | None, data: bytes) -> 
     existing = {normal_code(code) for code in session.exec(select(Unit.code))}
     first_row_of: dict[str, int] = {}
     report = ImportReport()
-    for row_number, values, problems in records:
+    for row_number, values, unit_data, problems in records:
         code = values.get("code", "")
         if not problems and code in first_row_of:
             problems.append(("duplicate", {"row": first_row_of[code]}))
         elif not problems and code in existing:
             problems.append(("exists", {}))
-        if problems:
+        if problems or unit_data is None:  # None: a cell is missing, which is a problem
             report.rejected.append(
                 RejectedRow(row_number, code, values.get("name", ""), tuple(problems))
             )
             continue
         first_row_of[code] = row_number
-        unit = create_unit(
-            session,
-            actor_id=actor_id,
-            code=code,
-            name=values["name"],
-            kind=values["kind"],
-            commit=False,
-        )
+        unit = create_unit(session, actor_id=actor_id, data=unit_data, commit=False)
         report.imported.append(unit)
     if report.imported:
         audit.record(
@@ -265,7 +253,7 @@ def import_units_csv(session: Session, *, actor_id: int | None, data: bytes) -> 
 
 
 def _read_csv(data: bytes) -> list[Record]:
-    """Decode and split the file: (row number, {column: value}, problems) per non-blank row.
+    """Decode and split the file: a Record per non-blank row.
 
     Raises ImportRefused when the file as a whole cannot be read as a unit list.
     """
@@ -337,7 +325,11 @@ def _records(lines: Iterator[tuple[int, list[str]]]) -> list[Record]:
     return records
 
 
-def _row_values(header: list[str], cells: list[str]) -> tuple[dict[str, str], list[Problem]]:
+def _row_values(
+    header: list[str], cells: list[str]
+) -> tuple[dict[str, str], UnitCreate | None, list[Problem]]:
+    """The row's cells, the unit they read as (UnitCreate's rules, as on the form) and the
+    row's problems."""
     values = {
         name: cells[header.index(name)].strip()
         for name in IMPORT_COLUMNS
@@ -346,27 +338,28 @@ def _row_values(header: list[str], cells: list[str]) -> tuple[dict[str, str], li
     problems: list[Problem] = []
     if missing := [name for name in IMPORT_COLUMNS if name not in values]:
         problems.append(("missing_column", {"columns": ", ".join(missing)}))
-        return values, problems
+        return values, None, problems
     if any(cell.strip() for cell in cells[len(header) :]):
         # Usually a comma inside an unquoted name that shifted the cells.
         problems.append(("extra_cells", {}))
     given_kind = values["kind"]
     values["kind"] = KIND_ALIASES.get(given_kind.lower(), given_kind.lower())
-    clean, fields = clean_unit(values["code"], values["name"], values["kind"])
-    values["code"] = clean["code"]  # so that codes differing only in case are duplicates
-    if "code" in fields:
+    data = UnitCreate.parse(values)
+    # As stored, so that codes differing only in case are duplicates.
+    values["code"] = normal_code(values["code"])
+    if "code" in data.errors:
         problems.append(("bad_code", {}))
-    if "name" in fields:
-        problems.append(_name_problem(fields["name"]))
-    if "kind" in fields:
+    if "name" in data.errors:
+        problems.append(_name_problem(data.errors["name"]))
+    if "kind" in data.errors:
         problems.append(("bad_kind", {"kind": given_kind}))
-    return values, problems
+    return values, data, problems
 
 
 def _name_problem(why: str) -> Problem:
-    """The row problem for text_field's complaint about the name."""
+    """The row problem for the name rule's complaint."""
     if why == N_("is required"):
         return ("bad_name", {})
     if why == N_("is too long"):
         return ("name_too_long", {"limit": NAME_MAX})
-    return ("name_invalid", {"message": why})  # e.g. control characters: text_field's own words
+    return ("name_invalid", {"message": why})  # e.g. control characters: the rule's own words

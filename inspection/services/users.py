@@ -2,8 +2,9 @@
 
 import re
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator, Field
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,7 +14,7 @@ from inspection.errors import N_, Conflict, NotFound, ValidationError
 from inspection.formatting import vi_sort_key
 from inspection.models import Role, Unit, User, new_session_stamp, relation
 from inspection.services import units
-from inspection.services.validation import text_field
+from inspection.services.validation import Input, choice_rule, problem, text_rule
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
 LOGIN_FIELD_MAX = 1000  # a username or a password as typed at login: longer is refused unread
@@ -35,14 +36,78 @@ def generate_password(length: int = 14) -> str:
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password cannot be set: too short, or no text the login form accepts (one line,
-    no control characters, at most LOGIN_FIELD_MAX characters), which would lock the user out."""
-    if len(password) < MIN_PASSWORD:
-        return N_("must have at least 8 characters")
-    if text.text_problem(password, limit=LOGIN_FIELD_MAX, multiline=False):
-        return N_("must be plain text on one line")
-    return None
+def _username(value: Any) -> str:
+    """A username as stored: lowercase, ends trimmed."""
+    username = value.strip().lower() if isinstance(value, str) else ""
+    if not USERNAME.fullmatch(username):
+        raise problem(N_("3–64 characters: lowercase letters, digits, '.', '_' or '-'"))
+    return username
+
+
+def _password(value: Any) -> str:
+    """A new password, as typed: refused when too short, or when it is no text the login form
+    accepts (one line, no control characters, at most LOGIN_FIELD_MAX characters), which would
+    lock the user out."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise problem(N_("must be a string"))
+    if len(value) < MIN_PASSWORD:
+        raise problem(N_("must have at least 8 characters"))
+    if text.text_problem(value, limit=LOGIN_FIELD_MAX, multiline=False):
+        raise problem(N_("must be plain text on one line"))
+    return value
+
+
+def _unit_code(value: Any) -> str | None:
+    """A unit's code, looked up by the service (get_by_code); empty is none."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise problem(N_("unknown unit"))
+    return value
+
+
+def _yes_or_no(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise problem(N_("is not valid"))
+    return value
+
+
+ROLES = frozenset(role.value for role in Role)
+PersonName = Annotated[str, text_rule(120, required=True)]  # User.full_name's column
+Position = Annotated[str, text_rule(120)]
+UnitCode = Annotated[str | None, BeforeValidator(_unit_code)]
+# Never shown in a repr (a log line, a traceback).
+NewPassword = Annotated[str, BeforeValidator(_password), Field(repr=False)]
+
+
+class UserCreate(Input):
+    """A new account; a unit account names its unit (and only a unit account does)."""
+
+    username: Annotated[str, BeforeValidator(_username)]
+    role: Annotated[
+        str, choice_rule(lambda: ROLES, N_("must be one of admin, lead, inspector, unit"))
+    ]
+    full_name: PersonName
+    position: Position = ""
+    password: NewPassword
+    unit_code: UnitCode = None
+
+
+class UserUpdate(Input):
+    """An account's corrected fields, all given again (the role and the username stay)."""
+
+    full_name: PersonName
+    position: Position = ""
+    active: Annotated[bool, BeforeValidator(_yes_or_no)]
+    unit_code: UnitCode = None
+
+
+class PasswordSet(Input):
+    """A user's new password: typed by its owner, or generated for an admin's reset."""
+
+    password: NewPassword
 
 
 def user_public(user: User) -> dict[str, Any]:
@@ -84,38 +149,20 @@ def find_by_username(session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username.strip().lower())).first()
 
 
-def create_user(
-    session: Session,
-    *,
-    actor_id: int | None,
-    username: str,
-    role: str,
-    full_name: str,
-    password: str,
-    position: str = "",
-    unit_code: str | None = None,
-) -> User:
-    username = username.strip().lower()
-    fields: dict[str, str] = {}
-    if not USERNAME.fullmatch(username):
-        fields["username"] = N_("3–64 characters: lowercase letters, digits, '.', '_' or '-'")
-    if role not in set(Role):
-        fields["role"] = N_("must be one of admin, lead, inspector, unit")
-    full_name = text_field(full_name, "full_name", fields, required=True, limit=120)
-    position = text_field(position, "position", fields, required=False, limit=120)
-    if problem := password_problem(password):
-        fields["password"] = problem
-    unit = _unit_for(session, role, unit_code, fields)
+def create_user(session: Session, *, actor_id: int | None, data: UserCreate) -> User:
+    fields = dict(data.errors)
+    role = None if "role" in fields else data.role
+    unit = _unit_for(session, role, data.unit_code, fields)
     if fields:
         raise ValidationError(N_("The user could not be saved."), fields=fields)
-    if find_by_username(session, username):
+    if find_by_username(session, data.username):
         raise Conflict(N_("This username is taken."), fields={"username": N_("is taken")})
     user = User(
-        username=username,
-        role=role,
-        full_name=full_name,
-        position=position,
-        password_hash=hash_password(password),
+        username=data.username,
+        role=data.role,
+        full_name=data.full_name,
+        position=data.position,
+        password_hash=hash_password(data.password),
         unit_id=unit.id if unit else None,
     )
     session.add(user)
@@ -133,8 +180,12 @@ def create_user(
 
 
 def _unit_for(
-    session: Session, role: str, unit_code: str | None, fields: dict[str, str]
+    session: Session, role: str | None, unit_code: str | None, fields: dict[str, str]
 ) -> Unit | None:
+    """The unit of a unit account (`role`: None when it could not be read). A problem with the
+    code is recorded in `fields`, unless one already is."""
+    if "unit_code" in fields:
+        return None
     if role != Role.UNIT:
         if unit_code:
             fields["unit_code"] = N_("only a unit user belongs to a unit")
@@ -142,7 +193,7 @@ def _unit_for(
     if not unit_code:
         fields["unit_code"] = N_("a unit user must belong to a unit")
         return None
-    unit = units.get_by_code(session, unit_code) if isinstance(unit_code, str) else None
+    unit = units.get_by_code(session, unit_code)
     if unit is None:
         fields["unit_code"] = N_("unknown unit")
     return unit
@@ -153,21 +204,16 @@ def update_user(
     *,
     actor_id: int,
     user: User,
-    full_name: str,
-    position: str,
-    active: bool,
-    unit_code: str | None,
+    data: UserUpdate,
 ) -> User:
     before = user_public(user)
-    fields: dict[str, str] = {}
-    full_name = text_field(full_name, "full_name", fields, required=True, limit=120)
-    position = text_field(position, "position", fields, required=False, limit=120)
-    if actor_id == user.id and not active:
+    fields = dict(data.errors)
+    if actor_id == user.id and "active" not in fields and not data.active:
         fields["active"] = N_("you cannot deactivate yourself")
-    unit = _unit_for(session, user.role, unit_code, fields)
+    unit = _unit_for(session, user.role, data.unit_code, fields)
     if fields:
         raise ValidationError(N_("The user could not be saved."), fields=fields)
-    user.full_name, user.position, user.active = full_name, position, active
+    user.full_name, user.position, user.active = data.full_name, data.position, data.active
     user.unit_id = unit.id if unit else None
     session.add(user)
     session.flush()
@@ -185,13 +231,11 @@ def update_user(
     return user
 
 
-def set_password(session: Session, *, actor_id: int, user: User, password: str) -> None:
+def set_password(session: Session, *, actor_id: int, user: User, data: PasswordSet) -> None:
     """An admin resets a password, or a user changes their own (after `check_password`)."""
-    if problem := password_problem(password):
-        raise ValidationError(
-            N_("The password could not be changed."), fields={"password": problem}
-        )
-    user.password_hash = hash_password(password)
+    if data.errors:
+        raise ValidationError(N_("The password could not be changed."), fields=data.errors)
+    user.password_hash = hash_password(data.password)
     user.session_stamp = new_session_stamp()  # every session of the old password ends
     session.add(user)
     audit.record(

@@ -20,14 +20,14 @@ from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # newer t
 from wtforms.validators import Optional
 
 from inspection.db import get_session
-from inspection.errors import DomainError
+from inspection.errors import DomainError, http_status
 from inspection.labels import ROLE_LABELS, UNIT_KIND_LABELS
 from inspection.models import Role, UnitKind, User
 from inspection.services import agency as agency_service
 from inspection.services import login_throttle
 from inspection.services import units as unit_service
 from inspection.services import users as user_service
-from inspection.views.forms import WholeNumberField, at_most, entered, form_status, required
+from inspection.views.forms import WholeNumberField, at_most, form_status, required
 from inspection.views.helpers import flash_domain_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -90,17 +90,9 @@ def new_user() -> ResponseReturnValue:
     # An empty password field means: generate one, and show it to the admin this one time.
     typed = form.password.data or ""
     generated = "" if typed else user_service.generate_password()
+    data = user_service.UserCreate.parse({**form.data, "password": typed or generated})
     try:
-        user = user_service.create_user(
-            get_session(),
-            actor_id=current_user.id,
-            username=entered(form.username),
-            role=form.role.data,
-            full_name=entered(form.full_name),
-            position=form.position.data or "",
-            password=typed or generated,
-            unit_code=form.unit_code.data or None,
-        )
+        user = user_service.create_user(get_session(), actor_id=current_user.id, data=data)
     except DomainError as exc:
         flash_domain_error(form, exc)
         return render_template("admin/user_new.html", form=form), form_status(form, failed=True)
@@ -125,17 +117,11 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     form.unit_code.choices = unit_choices(_("— choose a unit —"))
     failed = False
     if form.validate_on_submit():
+        # Only a unit account shows (and has) a unit; the others never send one.
+        unit_code = form.unit_code.data if user.role == Role.UNIT else None
+        data = user_service.UserUpdate.parse({**form.data, "unit_code": unit_code})
         try:
-            user_service.update_user(
-                session,
-                actor_id=current_user.id,
-                user=user,
-                full_name=entered(form.full_name),
-                position=form.position.data or "",
-                active=form.active.data,
-                # Only a unit account shows (and has) a unit; the others never send one.
-                unit_code=(form.unit_code.data or None) if user.role == Role.UNIT else None,
-            )
+            user_service.update_user(session, actor_id=current_user.id, user=user, data=data)
         except DomainError as exc:
             flash_domain_error(form, exc)
             failed = True
@@ -152,7 +138,8 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     user = user_service.get_user(session, user_id)
     if ResetPasswordForm().validate_on_submit():
         password = user_service.generate_password()
-        user_service.set_password(session, actor_id=current_user.id, user=user, password=password)
+        data = user_service.PasswordSet(password=password)
+        user_service.set_password(session, actor_id=current_user.id, user=user, data=data)
         login_throttle.forget_username(session, user.username)  # a locked user may log in now
         return show_password_once(user, password)
     return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -187,9 +174,9 @@ def agency() -> ResponseReturnValue:
     form.timezone.choices = timezone_choices(current.timezone)
     failed = False
     if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in agency_service.EDITABLE}
+        data = agency_service.AgencyUpdate.parse(form.data)
         try:
-            agency_service.update_agency(session, actor_id=current_user.id, **values)
+            agency_service.update_agency(session, actor_id=current_user.id, data=data)
         except DomainError as exc:
             flash_domain_error(form, exc)
             failed = True
@@ -287,14 +274,9 @@ def new_unit() -> ResponseReturnValue:
     form = UnitForm()
     failed = False
     if form.validate_on_submit():
+        data = unit_service.UnitCreate.parse(form.data)
         try:
-            unit = unit_service.create_unit(
-                get_session(),
-                actor_id=current_user.id,
-                code=entered(form.code),
-                name=entered(form.name),
-                kind=form.kind.data,
-            )
+            unit = unit_service.create_unit(get_session(), actor_id=current_user.id, data=data)
         except DomainError as exc:
             flash_domain_error(form, exc)
             failed = True
@@ -311,14 +293,9 @@ def edit_unit(unit_id: int) -> ResponseReturnValue:
     form = EditUnitForm(obj=unit)
     failed = False
     if form.validate_on_submit():
+        data = unit_service.UnitUpdate.parse(form.data)
         try:
-            unit_service.update_unit(
-                session,
-                actor_id=current_user.id,
-                unit=unit,
-                name=form.name.data,
-                kind=form.kind.data,
-            )
+            unit_service.update_unit(session, actor_id=current_user.id, unit=unit, data=data)
         except DomainError as exc:
             flash_domain_error(form, exc)
             failed = True
@@ -362,7 +339,7 @@ def import_units() -> ResponseReturnValue:
         report = unit_service.import_units_csv(get_session(), actor_id=current_user.id, data=data)
     except unit_service.ImportRefused as exc:
         form.file.errors = [describe(REFUSALS, exc.reason, exc.params)]
-        return render_units(form, exc.status)
+        return render_units(form, http_status(exc))
     rejected = [
         (row, "; ".join(describe_row_problem(key, params) for key, params in row.problems))
         for row in report.rejected

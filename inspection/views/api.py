@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from inspection import db, strict_json, text
+from inspection import checklist, db, strict_json, text
 from inspection.auth import authenticate, log_in, log_out
 from inspection.checklist import MAX_TEMPLATE_BYTES
 from inspection.errors import ValidationError, VersionExistsError, json_error
@@ -109,6 +109,13 @@ def list_forms() -> Response:
     return jsonify(forms=[form_summary(t) for t in get_library().all()])
 
 
+@bp.get("/forms/schema")
+def forms_schema() -> Response:
+    """The JSON Schema of the checklist format (the same document as `flask forms schema`), for
+    template authors' editors: public, as the format is."""
+    return jsonify(checklist.json_schema())
+
+
 @bp.get("/forms/<key>")
 def get_form(key: str) -> Response:
     stored = get_library().get(key)
@@ -141,7 +148,14 @@ def import_form() -> ResponseReturnValue:
         )
     except TemplateInvalid as exc:
         fields = {p.path or "$": p.message for p in exc.problems}
-        raise ValidationError("the template has problems", fields=fields) from exc
+        # Each problem also as its code and parameters, for a client that words it itself.
+        problems = [
+            {"path": p.path, "code": p.code, "params": dict(p.found.params), "message": p.message}
+            for p in exc.problems
+        ]
+        raise ValidationError(
+            "the template has problems", fields=fields, extra={"problems": problems}
+        ) from exc
     except LibraryUnreadable as exc:
         return json_error(503, "unavailable", f"the template library cannot be read: {exc}")
     except VersionExists as exc:
@@ -166,14 +180,8 @@ def list_units() -> Response:
 
 @bp.post("/units")
 def create_unit() -> tuple[Response, int]:
-    body = json_body()
-    unit = units.create_unit(
-        db.get_session(),
-        actor_id=current_user.id,
-        code=body.get("code"),
-        name=body.get("name"),
-        kind=body.get("kind"),
-    )
+    data = units.UnitCreate.parse(json_body())
+    unit = units.create_unit(db.get_session(), actor_id=current_user.id, data=data)
     return jsonify(units.unit_public(unit)), 201
 
 
@@ -202,20 +210,8 @@ def list_plans() -> Response:
 
 @bp.post("/plans")
 def create_plan() -> tuple[Response, int]:
-    body = json_body()
-    names = (
-        "number",
-        "title",
-        "year",
-        "form_key",
-        "form_version",
-        "issued_on",
-        "decision_number",
-        "decision_on",
-    )
-    plan = plans.create_plan(
-        db.get_session(), get_library(), lead=current_user, **{n: body.get(n) for n in names}
-    )
+    data = plans.PlanCreate.parse(json_body())
+    plan = plans.create_plan(db.get_session(), get_library(), lead=current_user, data=data)
     return jsonify(plan_public(plan, with_visits=True)), 201
 
 
@@ -226,23 +222,20 @@ def get_plan(plan_id: int) -> Response:
 
 @bp.post("/plans/<int:plan_id>/visits")
 def create_visit(plan_id: int) -> tuple[Response, int]:
-    body = json_body()
-    names = ("unit_code", "scheduled_on", "inspectors", "place", "participants")
-    visit = plans.create_visit(
-        db.get_session(), lead=current_user, plan=g.plan, **{n: body.get(n) for n in names}
-    )
+    data = plans.VisitCreate.parse(json_body())
+    visit = plans.create_visit(db.get_session(), lead=current_user, plan=g.plan, data=data)
     return jsonify(visit_summary(visit)), 201
 
 
 def visit_public(visit: Visit) -> dict[str, Any]:
     session = db.get_session()
-    template = answers.template_of(get_library(), visit)
+    pinned = plans.pinned_template(get_library(), visit.plan)
     current = answers.visit_answers(session, visit)
-    sheet = answers.score_sheet(template, answers.answer_values(current))
+    sheet = answers.score_sheet(pinned.form, answers.answer_values(current))
     return {
         **visit_summary(visit),
         "plan": plan_public(visit.plan),
-        "form": template,
+        "form": pinned.document,  # as its author wrote it
         "answers": [answers.answer_public(a, sheet) for a in current.values()],
         "photos": [],
         "findings": [],
@@ -263,9 +256,9 @@ def get_score(visit_id: int) -> Response:
 
 @bp.put("/visits/<int:visit_id>/answers/<item_key>")
 def put_answer(visit_id: int, item_key: str) -> Response:
-    entry = answers.parse_entry(json_body(), item_key=item_key)
+    data = answers.AnswerWrite.parse(json_body(), item_key=item_key)
     result, replayed = answers.put_answer(
-        db.get_session(), get_library(), visit=g.visit, user=current_user, entry=entry
+        db.get_session(), get_library(), visit=g.visit, user=current_user, data=data
     )
     return jsonify({**result, "replayed": replayed})
 
@@ -278,12 +271,19 @@ def batch_answers(visit_id: int) -> Response:
         raise ValidationError("answers must be a non-empty list", fields={"answers": "required"})
     if len(raw) > answers.MAX_BATCH:
         raise ValidationError(f"send at most {answers.MAX_BATCH} answers at once")
-    entries = [answers.parse_entry(item, batch=True) for item in raw]
+    data = [answers.AnswerWrite.parse(item, batch=True) for item in raw]
     outcome = answers.apply_batch(
-        db.get_session(), get_library(), visit=g.visit, user=current_user, entries=entries
+        db.get_session(), get_library(), visit=g.visit, user=current_user, data=data
     )
-    if outcome.status != 200:
-        code = "validation_error" if outcome.status == 400 else "conflict"
+    if outcome.result in BATCH_REFUSALS:
+        status, code = BATCH_REFUSALS[outcome.result]
         message = "nothing was stored: some answers are invalid or in conflict"
-        return json_error(outcome.status, code, message, results=outcome.results)
+        return json_error(status, code, message, results=outcome.results)
     return jsonify(results=outcome.results, visit=outcome.visit)
+
+
+# A refused batch's status and error code; an applied one is a 200.
+BATCH_REFUSALS = {
+    answers.BatchResult.INVALID: (400, "validation_error"),
+    answers.BatchResult.CONFLICT: (409, "conflict"),
+}

@@ -83,11 +83,9 @@ def change_password() -> ResponseReturnValue:
             form.current.errors = [_("The current password is wrong.")]
         else:
             try:
+                data = users.PasswordSet.parse(form.data)
                 users.set_password(
-                    get_session(),
-                    actor_id=current_user.id,
-                    user=current_user,
-                    password=entered(form.password),
+                    get_session(), actor_id=current_user.id, user=current_user, data=data
                 )
             except DomainError as exc:
                 flash_domain_error(form, exc)

@@ -16,17 +16,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
 from inspection import db
-from inspection.checklist import (
-    MAX_TEMPLATE_BYTES,
-    Problem,
-    item_max,
-    iter_items,
-    parse_date,
-    template_max,
-)
-from inspection.formatting import format_date
-from inspection.i18n import format_number
-from inspection.labels import yes_no_label
+from inspection.checklist import MAX_TEMPLATE_BYTES, Problem, message
+from inspection.i18n import format_number, page_words
 from inspection.library import (
     LibraryUnreadable,
     StoredVersionBroken,
@@ -61,7 +52,7 @@ def render_index(
 ) -> tuple[str, int]:
     """The list and the upload form; `from_checker` when the problems are the template
     validator's (key path + English detail), not this page's own."""
-    templates = [(t, template_max(t.document)) for t in get_library().all()]
+    templates = [(t, t.form.max_points()) for t in get_library().all()]
     refused = current_app.extensions["inspection.forms_report"].refused
     page = render_template(
         "checklists/index.html",
@@ -96,10 +87,10 @@ def upload() -> ResponseReturnValue:
         why = _(
             "The file is %(size)s bytes, over the limit of %(limit)s bytes.", size=size, limit=limit
         )
-        return render_index(form, [Problem("", why)], 413)
+        return render_index(form, [Problem("", message("upload", why))], 413)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         why = _("The file is not valid JSON: %(why)s", why=str(exc))
-        return render_index(form, [Problem("", why)], 400)
+        return render_index(form, [Problem("", message("upload", why))], 400)
     try:
         result = templates.import_template(
             db.get_session(),
@@ -112,17 +103,17 @@ def upload() -> ResponseReturnValue:
         return render_index(form, exc.problems, 400, from_checker=True)
     except LibraryUnreadable:
         why = _("The template library file cannot be read: no import until it is repaired.")
-        return render_index(form, [Problem("", why)], 503)
+        return render_index(form, [Problem("", message("upload", why))], 503)
     except StoredVersionBroken as exc:
         why = _(
             "This key and version are in the library already, but that copy cannot be used "
             "(%(why)s): raise the version.",
             why=exc.reason,
         )
-        return render_index(form, [Problem("", why)], 409)
+        return render_index(form, [Problem("", message("upload", why))], 409)
     except VersionExists:
         why = _("This key and version already exist with other content: raise the version.")
-        return render_index(form, [Problem("", why)], 409)
+        return render_index(form, [Problem("", message("upload", why))], 409)
     stored = result.template
     if result.created:
         flash(
@@ -151,29 +142,4 @@ def view(key: str, version: int) -> str:
     stored = get_library().get(key, version)
     if stored is None:
         abort(404)
-    items = {item["key"]: item for _section, item in iter_items(stored.document)}
-    return render_template(
-        "checklists/view.html",
-        stored=stored,
-        item_max=item_max,
-        total=template_max(stored.document),
-        items=items,
-        answer_label=answer_label,
-    )
-
-
-def answer_label(item: dict[str, Any], value: Any) -> str:
-    """A stored answer to `item` as its page shows it: Đạt for a yes_no's "yes", a choice's
-    own label, numbers and dates written the page's way; a stored template is valid, so the
-    value fits the item."""
-    kind = item["type"]
-    if kind == "yes_no":
-        return yes_no_label(item, value)
-    if kind == "choice":
-        labels = {option["value"]: option["label"] for option in item["options"]}
-        return labels.get(value, str(value))
-    if kind == "number":
-        return format_number(value, places=6)
-    if kind == "date":
-        return format_date(parse_date(value)) or str(value)
-    return f"“{value}”"
+    return render_template("checklists/view.html", stored=stored, words=page_words())

@@ -215,20 +215,10 @@ def new_plan() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("plans/new_plan.html", form=form), form_status(form)
     form_key, form_version = parse_template(form.template.data)
+    template = {"form_key": form_key, "form_version": form_version}
+    data = plan_service.PlanCreate.parse({**form.data, **template})
     try:
-        plan = plan_service.create_plan(
-            get_session(),
-            get_library(),
-            lead=current_user,
-            number=form.number.data,
-            title=form.title.data,
-            year=form.year.data,
-            form_key=form_key,
-            form_version=form_version,
-            issued_on=form.issued_on.data,
-            decision_number=form.decision_number.data,
-            decision_on=form.decision_on.data,
-        )
+        plan = plan_service.create_plan(get_session(), get_library(), lead=current_user, data=data)
     except DomainError as exc:
         flash_domain_error(form, on_form(exc, {"form_key": "template", "form_version": "template"}))
         return render_template("plans/new_plan.html", form=form), form_status(form, failed=True)
@@ -276,17 +266,9 @@ def new_visit(plan_id: int) -> ResponseReturnValue:
         return render_template(
             "plans/new_visit.html", form=form, plan=plan, people=people
         ), form_status(form)
+    data = plan_service.VisitCreate.parse(visit_input(form))
     try:
-        plan_service.create_visit(
-            get_session(),
-            lead=current_user,
-            plan=plan,
-            unit_code=form.unit_code.data,
-            scheduled_on=form.scheduled_on.data,
-            inspectors=form.inspectors.data,
-            place=form.place.data or "",
-            participants=parse_participants(form.participants.data),
-        )
+        plan_service.create_visit(get_session(), lead=current_user, plan=plan, data=data)
     except DomainError as exc:
         flash_domain_error(form, visit_refusal(exc))
         return render_template(
@@ -307,17 +289,9 @@ def edit_visit(plan_id: int, visit_id: int) -> ResponseReturnValue:
     people = team_choices(form)
     failed = False
     if form.validate_on_submit():
+        data = plan_service.VisitUpdate.parse(visit_input(form))
         try:
-            plan_service.update_visit(
-                get_session(),
-                lead=current_user,
-                visit=visit,
-                unit_code=form.unit_code.data,
-                scheduled_on=form.scheduled_on.data,
-                inspectors=form.inspectors.data,
-                place=form.place.data or "",
-                participants=parse_participants(form.participants.data),
-            )
+            plan_service.update_visit(get_session(), lead=current_user, visit=visit, data=data)
         except workflow.VisitLocked:
             raise  # submitted meanwhile: the error page, not the form again
         except DomainError as exc:
@@ -339,6 +313,11 @@ def edit_visit(plan_id: int, visit_id: int) -> ResponseReturnValue:
         unit_fixed=unit_fixed,
     )
     return page, form_status(form, failed)
+
+
+def visit_input(form: VisitForm) -> dict[str, Any]:
+    """The visit form's data as the service's input: the textarea's lines become people."""
+    return {**form.data, "participants": parse_participants(form.participants.data)}
 
 
 def visit_form_data(visit: Visit) -> dict[str, Any]:

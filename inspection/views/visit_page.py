@@ -20,10 +20,9 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from inspection import formatting
-from inspection.checklist import MAX_TEXT_ANSWER
-from inspection.formatting import format_date
-from inspection.i18n import format_number
-from inspection.labels import is_question
+from inspection.checklist import MAX_TEXT_ANSWER, Item, Template
+from inspection.checklist.item import Choice
+from inspection.i18n import PageWords
 from inspection.scoring import ItemResult, ScoreSheet
 from inspection.services.answers import MAX_NOTE, AnswerRow
 
@@ -34,19 +33,23 @@ _guard = threading.Lock()
 
 @dataclass(frozen=True)
 class ItemView:
+    """An item as the page shows it in one language (its class decides every part)."""
+
+    model: Item
     key: str
     type: str
+    input: str  # how the page's script reads and fills the answer (items.py)
+    fragment: str  # the Jinja template of the answer row
     text: str
     points_label: str
     hint: str
     show_if: str | None  # the rule as JSON, for the page's script
-    options: list[tuple[str, str, str]]  # (value, label, points shown)
+    choices: list[Choice]  # the buttons of an item answered by a tap
     allow_na: bool
     guidance: str
     legal_basis: str
     photo: str  # "", or the badge text of a required photo
-    scored: bool
-    question: bool  # a yes_no worth nothing: answered Yes / No, never failed
+    scored: bool  # shows its score (a question, worth nothing, does not)
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,18 @@ class PageModel:
         return next((i for s in self.sections for i in s.items if i.key == key), None)
 
 
-def page_model(template: dict[str, Any], sha256: str, locale: str) -> PageModel:
+def page_model(template: Template[Any], sha256: str, locale: str) -> PageModel:
     """The template's sections as the page shows them in one language, built on first use."""
     key = (sha256, locale)
     model = _cache.get(key)
     if model is None:
-        model = PageModel([_section(s) for s in template["sections"]])
+        words = PageWords(locale)
+        model = PageModel(
+            [
+                SectionView(s.key, s.title, [_item(i, words) for i in s.items])
+                for s in template.sections
+            ]
+        )
         with _guard:
             _cache[key] = model
     return model
@@ -122,7 +131,8 @@ def item_state(
             f"{formatting.format_number(result.score, locale=locale)} / "
             f"{formatting.format_number(result.max, locale=locale)}"
         )
-    state.update(_typed_value(item, result, value, locale))
+    if value is not None:
+        state.update(item.model.form_fields(value, PageWords(locale)))
     if outcome is not None:
         state.update(state=outcome.state, message=outcome.message, focus=outcome.focus)
         state.update(outcome.typed)
@@ -131,31 +141,6 @@ def item_state(
         if outcome.typed.get("note") or outcome.focus == "note":
             state["note_open"] = True
     return state
-
-
-def _typed_value(item: ItemView, result: ItemResult, value: Any, locale: str) -> dict[str, str]:
-    """The answer in the fields an item types it into."""
-    kind = item.type
-    if kind == "ratio" and isinstance(value, dict):
-        percent = ""
-        if result.percent is not None:
-            percent = formatting.format_number(result.percent, locale=locale) + " %"
-        return {
-            "num": str(value.get("num", "")),
-            "den": str(value.get("den", "")),
-            "percent": percent,
-        }
-    if (
-        kind in ("score", "number")
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
-    ):
-        return {"number": formatting.format_number(value, locale=locale)}
-    if kind == "date" and isinstance(value, str):
-        return {"text": format_date(value)}
-    if kind == "text" and isinstance(value, str) and value != "na":
-        return {"text": value}
-    return {}
 
 
 def labels(locale: str) -> dict[str, str]:
@@ -188,76 +173,30 @@ def labels(locale: str) -> dict[str, str]:
     return found
 
 
-def _section(section: dict[str, Any]) -> SectionView:
-    return SectionView(section["key"], section["title"], [_item(i) for i in section["items"]])
-
-
-def _item(item: dict[str, Any]) -> ItemView:
-    kind = item["type"]
+def _item(item: Item, words: PageWords) -> ItemView:
     photo = ""
-    if item.get("photo") == "required":
+    if item.photos_needed:
         photo = _("Photo required")
-        if item.get("photos_min", 1) > 1:
-            photo += f" ({item['photos_min']})"
-    options = [
-        (o["value"], o["label"], format_number(o["points"])) for o in item.get("options", [])
-    ]
-    rule = item.get("show_if")
+        if item.photos_needed > 1:
+            photo += f" ({item.photos_needed})"
+    rule = item.show_if
     return ItemView(
-        key=item["key"],
-        type=kind,
-        text=item["text"],
-        points_label=points_label(item),
-        hint=value_hint(item),
-        show_if=json.dumps(rule, ensure_ascii=False) if rule else None,
-        options=options,
-        allow_na=kind in ("yes_no", "choice", "score", "ratio") and item.get("allow_na", True),
-        guidance=item.get("guidance", ""),
-        legal_basis=item.get("legal_basis", ""),
+        model=item,
+        key=item.key,
+        type=item.type,
+        input=item.input,
+        fragment=item.fragment,
+        text=item.text,
+        points_label=item.points_label(words),
+        hint=item.hint(words),
+        show_if=json.dumps(rule.model_dump(), ensure_ascii=False) if rule else None,
+        choices=item.choices(words),
+        allow_na=item.may_be_na,
+        guidance=item.guidance,
+        legal_basis=item.legal_basis,
         photo=photo,
-        scored=kind in ("yes_no", "choice", "score", "ratio") and not is_question(item),
-        question=is_question(item),
+        scored=item.scored and not item.question,
     )
-
-
-def value_hint(item: dict[str, Any]) -> str:
-    """What a valid answer to this item looks like, in the page's language."""
-    kind = item["type"]
-    if kind == "yes_no":
-        return _("Choose Yes or No.") if is_question(item) else _("Choose Pass or Fail.")
-    if kind == "choice":
-        return _("Choose one of the options.")
-    if kind == "score":
-        return _("Enter points from 0 to %(max)s.", max=format_number(item["points"]))
-    if kind == "ratio":
-        return _("Enter whole numbers, the numerator not above the denominator.")
-    if kind == "number":
-        return _("Enter a number.")
-    if kind == "date":
-        return _("Enter a date as dd/mm/yyyy.")
-    return _("Enter a text of at most %(count)s characters.", count=format_number(MAX_TEXT_ANSWER))
-
-
-def points_label(item: dict[str, Any]) -> str:
-    if item["type"] not in ("yes_no", "choice", "score", "ratio"):
-        return ""
-    points = item.get("points")
-    if points is None:
-        points = max(o["points"] for o in item["options"])
-    label = _("%(points)s points", points=format_number(points))
-    if item["type"] == "ratio":
-        if "steps" in item:
-            steps = ", ".join(
-                f"≥ {format_number(s['min'])} %: {format_number(s['points'])}"
-                for s in item["steps"]
-            )
-            return f"{label} ({steps})"
-        return _(
-            "%(label)s, target %(target)s %%",
-            label=label,
-            target=format_number(item.get("target", 100)),
-        )
-    return label
 
 
 # Where each viewer's CSRF token goes in a kept checklist (a text no template can hold: its

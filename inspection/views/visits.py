@@ -30,11 +30,11 @@ from markupsafe import Markup
 
 from inspection import workflow
 from inspection.auth import can_fill_visit
-from inspection.checklist import iter_items
+from inspection.checklist import NA, Item
 from inspection.db import get_session
 from inspection.errors import Conflict, DomainError
-from inspection.formatting import parse_number, parse_typed_date, parse_whole_number
-from inspection.i18n import decimal_separator, format_number
+from inspection.formatting import parse_whole_number
+from inspection.i18n import PageWords, format_number, page_words
 from inspection.library import get_library
 from inspection.models import Visit, stored_id
 from inspection.scoring import score_sheet
@@ -45,7 +45,6 @@ from inspection.views.visit_page import (
     Outcome,
     page_model,
     render_checklist,
-    value_hint,
 )
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -109,19 +108,17 @@ def save_item(visit_id: int, item_key: str) -> ResponseReturnValue:
     visit = g.visit
     if request.method == "GET":
         return redirect(url_for("visits.view", visit_id=visit.id, _anchor=f"item-{item_key}"))
-    items = {i["key"]: i for _, i in iter_items(answers.template_of(get_library(), visit))}
-    item = items.get(item_key)
+    item = answers.template_of(get_library(), visit).item(item_key)
     anchor = url_for("visits.view", visit_id=visit.id, _anchor=f"item-{item_key}")
     if item is None:
         flash(_("This item is not in the checklist."), "error")
         return redirect(url_for("visits.view", visit_id=visit.id))
     current = answers.visit_answers(get_session(), visit).get(item_key)
-    body = form_answer(item, request.form, current.value if current else None)
-    entry = answers.parse_entry(body, item_key=item_key)
+    words = page_words()
+    body = form_answer(item, request.form, current.value if current else None, words)
+    data = answers.AnswerWrite.parse(body, item_key=item_key)
     try:
-        answers.put_answer(
-            get_session(), get_library(), visit=visit, user=current_user, entry=entry
-        )
+        answers.put_answer(get_session(), get_library(), visit=visit, user=current_user, data=data)
     except Conflict as exc:
         state = "locked" if exc.code == "wrong_state" else "conflict"
     except DomainError as exc:
@@ -130,7 +127,7 @@ def save_item(visit_id: int, item_key: str) -> ResponseReturnValue:
                 "A note holds at most %(count)s characters.", count=format_number(answers.MAX_NOTE)
             )
         else:
-            hint = value_hint(item)
+            hint = item.hint(words)
         typed = {name: request.form[name] for name in TYPED_FIELDS if name in request.form}
         outcome = Outcome(
             item_key,
@@ -146,7 +143,9 @@ def save_item(visit_id: int, item_key: str) -> ResponseReturnValue:
     return redirect(anchor)
 
 
-def form_answer(item: dict[str, Any], form: Mapping[str, str], current: Any) -> dict[str, Any]:
+def form_answer(
+    item: Item, form: Mapping[str, str], current: Any, words: PageWords
+) -> dict[str, Any]:
     """Turn an item's form fields into the API's answer body. The note's own button posts the
     whole form too: an answer typed in it is saved with the note (or refused, as typed); with
     nothing typed the stored answer stays (a choice, "not applicable")."""
@@ -157,46 +156,11 @@ def form_answer(item: dict[str, Any], form: Mapping[str, str], current: Any) -> 
         if revision is None:
             abort(400)  # not the page's hidden field: no form of ours sends this
         body["base_revision"] = revision
-    action = form.get("value", "")
-    typed = _typed(item, form)
+    typed = item.read_form(form, words)
     if form.get("action") == "note":
         body["value"] = current if typed is None else typed
-    elif action == "na":
-        body["value"] = "na"
-    elif item["type"] in ("yes_no", "choice"):
-        body["value"] = action or None
+    elif form.get("value") == NA:
+        body["value"] = NA
     else:
         body["value"] = typed
     return body
-
-
-def _typed(item: dict[str, Any], form: Mapping[str, str]) -> Any:
-    """The answer an item's fields hold (None: nothing typed, or an item answered by a tap)."""
-    if item["type"] == "ratio":
-        return _ratio(form.get("num", ""), form.get("den", ""))
-    if item["type"] in ("score", "number"):
-        return _number(form.get("number", ""))
-    if item["type"] == "date":
-        text = form.get("text", "").strip()
-        day = parse_typed_date(text)
-        return day.isoformat() if day else text or None  # not a date: refused
-    if item["type"] == "text":
-        return form.get("text", "").strip() or None
-    return None
-
-
-def _number(raw: str) -> Any:
-    if not raw.strip():
-        return None
-    number = parse_number(raw, decimal_separator())
-    return raw if number is None else number  # not a number: refused with the item's message
-
-
-def _ratio(num: str, den: str) -> Any:
-    num, den = num.strip(), den.strip()
-    if not num and not den:
-        return None
-    whole_num, whole_den = parse_whole_number(num), parse_whole_number(den)
-    if whole_num is not None and whole_den is not None:
-        return {"num": whole_num, "den": whole_den}
-    return {"num": num, "den": den}  # refused with the item's message, the typed text kept

@@ -2,6 +2,8 @@
 // while it is typed), show per item whether it is saving, saved or failed, retry failed saves,
 // keep what was typed through someone else's change, and show or hide items that depend on others.
 // Without this script the same forms post to the server and everything still works.
+// An item's `data-input` (tap, number, ratio, date, text; checklist/items.py) says how its fields
+// hold the answer; the script never asks for the item's type.
 (function () {
   "use strict";
 
@@ -104,7 +106,7 @@
   // "Not applicable" too: its answer empties them).
   var NOTE_ONLY = { name: "action", value: "note" };
   function readAnswer(el, form, submitter) {
-    var kind = el.dataset.type;
+    var kind = el.dataset.input;
     var fields = {};
     var read = function (name) {
       fields[name] = form.elements[name].value;
@@ -121,7 +123,7 @@
     if (kind === "ratio") {
       var num = read("num"), den = read("den");
       typed = num === "" && den === "" ? null : { num: toWhole(num), den: toWhole(den) };
-    } else if (kind === "score" || kind === "number") {
+    } else if (kind === "number") {
       var raw = read("number");
       typed = raw === "" ? null : parseNumber(raw);
     } else if (kind === "date" || kind === "text") {
@@ -130,7 +132,7 @@
     }
     if (pressed === "na") {
       body.value = "na";
-    } else if (kind === "yes_no" || kind === "choice") {
+    } else if (kind === "tap") {
       body.value = pressed || null;
     } else {
       body.value = typed;
@@ -143,7 +145,7 @@
   // has one number only), and its note.
   function formAnswer(el) {
     var form = el.querySelector("form");
-    if (/^(yes_no|choice)$/.test(el.dataset.type) || halfRatio(el)) {
+    if (el.dataset.input === "tap" || halfRatio(el)) {
       return readAnswer(el, form, NOTE_ONLY);
     }
     var answer = readAnswer(el, form, null);
@@ -204,7 +206,7 @@
 
   // What an item's fields show for an answer (field name -> text), as the server writes them.
   function shown(el, value, note) {
-    var kind = el.dataset.type, fields = {};
+    var kind = el.dataset.input, fields = {};
     var text = function (v) {
       return v === undefined || v === null || v === "na" ? "" : String(v);
     };
@@ -212,7 +214,7 @@
       var ratio = value && typeof value === "object" ? value : {};
       fields.num = text(ratio.num);
       fields.den = text(ratio.den);
-    } else if (kind === "score" || kind === "number") {
+    } else if (kind === "number") {
       fields.number = typeof value === "number" ? formatNumber(value) : text(value);
     } else if (kind === "date") {
       fields.text = formatDate(text(value));
@@ -253,7 +255,7 @@
     }
     el.classList.toggle("failed", answer.max !== null && answer.score !== null &&
       answer.score < answer.max && answer.value !== null && answer.value !== "na");
-    if (el.dataset.type === "ratio") checkRatio(el);
+    if (el.dataset.input === "ratio") checkRatio(el);
     return kept;
   }
 
@@ -268,7 +270,7 @@
   }
 
   function halfRatio(el) {
-    if (el.dataset.type !== "ratio") return false;
+    if (el.dataset.input !== "ratio") return false;
     var f = el.querySelector("form").elements;
     return (f.num.value.trim() === "") !== (f.den.value.trim() === "");
   }
@@ -520,7 +522,7 @@
     halves.forEach(function (key) { // typed on its revision: a change since is a conflict
       var el = items[key], half = null;
       try { half = JSON.parse(localStorage.getItem(draftPrefix + key)); } catch (e) { half = null; }
-      var open = el && el.dataset.type === "ratio" &&
+      var open = el && el.dataset.input === "ratio" &&
         !el.querySelector("fieldset.answer-row[disabled]");
       if (!open || !half || typeof half.num !== "string" || typeof half.den !== "string") {
         localStorage.removeItem(draftPrefix + key);
@@ -628,7 +630,7 @@
     var form = el.querySelector("form");
     if (field.name === "note") {
       queue(el.dataset.key, readAnswer(el, form, NOTE_ONLY), delay);
-    } else if (field.name === "text" && el.dataset.type === "text") {
+    } else if (field.name === "text" && el.dataset.input === "text") {
       queue(el.dataset.key, readAnswer(el, form, null), delay);
     } else if (field.name === "num" || field.name === "den") {
       checkRatio(el);
