@@ -28,14 +28,16 @@ $(CATALOGS)/%/LC_MESSAGES/messages.mo: $(CATALOGS)/%/LC_MESSAGES/messages.po $(S
 
 # For developers: collect new strings from the code and merge them into each catalog.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o $(CATALOGS)/messages.pot --no-location .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k message:2 -o $(CATALOGS)/messages.pot --no-location .
 	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching
 
+# The development server with demo data: `make run`, `make run PORT=8080 HOST=0.0.0.0` (a tablet on
+# the office network reaching this machine); defaults as `make serve`'s, below.
 run: $(STAMP) translations
 	$(FLASK) init-db
 	$(FLASK) seed-demo
-	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Debian packages the browser tests need (real Chromium, fonts with Vietnamese letters).
 SYSTEM_PACKAGES := chromium fonts-liberation2 fonts-dejavu-core fonts-noto-core poppler-utils \

@@ -13,11 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-
-def N_(message: str) -> str:
-    """Marks a message for translation where it is shown (pages translate it, the API sends it
-    as is)."""
-    return message
+from inspection.catalog import N_
 
 
 class DomainError(Exception):

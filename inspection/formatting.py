@@ -3,11 +3,13 @@ numbers and dates read back. Pure: no Flask (inspection/i18n.py gives the page's
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal, get_decimal_symbol
 
@@ -92,6 +94,13 @@ def vi_sort_key(text: str) -> tuple[str, str]:
     return "".join(c for c in bare if not unicodedata.combining(c)), text
 
 
+def format_moment(value: dt.datetime, timezone: str) -> str:
+    """A moment as a person here reads it: dd/mm/yyyy HH:MM in the agency's time zone (a moment
+    without one is UTC, as the database keeps them)."""
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y %H:%M")
+
+
 def format_date(value: dt.date | str | None) -> str:
     """dd/mm/yyyy, the way both languages' documents here write dates; an ISO date text
     (YYYY-MM-DD, as the API stores date answers) too. Any other text is shown as it is."""
@@ -114,11 +123,31 @@ def parse_typed_date(text: str) -> dt.date | None:
     raw = text.strip()
     if _ISO_DAY.fullmatch(raw):
         return parse_date(raw)
+    parts = typed_date_parts(raw)
+    if parts is None:
+        return None
+    year, month, day = parts
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def typed_date_parts(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) as typed in one of parse_typed_date's forms, whether or not that day
+    exists (31/04/2024 gives (2024, 4, 31)): what a refusal explains. None when the text has
+    none of those forms."""
+    raw = text.strip()
+    if _ISO_DAY.fullmatch(raw):
+        year, month, day = raw.split("-")
+        return int(year), int(month), int(day)
     typed = _DAY_FIRST.fullmatch(raw) or _DIGITS_ONLY.fullmatch(raw)
     if typed is None:
         return None
     day, _sep, month, year = typed.groups()
-    try:
-        return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        return None
+    return int(year), int(month), int(day)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """How many days month 1–12 of `year` has (29 for February of a leap year)."""
+    return calendar.monthrange(year, month)[1]

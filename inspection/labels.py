@@ -1,9 +1,13 @@
 """Translated labels of the stored codes (roles, unit kinds, visit statuses) for pages. (A checklist
 item's type and answers are worded by its class: inspection/checklist/items.py.)"""
 
+from collections.abc import Iterable
+
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from inspection.checklist import DEFAULT_BANDS, Band
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -28,7 +32,25 @@ STATUS_LABELS = {
     "closed": _l("Closed"),
 }
 
+# The format's default bands (CHECKLIST-FORMAT.md) are written in Vietnamese; an English page
+# says them in English. A template's own bands are its author's words and stay as written.
+DEFAULT_BAND_LABELS = {
+    "Tốt": _l("Good"),
+    "Khá": _l("Fair"),
+    "Trung bình": _l("Average"),
+    "Thấp": _l("Low"),
+}
+
 _status_labels_by_locale: dict[str, dict[str, str]] = {}
+
+
+def band_label(label: str | None, bands: Iterable[Band]) -> str | None:
+    """A score band's label in the page's language when the template's bands are the default
+    ones (the same limits and labels); as written otherwise."""
+    if label is None or tuple(bands) != DEFAULT_BANDS:
+        return label
+    said = DEFAULT_BAND_LABELS.get(label)
+    return str(said) if said is not None else label
 
 
 def status_labels_all() -> dict[str, str]:
@@ -47,4 +69,5 @@ def init_app(app: Flask) -> None:
         role_label=lambda code: ROLE_LABELS.get(code, code),
         unit_kind_label=lambda code: UNIT_KIND_LABELS.get(code, code),
         status_label=lambda code: STATUS_LABELS.get(code, code),
+        band_label=band_label,
     )

@@ -2,7 +2,8 @@
 
 Decimal arithmetic throughout: each item's score is rounded half-up to 2 decimals, sections and the
 total are sums of those, the percentage is rounded half-up to 2 decimals and bands compare that
-rounded percentage (CHECKLIST-FORMAT.md, "The score sheet").
+rounded percentage (CHECKLIST-FORMAT.md, "The score sheet"). The sheet is provisional (no
+percentage, no band) while an applicable `required` item is unanswered.
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ class ItemResult:
     max: Decimal | None  # None: unscored type, hidden, or not applicable
     percent: Decimal | None = None  # a ratio's %, rounded to 2 decimals
     failed: bool = False  # answered (not `na`), applicable, and failed by its type's rule
+    required: bool = False  # the item's `required` flag
+
+    @property
+    def waiting(self) -> bool:
+        """Keeps the sheet provisional: applicable, required, neither answered nor `na`."""
+        return self.visible and self.required and not (self.answered or self.not_applicable)
+
+    @property
+    def settled(self) -> bool:
+        """Answered, or answered "not applicable": nothing more is asked of it."""
+        return self.answered or self.not_applicable
 
     @property
     def scorable(self) -> bool:
@@ -51,13 +63,28 @@ class SectionResult:
     def percent(self) -> Decimal | None:
         return round2(self.score / self.max * HUNDRED) if self.max else None
 
+    @property
+    def answerable(self) -> int:
+        """Its applicable items (shown, given the answers)."""
+        return sum(1 for r in self.items if r.visible)
+
+    @property
+    def answered(self) -> int:
+        """Its applicable items answered (`na` included)."""
+        return sum(1 for r in self.items if r.visible and r.settled)
+
 
 @dataclass(frozen=True)
 class ScoreSheet:
+    """`percent` and `band` are None while the sheet is provisional (`complete` false: `waiting`
+    applicable required items unanswered) and when the maximum is 0."""
+
     total: Decimal
     max: Decimal
     percent: Decimal | None
     band: str | None
+    complete: bool
+    waiting: int  # applicable required items neither answered nor `na`
     full_marks: int  # n of "n of m at full marks"
     scorable: int  # m
     answered: int  # x of "answered x of y"
@@ -79,6 +106,8 @@ class ScoreSheet:
             "max": float(self.max),
             "percent": None if self.percent is None else float(self.percent),
             "band": self.band,
+            "complete": self.complete,
+            "waiting": self.waiting,
             "full_marks": self.full_marks,
             "scorable": self.scorable,
             "answered": self.answered,
@@ -145,14 +174,17 @@ def score_sheet(template: Template[Any], answers: Mapping[str, Any]) -> ScoreShe
         )
     total = sum((s.score for s in sections), Decimal(0))
     maximum = sum((s.max for s in sections), Decimal(0))
-    percent = round2(total / maximum * HUNDRED) if maximum else None
     every = [r for s in sections for r in s.items]
     applicable = [r for r in every if r.visible]
+    waiting = sum(1 for r in applicable if r.waiting)
+    percent = round2(total / maximum * HUNDRED) if maximum and not waiting else None
     return ScoreSheet(
         total=total,
         max=maximum,
         percent=percent,
         band=band_for(percent, template.bands),
+        complete=not waiting,
+        waiting=waiting,
         full_marks=sum(1 for r in every if r.full_marks),
         scorable=sum(1 for r in every if r.scorable),
         answered=sum(1 for r in applicable if r.answered or r.not_applicable),
@@ -170,7 +202,14 @@ def _item_result(
     visible = key in shown
 
     def result(**rest: Any) -> ItemResult:
-        return ItemResult(key=key, section=section_key, type=item.type, visible=visible, **rest)
+        return ItemResult(
+            key=key,
+            section=section_key,
+            type=item.type,
+            visible=visible,
+            required=item.required,
+            **rest,
+        )
 
     if not visible:
         return result(answered=False, not_applicable=False, score=None, max=None)

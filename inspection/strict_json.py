@@ -28,14 +28,29 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
+from inspection.catalog import N_
+
+NOT_A_NUMBER = N_("%(name)s is not a JSON number")
+TOO_LARGE = N_("%(number)s is too large a number")
+TWICE = N_("the key %(key)s appears twice")
+TOO_DEEP = N_("the JSON is nested too deeply: more than %(most)s levels of lists and objects")
+TOO_DEEP_AT = N_(
+    "the JSON is nested too deeply: more than %(most)s levels of lists and objects at %(path)s "
+    "(line %(line)s, column %(column)s)"
+)
+TOO_DEEP_HERE = N_("the JSON is nested too deeply")
+
 
 class StrictJSONError(json.JSONDecodeError):
     """A JSON text this app refuses though Python's parser reads it. A JSONDecodeError, so every
-    reader's "not valid JSON" handling covers it."""
+    reader's "not valid JSON" handling covers it. `said` and `params`: the message as English
+    with %(name)s places and what goes in them, for a page to translate."""
 
-    def __init__(self, msg: str) -> None:
+    def __init__(self, said: str, **params: Any) -> None:
+        msg = said % params if params else said
         ValueError.__init__(self, msg)
         self.msg, self.doc, self.pos, self.lineno, self.colno = msg, "", 0, 1, 1
+        self.said, self.params = said, params
 
 
 class NonFiniteNumber(StrictJSONError):
@@ -43,19 +58,19 @@ class NonFiniteNumber(StrictJSONError):
 
 
 def _constant(name: str) -> Any:  # noqa: ANN401
-    raise NonFiniteNumber(f"{name} is not a JSON number")
+    raise NonFiniteNumber(NOT_A_NUMBER, name=name)
 
 
 def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise NonFiniteNumber(f"{text[:20]} is too large a number")
+        raise NonFiniteNumber(TOO_LARGE, number=text[:20])
     return value
 
 
 def _int(text: str) -> int:
     if len(text) > 309:  # beyond a double (and Python's 4,300-digit limit would raise anyway)
-        raise NonFiniteNumber(f"{text[:20]}… is too large a number")
+        raise NonFiniteNumber(TOO_LARGE, number=f"{text[:20]}…")
     return int(text)
 
 
@@ -70,7 +85,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         for key, _ in pairs:
             if key in seen:
                 shown = json.dumps(key[:40], ensure_ascii=False)
-                raise DuplicateKey(f"the key {shown} appears twice")
+                raise DuplicateKey(TWICE, key=shown)
             seen.add(key)
     return result
 
@@ -94,11 +109,10 @@ class TooDeep(StrictJSONError):
     """A JSON text nested deeper than allowed (`[[[[…]]]]`); `path` names the list or object that
     went one level too deep, `pos` is its offset in the text."""
 
-    def __init__(
-        self, msg: str, *, path: str = "", pos: int = 0, lineno: int = 1, colno: int = 1
-    ) -> None:
-        super().__init__(msg)
-        self.path, self.pos, self.lineno, self.colno = path, pos, lineno, colno
+    def __init__(self, said: str, *, pos: int = 0, **params: Any) -> None:
+        super().__init__(said, **params)
+        self.path, self.pos = params.get("path", ""), pos
+        self.lineno, self.colno = params.get("line", 1), params.get("column", 1)
 
 
 @dataclass(frozen=True)
@@ -206,15 +220,20 @@ def too_deep(text: str, max_depth: int) -> TooDeep | None:
     """The error for a text nested deeper than `max_depth`, naming where; None if it is not."""
     if not is_too_deep(text, max_depth):
         return None
-    message = f"the JSON is nested too deeply: more than {max_depth} levels of lists and objects"
     deep = deep_values(text, max_depth, first_only=True) if len(text) <= PATH_SCAN_LIMIT else []
     if not deep:
-        return TooDeep(message)
+        return TooDeep(TOO_DEEP, most=max_depth)
     where = deep[0]
     lineno = text.count("\n", 0, where.start) + 1
     colno = where.start - text.rfind("\n", 0, where.start)
-    message += f" at {where.path} (line {lineno}, column {colno})"
-    return TooDeep(message, path=where.path, pos=where.start, lineno=lineno, colno=colno)
+    return TooDeep(
+        TOO_DEEP_AT,
+        path=where.path,
+        pos=where.start,
+        most=max_depth,
+        line=lineno,
+        column=colno,
+    )
 
 
 def decode(data: str | bytes | bytearray) -> str:
@@ -236,7 +255,7 @@ def loads(text: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH, **kwargs
             text, parse_constant=_constant, parse_float=_float, parse_int=_int, **kwargs
         )
     except RecursionError:  # only with a max_depth beyond what this thread's stack allows
-        raise TooDeep("the JSON is nested too deeply") from None
+        raise TooDeep(TOO_DEEP_HERE) from None
 
 
 class StrictJSONProvider(DefaultJSONProvider):

@@ -16,17 +16,23 @@ import re
 import unicodedata
 from typing import Any
 
+from inspection.catalog import N_
+
+Fault = tuple[str, dict[str, int]]  # an English message with %(name)s places, its parameters
+
 SURROGATE = re.compile("[\ud800-\udfff]")
 # Invisible characters that a copy from Word or a web page leaves at the ends of a name.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
-NOT_UNICODE = "is not valid Unicode text"
-CONTROL = "contains control characters"
-NOT_TEXT = "must be a string"
+
+NOT_UNICODE = N_("is not valid Unicode text")
+CONTROL = N_("contains control characters")
+NOT_TEXT = N_("must be a string")
+TOO_LONG = N_("must be at most %(limit)s characters")
 
 
 def too_long(limit: int) -> str:
-    return f"must be at most {limit} characters"
+    return TOO_LONG % {"limit": limit}
 
 
 def has_surrogate(text: str) -> bool:
@@ -45,14 +51,21 @@ def has_control_characters(text: str, *, multiline: bool = True) -> bool:
 
 def text_problem(value: Any, *, limit: int, multiline: bool = True) -> str | None:
     """Why `value` cannot be stored as a text of at most `limit` characters (None: it can)."""
+    fault = text_fault(value, limit=limit, multiline=multiline)
+    return None if fault is None else fault[0] % fault[1]
+
+
+def text_fault(value: Any, *, limit: int, multiline: bool = True) -> Fault | None:
+    """`text_problem` as its English message (one of the constants above) and the parameters
+    to put in it, so that a page can say it in its own language."""
     if not isinstance(value, str):
-        return NOT_TEXT
+        return NOT_TEXT, {}
     if has_surrogate(value):
-        return NOT_UNICODE
+        return NOT_UNICODE, {}
     if has_control_characters(value, multiline=multiline):
-        return CONTROL
+        return CONTROL, {}
     if len(value) > limit:
-        return too_long(limit)
+        return TOO_LONG, {"limit": limit}
     return None
 
 

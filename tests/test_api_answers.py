@@ -11,6 +11,7 @@ from sqlmodel import select
 from inspection.db import get_session
 from inspection.models import Answer, AuditEvent, Visit, VisitStatus
 from inspection.services import answers
+from tests.builders import best_answers
 from tests.factories import (
     ApiClient,
     make_unit,
@@ -353,8 +354,9 @@ def test_score_endpoint_gives_the_sheet_worked_out_by_hand(app, visit, insp_a):
     # chinh-quyen-so  0 of 3 + 3 + 3 + 2 + 1 + 1 + 0 = 13
     # sipas           9,75 (sipas-diem) of 12 + 2 + 1 = 15
     # the others, 0 of: to-chuc-bo-may 6, cong-vu 7, tai-chinh-cong 5, van-thu-luu-tru 9
-    # total 2 + 3,5 + 9,75 = 15,25 of 13 + 7 + 22 + 6 + 7 + 5 + 13 + 9 + 15 = 97
-    # percent 15,25 / 97 = 15,7216…% → 15,72%: below 60, the band "Thấp"
+    # total 2 + 3,5 + 9,75 = 15,25 of 13 + 7 + 22 + 6 + 7 + 5 + 13 + 9 + 15 = 97 so far
+    # Provisional: of the 51 shown items, 5 are answered and ghi-chu-chung is optional, so 45
+    # required items wait; no percentage and no band until they are answered.
     sections = [
         ("chi-dao", 2.0, 13.0),
         ("the-che", 0.0, 7.0),
@@ -371,8 +373,10 @@ def test_score_endpoint_gives_the_sheet_worked_out_by_hand(app, visit, insp_a):
     assert body == {
         "total": 15.25,
         "max": 97.0,
-        "percent": 15.72,
-        "band": "Thấp",
+        "percent": None,
+        "band": None,
+        "complete": False,
+        "waiting": 45,
         # Only kh-cchc is at full marks, of the 46 items worth points that are shown (the 48
         # worth points less the two hidden website items; co-ho-so-tre-han is worth 0).
         "full_marks": 1,
@@ -588,6 +592,38 @@ def test_an_unknown_item_is_named_in_the_404(visit, insp_a):
     assert error == {"code": "not_found", "message": "no item 'khong-co' in this checklist"}
 
 
+def test_the_score_is_provisional_until_the_last_required_item_is_answered(app, visit, insp_a):
+    """Every item of cchc-xa answered at its best but one required item: 98 of 100 so far and
+    no band; its answer completes the sheet (the optional ghi-chu-chung never waits)."""
+    doc = app.extensions["inspection.library"].get("cchc-xa", 1).document
+    best = best_answers(doc)
+    last = best.pop("danh-muc-ho-so")  # 2 points, required
+    entries = [batch_entry(key, value) for key, value in best.items()]
+    response = insp_a.post(url(visit), json={"answers": entries})
+    assert response.status_code == 200, response.get_json()
+    score = insp_a.get(f"/api/v1/visits/{visit.id}/score").get_json()
+    assert (score["total"], score["max"], score["percent"], score["band"]) == (
+        98.0,
+        100.0,
+        None,
+        None,
+    )
+    assert (score["complete"], score["waiting"]) == (False, 1)
+    body = insp_a.put(url(visit, "danh-muc-ho-so"), json={"value": last}).get_json()
+    done = body["visit"]["score"]
+    assert (done["total"], done["max"], done["percent"], done["band"]) == (
+        100.0,
+        100.0,
+        100.0,
+        "Tốt",
+    )
+    assert (done["complete"], done["waiting"]) == (True, 0)
+    assert insp_a.get(f"/api/v1/visits/{visit.id}/score").get_json() == done
+    # Cleared again: provisional again.
+    body = insp_a.put(url(visit, "danh-muc-ho-so"), json={"value": None}).get_json()
+    assert (body["visit"]["score"]["complete"], body["visit"]["score"]["band"]) == (False, None)
+
+
 def test_a_conflict_sends_the_servers_copy_with_its_score(app, visit, insp_a, insp_b):
     insp_a.put(url(visit, "sipas-diem"), json={"value": 10.5, "base_revision": 0})
     late = insp_b.put(url(visit, "sipas-diem"), json={"value": 6, "base_revision": 0})
@@ -620,9 +656,15 @@ def test_a_batch_names_each_entry_in_its_result_and_starts_the_visit(app, visit,
         {"client_id": entries[0]["client_id"], "item_key": "kh-cchc", "status": "ok"},
         {"client_id": entries[1]["client_id"], "item_key": "sipas-diem", "status": "ok"},
     ]
-    # 2 + 9 of 94,5; 11 / 94,5 = 11,640…% → 11,64 %
+    # 2 + 9 of 94,5 so far: provisional (required items wait), so no percentage yet
     assert body["visit"]["revision"] == 1 and body["visit"]["status"] == "in_progress"
-    assert (body["visit"]["score"]["total"], body["visit"]["score"]["percent"]) == (11.0, 11.64)
+    score = body["visit"]["score"]
+    assert (score["total"], score["max"], score["percent"], score["complete"]) == (
+        11.0,
+        94.5,
+        None,
+        False,
+    )
     assert visit_row(app, visit).status == VisitStatus.IN_PROGRESS
     # Sent again (the reply was lost): each entry is a replay, and the visit is as it was.
     again = insp_a.post(url(visit), json={"answers": entries}).get_json()

@@ -317,7 +317,7 @@ def test_an_uploaded_template_with_a_5000_digit_number_is_refused_on_the_page(ap
     body = json.dumps(valid_template()).replace('"points": 2', '"points": 1' + "0" * 5000, 1)
     response = upload_checklist(admin, body.encode())
     assert response.status_code == 400
-    assert "is too large a number" in response.get_data(as_text=True)
+    assert "là số quá lớn" in response.get_data(as_text=True)  # the page speaks Vietnamese
 
 
 def test_a_plan_number_with_vietnamese_capitals_is_used_once_a_year(app, lead):
@@ -364,7 +364,7 @@ def test_bottomless_nesting_is_a_clear_400_never_a_500(app, visit):
 def test_a_template_nested_without_end_is_refused_on_the_page(app, admin):
     response = upload_checklist(admin, DEEP.encode())
     assert response.status_code == 400
-    assert "nested too deeply" in response.get_data(as_text=True)
+    assert "JSON lồng nhau quá sâu" in response.get_data(as_text=True)
 
 
 def test_a_number_no_browser_can_read_is_named_in_the_message(app, visit):

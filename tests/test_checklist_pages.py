@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
@@ -32,9 +33,10 @@ def test_a_bad_template_lists_every_problem_by_key_path_and_imports_nothing(app,
     response = upload_checklist(admin, json.dumps(bad).encode())
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "<code>version</code>: must be a whole number ≥ 1" in page
-    assert "<code>sections[0].items[0].points</code>: must be a number ≥ 0" in page
-    assert "Mỗi lỗi ghi trước vị trí của nó trong tệp" in page  # why the detail is in English
+    assert "<code>version</code>: phải là số nguyên ≥ 1" in page
+    assert "<code>sections[0].items[0].points</code>: phải là một số ≥ 0" in page
+    assert "Mỗi lỗi ghi trước vị trí của nó trong tệp" in page
+    assert "must be" not in page and "tiếng Anh" not in page
     assert ("mau-thu", 0) not in library_keys(app) and ("mau-thu", 1) not in library_keys(app)
 
 
@@ -95,7 +97,7 @@ def test_the_outline_names_item_types_and_conditions_in_vietnamese(app, admin):
         "Tỷ lệ phần trăm",
         "Số liệu",
         "Văn bản tự do",
-        "<td>Ngày</td>",
+        'data-label="Kiểu trả lời">Ngày</td>',
     ):
         assert name in outline
     assert "Hiện khi “Tiêu chí tre-han” là Có" in outline
@@ -118,3 +120,55 @@ def test_the_outline_in_english(app, admin):
     admin.get("/lang/en")
     outline = admin.get("/checklists/mau-thu/1").get_data(as_text=True)
     assert "Pass / fail" in outline and "Shown when “Tiêu chí tre-han” is Yes" in outline
+
+
+def test_the_checker_speaks_english_on_the_english_page(app, admin):
+    admin.get("/lang/en")
+    bad = mutated(**{"version": 0, "sections.0.items.0.guidance": "x" * 5001})
+    page = upload_checklist(admin, json.dumps(bad).encode()).get_data(as_text=True)
+    assert "<code>version</code>: must be a whole number ≥ 1" in page
+    assert "<code>sections[0].items[0].guidance</code>: must be at most 5,000 characters" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b'{"key": "a",\n "key": "b"}', "Tệp không phải JSON hợp lệ: tên thành phần"),
+        (b'{"points": NaN}', "NaN không phải là một số JSON"),
+        (b'{"a": 1\n "b": 2}', "cần một dấu phẩy (,) (dòng 2, cột 2)."),
+        (b"{not json", "cần một tên thành phần đặt trong dấu ngoặc kép (dòng 1, cột 2)."),
+        (b'"x"\xff', "Tệp không phải văn bản mã hóa UTF-8 (byte thứ 4)."),
+        (b"[]", "Bộ tiêu chí phải là một đối tượng JSON"),
+    ],
+)
+def test_a_file_that_is_not_a_template_is_refused_in_vietnamese(app, admin, data, said):
+    page = upload_checklist(admin, data).get_data(as_text=True)
+    assert said in page
+    assert "Expecting" not in page and "is not a JSON" not in page
+
+
+def test_the_library_shows_titles_vietnamese_dates_and_the_hash_only_on_request(app, admin):
+    page = admin.get("/checklists/").get_data(as_text=True)
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", page)
+    assert re.search(r'data-label="Ngày nhập">\d{2}/\d{2}/\d{4}<', page)
+    assert "Chọn tệp…" in page and "Chưa chọn tệp nào." in page
+    outline = admin.get("/checklists/cchc-xa/1").get_data(as_text=True)
+    details = outline.index('<details class="tech">')
+    assert outline.index("SHA-256") > details and outline.index("<code>cchc-xa</code>") > details
+
+
+def test_the_default_bands_are_said_in_english_on_english_pages_a_templates_own_as_written(app):
+    from inspection.checklist import DEFAULT_BANDS, Band
+    from inspection.labels import band_label
+
+    own = (Band.model_validate({"min": 50, "label": "Tốt"}), DEFAULT_BANDS[-1])
+    with app.test_request_context("/?lang=en"):
+        assert [band_label(b.label, DEFAULT_BANDS) for b in DEFAULT_BANDS] == [
+            "Good",
+            "Fair",
+            "Average",
+            "Low",
+        ]
+        assert band_label("Tốt", own) == "Tốt"
+    with app.test_request_context("/"):
+        assert band_label("Khá", DEFAULT_BANDS) == "Khá"

@@ -331,3 +331,14 @@ def test_the_api_gives_each_problem_of_a_refused_template_with_its_code(admin_ap
             "message": "must be a number ≥ 0",
         }
     ]
+
+
+def test_an_options_value_and_its_points_are_checked_with_their_codes():
+    empty = mutated(**{"sections.0.items.1.options.0.value": ""})
+    assert [(str(p), p.code) for p in validate(empty).errors] == [
+        ("sections[0].items[1].options[0].value: must be a non-empty string", "not_text")
+    ]
+    above = mutated(**{"sections.0.items.1.options.1.points": 1.5})
+    assert [(str(p), p.code) for p in validate(above).errors] == [
+        ("sections[0].items[1].options[1].points: must be a number ≥ 0 and ≤ 1", "number_range")
+    ]

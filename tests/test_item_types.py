@@ -119,6 +119,9 @@ def test_the_buttons_of_the_types_answered_by_a_tap():
         ("number", 0.125, "0.125"),
         ("date", "2024-02-22", "22/02/2024"),
         ("text", "có", "“có”"),
+        ("ratio", {"num": 6, "den": 7}, "6/7 (85.71 %)"),
+        ("ratio", {"num": 1240, "den": 1240}, "1,240/1,240 (100 %)"),
+        ("ratio", {"num": 0, "den": 0}, "0/0"),
     ],
 )
 def test_an_answer_reads_as_a_page_says_it(name, value, reads):
@@ -207,3 +210,60 @@ def test_photos_needed_and_which_types_may_be_not_applicable():
         "steps",
     ]
     assert not parse_item(item("x", allow_na=False)).may_be_na
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "code"),
+    [
+        ("number", "na", "no_na"),
+        ("criterion", "maybe", "yes_no"),
+        ("choice", "tot", "choice"),
+        ("score", 3.5, "score"),
+        ("ratio", {"num": 3}, "ratio"),
+        ("ratio", {"num": 3.5, "den": 4}, "ratio_whole"),
+        ("ratio", {"num": 5, "den": 4}, "ratio_range"),
+        ("number", "12", "number"),
+        ("text", "x" * 10_001, "text"),
+        ("date", "22/02/2024", "date"),
+    ],
+)
+def test_each_refusal_has_a_code_a_page_can_word(name, value, code):
+    """The code, not the English text, is what a page in another language looks up."""
+    assert model(name).answer_problem(value).code == code
+
+
+def test_a_text_answer_is_held_to_the_text_rules():
+    text = model("text")
+    assert text.answer_problem("x" * 10_000) is None
+    assert str(text.answer_problem("x" * 10_001)) == "must be at most 10000 characters"
+    assert text.answer_problem("dòng 1\ndòng 2") is None
+    assert text.answer_problem("a\x00b") is not None
+
+
+def test_points_from_zero_to_the_items_are_an_award():
+    score = model("score")
+    assert [score.answer_problem(v) for v in (0, 0.5, 2.99, 3)] == [None] * 4
+    assert [str(score.answer_problem(v)) for v in (-0.01, 3.01)] == [
+        "must be a number from 0 to 3"
+    ] * 2
+
+
+def test_a_choice_never_taken_reads_as_written():
+    assert model("choice").describe("khac", WORDS) == "khac"
+    assert model("criterion").describe("maybe", WORDS) == "maybe"
+
+
+def test_what_a_ratio_will_not_use_is_warned_about():
+    steps = [{"min": 98, "points": 2}, {"min": 95, "points": 1}]
+    raw = item("r", "ratio", points=3, target=90, steps=steps)
+    found = [(where, m.code, str(m)) for where, m in parse_item(raw).warnings(raw)]
+    assert found == [
+        ("target", "unused", "ignored because the item has steps"),
+        ("steps", "unreached", "no step reaches the item's points"),
+    ]
+    reached = item("r", "ratio", points=2, steps=steps)
+    assert parse_item(reached).warnings(reached) == []
+    plain = item("r", "ratio", points=3, target=90)
+    assert parse_item(plain).warnings(plain) == []
+    photo = item("p", photos_min=2)
+    assert [(w, m.code) for w, m in parse_item(photo).warnings(photo)] == [("photos_min", "unused")]

@@ -19,6 +19,7 @@ from inspection.db import get_engine, get_session
 from inspection.models import Plan, User, Visit
 from inspection.services import plans, users
 from inspection.views.plans import format_participants, parse_participants, parse_template
+from tests.builders import best_answers
 from tests.factories import (
     ApiClient,
     audit_events,
@@ -373,7 +374,9 @@ def test_plan_list_newest_year_first_with_visit_counts(team):
     html = logged_in(team, "lead-a").get("/plans/").get_data(as_text=True)
     assert re.findall(r'data-plan="(\d+)"', html) == [str(newer.id), str(older.id)]
     assert re.findall(r"data-visits>(\d+)<", html) == ["2", "0"]
-    assert "Trần Văn Trưởng" in html and "cchc-xa v1" in html and "22/02/2024" in html
+    assert "Trần Văn Trưởng" in html and "22/02/2024" in html
+    assert "Kiểm tra công tác cải cách hành chính cấp xã" in html and "Phiên bản 1" in html
+    assert "cchc-xa" not in html
     assert "/plans/new" in html
 
 
@@ -390,13 +393,17 @@ def test_plan_page_shows_each_visit_with_its_score(app, plan):
     assert "UBND xã Ninh Đa" in answered and "28/06/2024" in answered
     assert "Lê Thị Hoa, Đỗ Văn Bình" in answered
     assert f"/visits/{first.id}" in answered
-    assert "3,5 / 94,5" in answered and "3,7 %" in answered  # the checklist's shown maximum
+    # Points so far of the checklist's shown maximum; provisional (required items unanswered):
+    # no percentage, no band.
+    assert "3,5 / <span" in answered and ">94,5</span>" in answered
+    assert 'data-complete="false"' in answered and "tạm tính" in answered
+    assert "%" not in answered and "Thấp" not in answered
     assert re.search(r"data-answered>\D*2\D+50\D*<", answered)
     assert "UBND xã Ninh Xuân" in untouched and "02/07/2024" in untouched
-    assert "0 / 94,5" in untouched and "%" not in untouched
+    assert "0 / <span" in untouched and ">94,5</span>" in untouched and "%" not in untouched
     assert "Trần Văn Trưởng" in html and "70/QĐ-UBND" in html and "13/03/2024" in html
     checklist = app.extensions["inspection.library"].get("cchc-xa", 1)
-    assert f"{checklist.title} (v1)" in html
+    assert f"{checklist.title} · Phiên bản 1" in html
 
 
 def test_plan_page_reads_all_answers_in_one_query(app, plan):
@@ -448,7 +455,7 @@ def test_plan_page_shows_each_visits_participants(app, plan):
         )
     html = logged_in(app, "lead-b").get(f"/plans/{plan.id}").get_data(as_text=True)
     cells = dict(
-        re.findall(r'<tr data-visit="(\d+)">.*?<td data-participants>(.*?)</td>', html, re.S)
+        re.findall(r'<tr data-visit="(\d+)">.*?<td [^>]*data-participants>(.*?)</td>', html, re.S)
     )
     assert "Nguyễn Văn A" in cells[str(with_people.id)]
     assert "Chủ tịch UBND xã" in cells[str(with_people.id)]
@@ -456,6 +463,52 @@ def test_plan_page_shows_each_visits_participants(app, plan):
 
 
 # Editing a visit ------------------------------------------------------------------------------
+
+
+def test_the_plan_page_shows_the_band_once_the_last_required_item_is_answered(app, plan):
+    first = make_visit(app, plan, ["insp-a"], unit_code="ninh-da")
+    second = make_visit(app, plan, ["insp-b"], unit_code="ninh-xuan", scheduled_on="2024-07-02")
+    doc = app.extensions["inspection.library"].get("cchc-xa", 1).document
+    best = best_answers(doc)
+    last = best.pop("danh-muc-ho-so")  # 2 points, required
+    inspector = ApiClient(app, "insp-a")
+    for key, value in best.items():
+        response = inspector.put(f"/api/v1/visits/{first.id}/answers/{key}", json={"value": value})
+        assert response.status_code == 200, (key, response.get_json())
+    lead = logged_in(app, "lead-a")
+
+    def score_cell(visit) -> str:
+        html = lead.get(f"/plans/{plan.id}").get_data(as_text=True)
+        cells = dict(re.findall(r'<tr data-visit="(\d+)">(.*?)</tr>', html, re.S))
+        match = re.search(r"<td[^>]*data-score.*?</td>", cells[str(visit.id)], re.S)
+        assert match
+        return unescape(re.sub(r"<[^>]+>", " ", match.group(0)))
+
+    waiting = score_cell(first)
+    assert re.search(r"98\s*/\s*100", waiting) and "tạm tính" in waiting
+    assert "còn 1 mục bắt buộc" in waiting
+    assert "%" not in waiting and "Tốt" not in waiting
+    response = inspector.put(
+        f"/api/v1/visits/{first.id}/answers/danh-muc-ho-so", json={"value": last}
+    )
+    assert response.status_code == 200
+    done = score_cell(first)
+    assert re.search(r"100\s*/\s*100", done) and "100\xa0%" in done and "Tốt" in done
+    assert "tạm tính" not in done
+    # The other visit, untouched: neither provisional words nor a band.
+    untouched = score_cell(second)
+    assert "tạm tính" not in untouched and "Tốt" not in untouched and "%" not in untouched
+
+
+def test_my_visits_and_the_plan_page_list_visits_in_the_same_date_order(app, plan):
+    later = make_visit(app, plan, ["insp-a"], unit_code="ninh-da", scheduled_on="2024-07-02")
+    earlier = make_visit(app, plan, ["insp-a"], unit_code="ninh-xuan", scheduled_on="2024-06-20")
+    same_day = make_visit(app, plan, ["insp-a"], unit_code="ninh-da", scheduled_on="2024-06-20")
+    expected = [str(earlier.id), str(same_day.id), str(later.id)]  # by date, then as created
+    plan_page = logged_in(app, "lead-a").get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert re.findall(r'<tr data-visit="(\d+)">', plan_page) == expected
+    home = logged_in(app, "insp-a").get("/").get_data(as_text=True)
+    assert re.findall(r'href="/visits/(\d+)"', home) == expected
 
 
 def edit_url(visit) -> str:
@@ -478,7 +531,7 @@ def test_the_edit_form_is_the_visit_form_filled_with_the_visit(app, visit):
     html = page.get_data(as_text=True)
     assert offered(html, "unit_code") == ["ninh-da", "ninh-xuan"]
     assert re.search(r'<option selected value="ninh-da">|<option value="ninh-da" selected>', html)
-    assert 'value="2024-06-28"' in html and 'value="Trụ sở UBND xã"' in html
+    assert 'value="28/06/2024"' in html and 'value="Trụ sở UBND xã"' in html
     assert re.search(r'<input checked[^>]*value="insp-a"', html)
     assert not re.search(r'<input checked[^>]*value="insp-b"', html)
     assert "Nguyễn Văn A - Chủ tịch UBND xã</textarea>" in html

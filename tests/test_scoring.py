@@ -218,7 +218,10 @@ def test_section_subtotals_total_percentage_band_and_counts():
         "dung-han": {"num": 96, "den": 100},  # 2 / 3
         "truc-tuyen": {"num": 50, "den": 100},  # 2 / 2 (at its 50 % target)
         "tre-han": "yes",  # 0 / 0
-        # thu-xin-loi (shown, 1 point) unanswered
+        "so-tthc": 12,
+        "ngay-kh": "2024-06-28",
+        # ghi-chu (optional) unanswered
+        "thu-xin-loi": "no",  # 0 / 1
     }
     sheet = score_sheet(doc, answers)
     assert [(s.key, s.score, s.max) for s in sheet.sections] == [
@@ -231,9 +234,10 @@ def test_section_subtotals_total_percentage_band_and_counts():
         D("77.92"),
         "Khá",
     )
+    assert (sheet.complete, sheet.waiting) == (True, 0)
     assert (sheet.full_marks, sheet.scorable) == (2, 6)
-    assert (sheet.answered, sheet.answerable) == (6, 10)
-    assert [r.key for r in sheet.failed] == ["luu-tru", "sipas", "dung-han"]
+    assert (sheet.answered, sheet.answerable) == (9, 10)
+    assert [r.key for r in sheet.failed] == ["luu-tru", "sipas", "dung-han", "thu-xin-loi"]
     assert sheet.items["dung-han"].percent == D("96.00")
 
 
@@ -275,7 +279,9 @@ def test_zero_maximum_gives_no_percentage_and_no_band():
 def test_score_sheet_as_api_json():
     body = score_sheet(valid_template(), {"kh-cchc": "yes"}).as_dict()
     assert body["total"] == 2.0 and body["max"] == 11.0
-    assert body["percent"] == 18.18 and body["band"] == "Thấp"
+    # Provisional: 7 required items shown and unanswered (tre-han unanswered hides thu-xin-loi).
+    assert (body["complete"], body["waiting"]) == (False, 7)
+    assert body["percent"] is None and body["band"] is None
     assert body["sections"][0] == {
         "key": "chi-dao",
         "title": "Lĩnh vực chi-dao",
@@ -288,15 +294,18 @@ def test_the_api_json_of_a_sheet_names_every_figure():
     """valid_template() (12 points when every item shows) with three answers, by hand:
     kh-cchc yes 2 of 2; luu-tru "mot-phan" 0,5 of 1; tre-han no 0 of 0, which hides
     thu-xin-loi. Shown: 2 + 1 + 3 (sipas) in chi-dao, 3 + 2 + 0 in mot-cua: 11 points.
-    Total 2,5; 2,5 / 11 = 22,7272…% → 22,73 %, below 60: "Thấp".
-    Answered 3 of the 9 shown (thu-xin-loi hidden); full marks: kh-cchc (and tre-han is worth
-    nothing), of the 5 shown items worth points; failed: luu-tru."""
+    Total 2,5 of 11 so far. Answered 3 of the 9 shown (thu-xin-loi hidden); of the 6 unanswered,
+    ghi-chu is optional, so 5 required items wait: the sheet is provisional, with no percentage
+    and no band. Full marks: kh-cchc (and tre-han is worth nothing), of the 5 shown items worth
+    points; failed: luu-tru."""
     answers = {"kh-cchc": "yes", "luu-tru": "mot-phan", "tre-han": "no"}
     assert score_sheet(valid_template(), answers).as_dict() == {
         "total": 2.5,
         "max": 11.0,
-        "percent": 22.73,
-        "band": "Thấp",
+        "percent": None,
+        "band": None,
+        "complete": False,
+        "waiting": 5,
         "full_marks": 1,
         "scorable": 5,
         "answered": 3,
@@ -312,3 +321,88 @@ def test_the_api_json_of_a_sheet_names_every_figure():
 def test_the_api_json_of_a_sheet_that_cannot_score_has_no_percentage():
     body = sheet_of([item("x", points=4)], {"x": "na"}).as_dict()
     assert (body["total"], body["max"], body["percent"], body["band"]) == (0.0, 0.0, None, None)
+
+
+# Provisional sheets: no percentage and no band while a required item waits --------------------
+
+
+def test_a_required_item_unanswered_keeps_the_sheet_provisional_with_points_so_far():
+    items = [item("a", points=2), item("b", points=3)]
+    sheet = sheet_of(items, {"a": "yes"})
+    assert (sheet.total, sheet.max) == (D(2), D(5))  # points so far, and the maximum
+    assert (sheet.complete, sheet.waiting, sheet.percent, sheet.band) == (False, 1, None, None)
+    done = sheet_of(items, {"a": "yes", "b": "no"})
+    assert (done.complete, done.waiting, done.percent, done.band) == (True, 0, D("40.00"), "Thấp")
+
+
+def test_an_optional_item_unanswered_does_not_keep_the_sheet_provisional():
+    items = [item("a", points=2), item("b", points=3, required=False)]
+    sheet = sheet_of(items, {"a": "yes"})
+    # The optional item's 3 points stay in the maximum at 0: 2 of 5.
+    assert (sheet.complete, sheet.waiting, sheet.percent, sheet.band) == (
+        True,
+        0,
+        D("40.00"),
+        "Thấp",
+    )
+
+
+def test_unscored_required_items_wait_too():
+    items = [item("a", points=2), item("n", "number"), item("t", "text", required=False)]
+    waiting = sheet_of(items, {"a": "yes"})
+    assert (waiting.complete, waiting.waiting, waiting.band) == (False, 1, None)
+    done = sheet_of(items, {"a": "yes", "n": 0})
+    assert (done.complete, done.percent, done.band) == (True, D("100.00"), "Tốt")
+
+
+def test_na_answers_a_required_item():
+    items = [item("a", points=2), item("b", points=3), item("r", "ratio", points=2)]
+    sheet = sheet_of(items, {"a": "yes", "b": "na", "r": "na"})
+    assert (sheet.complete, sheet.waiting, sheet.max, sheet.percent, sheet.band) == (
+        True,
+        0,
+        D(2),
+        D("100.00"),
+        "Tốt",
+    )
+
+
+def test_a_required_item_hidden_by_show_if_does_not_wait():
+    items = [
+        item("co-web", points=0, allow_na=False),
+        item("cap-nhat", points=2, show_if={"item": "co-web", "equals": "yes"}),
+        item("a", points=2),
+    ]
+    hidden = sheet_of(items, {"co-web": "no", "a": "yes"})
+    assert hidden.items["cap-nhat"].visible is False
+    assert (hidden.complete, hidden.percent, hidden.band) == (True, D("100.00"), "Tốt")
+    # The same item shown by its controller waits until answered.
+    shown = sheet_of(items, {"co-web": "yes", "a": "yes"})
+    assert (shown.complete, shown.waiting, shown.percent, shown.band) == (False, 1, None, None)
+    answered = sheet_of(items, {"co-web": "yes", "a": "yes", "cap-nhat": "yes"})
+    assert (answered.complete, answered.band) == (True, "Tốt")
+
+
+def test_an_unanswered_controller_hides_its_required_dependant_but_itself_waits():
+    items = [
+        item("co-web", points=0, allow_na=False),
+        item("cap-nhat", points=2, show_if={"item": "co-web", "equals": "yes"}),
+    ]
+    sheet = sheet_of(items, {})
+    assert (sheet.complete, sheet.waiting) == (False, 1)  # co-web only
+
+
+def test_an_answer_that_is_no_longer_valid_counts_as_unanswered_and_waits():
+    items = [item("a", points=2, allow_na=False), item("b", points=1)]
+    sheet = sheet_of(items, {"a": "na", "b": "yes"})
+    assert (sheet.complete, sheet.waiting, sheet.band) == (False, 1, None)
+
+
+def test_the_api_json_of_a_complete_sheet_has_percentage_and_band():
+    items = [item("a", points=2), item("b", points=2), item("c", points=1, required=False)]
+    body = sheet_of(items, {"a": "yes", "b": "no"}).as_dict()
+    assert (body["total"], body["max"], body["percent"], body["band"]) == (2.0, 5.0, 40.0, "Thấp")
+    assert (body["complete"], body["waiting"]) == (True, 0)
+    body = sheet_of(items, {"a": "yes"}).as_dict()
+    assert (body["total"], body["max"], body["percent"], body["band"]) == (2.0, 5.0, None, None)
+    assert (body["complete"], body["waiting"]) == (False, 1)

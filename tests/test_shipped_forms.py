@@ -10,28 +10,13 @@ import pytest
 
 from inspection.checklist import parse, validate
 from inspection.scoring import score_sheet
-from tests.builders import iter_items
+from tests.builders import best_answers, iter_items
 
 FORMS = sorted((Path(__file__).resolve().parent.parent / "forms").glob("*.json"))
 
 
 def load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def best_answers(doc: dict) -> dict:
-    answers: dict = {}
-    for _, item in iter_items(doc):
-        kind = item["type"]
-        if kind == "yes_no":
-            answers[item["key"]] = "yes"
-        elif kind == "choice":
-            answers[item["key"]] = max(item["options"], key=lambda o: o["points"])["value"]
-        elif kind == "score":
-            answers[item["key"]] = item["points"]
-        elif kind == "ratio":
-            answers[item["key"]] = {"num": 250, "den": 250}
-    return answers
 
 
 def test_forms_folder_ships_the_two_templates():
@@ -52,6 +37,7 @@ def test_everything_in_order_scores_100_and_nothing_fails(path):
     doc = load(path)
     sheet = score_sheet(parse(doc), best_answers(doc))
     assert sheet.total == sheet.max == Decimal(100)
+    assert (sheet.complete, sheet.waiting) == (True, 0)
     assert sheet.band == "Tốt" and sheet.failed == []
     assert sheet.full_marks == sheet.scorable
 

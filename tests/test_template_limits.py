@@ -320,7 +320,8 @@ def test_the_page_refuses_a_template_nested_too_deeply_with_its_key_path(app, ad
     response = upload_checklist(admin, json.dumps(deep_template(8)).encode())
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert f"<code>{DEEP_PATH}</code>: {TOO_DEEP}" in page
+    deep = "lồng nhau quá sâu: một bộ tiêu chí có tối đa 10 cấp danh sách và đối tượng"
+    assert f"<code>{DEEP_PATH}</code>: {deep}" in page
     assert ("mau-thu", 1) not in library_keys(app)
 
 
@@ -337,7 +338,7 @@ def test_the_page_refuses_a_text_that_cannot_be_stored_with_its_key_path(app, ad
     response = upload_checklist(admin, json.dumps(document).encode())
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "<code>sections[0].items[0].guidance</code>: must be at most 5000 characters" in page
+    assert "<code>sections[0].items[0].guidance</code>: không được dài quá 5.000 ký tự" in page
 
 
 # The CLI and the forms folder ---------------------------------------------------------------

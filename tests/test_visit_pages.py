@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from sqlmodel import select
 
 from inspection.db import get_session
 from inspection.models import Answer, Unit, VisitStatus
+from tests.builders import best_answers
 from tests.factories import (
     ApiClient,
     csrf_from,
@@ -55,8 +57,19 @@ def test_assigned_inspector_gets_every_item_with_working_forms(app, visit):
 
 @pytest.mark.parametrize("username", ["lead-a", "lead-b", "admin"])
 def test_leads_and_admin_read_the_page_without_controls(app, visit, username):
+    """Answers read as text with who gave them and when, not as buttons that do nothing."""
+    api = ApiClient(app, "insp-a")
+    api.put(f"/api/v1/visits/{visit.id}/answers/kh-cchc", json={"value": "yes", "note": "Có KH"})
+    api.put(f"/api/v1/visits/{visit.id}/answers/ty-le-so-hoa", json={"value": {"num": 6, "den": 7}})
     page = page_of(logged_in(app, username), visit)
-    assert 'class="answer-row" disabled' in item_html(page, "kh-cchc")
+    for key in ("kh-cchc", "ty-le-so-hoa", "bao-cao-cchc", "ghi-chu-chung"):
+        block = item_html(page, key)
+        assert not re.search(r"<(button|input|textarea|form)\b", block), key
+    block = item_html(page, "kh-cchc")
+    assert '<span class="answer-text">Đạt</span>' in block and "Có KH" in block
+    assert re.search(r'class="answered-by">Người dùng insp-a · \d\d/\d\d/\d{4} \d\d:\d\d<', block)
+    assert '<span class="answer-text">6/7 (85,71 %)</span>' in item_html(page, "ty-le-so-hoa")
+    assert '<span class="answer-text">Chưa trả lời</span>' in item_html(page, "bao-cao-cchc")
 
 
 @pytest.mark.parametrize("username", ["insp-b", "unit-user"])
@@ -246,7 +259,9 @@ def test_a_submitted_visit_is_read_only(app, visit):
     set_visit_status(app, visit, VisitStatus.SUBMITTED)
     client = logged_in(app, "insp-a")
     page = page_of(client, visit)
-    assert 'class="answer-row" disabled' in item_html(page, "kh-cchc")
+    assert not re.search(r"<(button|input|textarea)\b", item_html(page, "kh-cchc"))
+    assert '<span class="answer-text">Chưa trả lời</span>' in item_html(page, "kh-cchc")
+    # A form kept open elsewhere, posted now: refused, and the item says why.
     response = post_item(client, visit, "kh-cchc", {"value": "yes"}, page=page)
     block = item_html(client.get(response.headers["Location"]).get_data(as_text=True), "kh-cchc")
     assert 'data-state="locked"' in block and "không thể sửa được nữa" in block
@@ -398,3 +413,113 @@ def test_each_item_form_carries_the_revision_of_its_stored_answer(app, visit):
     page = page_of(logged_in(app, "insp-a"), visit)
     assert 'name="base_revision" value="2"' in item_html(page, "kh-cchc")
     assert 'name="base_revision" value="0"' in item_html(page, "bao-cao-cchc")  # unanswered
+
+
+# The score line: provisional until the last required item is answered ---------------------------
+
+
+class ShownText(HTMLParser):
+    """The text a reader sees in a piece of HTML: what is inside a `hidden` element is left out."""
+
+    VOID = {"br", "img", "input", "meta", "link", "hr", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.depth = 0  # open elements, and the depth at which a hidden one began
+        self.hidden_at: int | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.VOID:
+            return
+        self.depth += 1
+        if self.hidden_at is None and "hidden" in dict(attrs):
+            self.hidden_at = self.depth
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID:
+            return
+        if self.hidden_at == self.depth:
+            self.hidden_at = None
+        self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.hidden_at is None:
+            self.parts.append(data)
+
+
+def score_line(page: str) -> str:
+    match = re.search(r'<p class="scorebar[^"]*".*?</p>', page, re.S)
+    assert match, "no score line"
+    parser = ShownText()
+    parser.feed(match.group(0))
+    return " ".join(" ".join(parser.parts).split())
+
+
+def test_the_score_line_is_provisional_until_the_last_required_item_is_answered(app, visit):
+    client = logged_in(app, "insp-a")
+    api = ApiClient(app, "insp-a")
+    untouched = score_line(page_of(client, visit))
+    assert "Chưa có câu trả lời" in untouched and "tạm tính" not in untouched
+    assert "%" not in untouched and "Tốt" not in untouched and "Thấp" not in untouched
+    assert "tối đa của các mục áp dụng" in untouched  # what the maximum counts
+    best = best_answers(app.extensions["inspection.library"].get("cchc-xa", 1).document)
+    last = best.pop("danh-muc-ho-so")  # 2 points, required
+    for key, value in best.items():
+        response = api.put(f"/api/v1/visits/{visit.id}/answers/{key}", json={"value": value})
+        assert response.status_code == 200, (key, response.get_json())
+    waiting = score_line(page_of(client, visit))
+    assert waiting.startswith("98 / 100 điểm (tối đa của các mục áp dụng) · tạm tính")
+    assert "còn 1 mục bắt buộc" in waiting
+    assert "%" not in waiting and "Tốt" not in waiting and "Chưa có câu trả lời" not in waiting
+    api.put(f"/api/v1/visits/{visit.id}/answers/danh-muc-ho-so", json={"value": last})
+    done = score_line(page_of(client, visit))
+    assert done.startswith("100 / 100 điểm (tối đa của các mục áp dụng) · 100 % · Tốt")
+    assert "tạm tính" not in done and "bắt buộc" not in done
+    # Cleared again, the sheet is provisional again.
+    api.put(f"/api/v1/visits/{visit.id}/answers/danh-muc-ho-so", json={"value": None})
+    again = score_line(page_of(client, visit))
+    assert "tạm tính" in again and "Tốt" not in again and "%" not in again
+
+
+def test_the_page_has_a_way_round_it_and_back(app, visit):
+    api = ApiClient(app, "insp-a")
+    for key in ("kh-cchc", "bao-cao-cchc"):
+        api.put(f"/api/v1/visits/{visit.id}/answers/{key}", json={"value": "yes"})
+    page = page_of(logged_in(app, "insp-a"), visit)
+    assert '<a href="/">← Cuộc kiểm tra của tôi</a>' in page
+    index = re.search(r'<details class="index" data-index>.*?</details>', page, re.S).group(0)
+    entries = re.findall(
+        r'data-index-section="([a-z0-9-]+)">.*?data-progress>([0-9/]+)</span> · '
+        r"<span data-subtotal>([0-9,]+ / [0-9,]+)</span>",
+        index,
+        re.S,
+    )
+    assert entries[0] == ("chi-dao", "2/8", "3 / 13")  # 7 items, and kh-cchc-ngay now applies
+    assert len(entries) == 9
+    # "Next unanswered" without script: the first item still waiting.
+    assert 'data-next href="#item-kh-cchc-ngay"' in page
+    lead_page = page_of(logged_in(app, "lead-a"), visit)
+    assert f'<a href="/plans/{visit.plan_id}">← Về kế hoạch</a>' in lead_page
+
+
+def test_a_complete_section_folds_away_for_the_inspector_only(app, visit):
+    from tests.builders import iter_items
+
+    template = app.extensions["inspection.library"].get("cchc-xa").document
+    answers = best_answers(template)
+    first = template["sections"][0]
+    keys = {item["key"] for item in first["items"]}
+    api = ApiClient(app, "insp-a")
+    for key, value in answers.items():
+        if key in keys:
+            api.put(f"/api/v1/visits/{visit.id}/answers/{key}", json={"value": value})
+    assert {i["key"] for _, i in iter_items({"sections": [first]})} == keys
+
+    def opened(page: str) -> dict[str, bool]:
+        found = re.findall(r'<details class="section card" id="section-([a-z0-9-]+)"([^>]*)>', page)
+        return {key: " open" in attrs for key, attrs in found}
+
+    mine = opened(page_of(logged_in(app, "insp-a"), visit))
+    assert mine[first["key"]] is False and all(v for k, v in mine.items() if k != first["key"])
+    assert all(opened(page_of(logged_in(app, "lead-a"), visit)).values())

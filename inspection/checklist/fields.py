@@ -76,8 +76,12 @@ def text_rules(info: ValidationInfo) -> bool:
 
 
 def text_problem(value: str, limits: tuple[int, bool]) -> Message | None:
-    problem = text.text_problem(value, limit=limits[0], multiline=limits[1])
-    return message("text", problem) if problem else None
+    return text_message(text.text_fault(value, limit=limits[0], multiline=limits[1]))
+
+
+def text_message(fault: text.Fault | None) -> Message | None:
+    """text.py's finding as a message (its English text and parameters kept apart)."""
+    return None if fault is None else message("text", fault[0], **fault[1])
 
 
 def number_problem(

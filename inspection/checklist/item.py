@@ -15,6 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar, get_arg
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from inspection.catalog import N_
 from inspection.checklist.fields import (
     FINDING_TEXT,
     GUIDANCE,
@@ -37,11 +38,6 @@ from inspection.checklist.problems import Message
 NA = "na"
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
-
-
-def N_(text: str) -> str:
-    """A page text, translated where it is shown (marked for extraction)."""
-    return text
 
 
 def round2(value: Decimal) -> Decimal:

@@ -33,6 +33,7 @@ from inspection.checklist.fields import (
     rule,
     schema_default,
     shown,
+    text_message,
     text_problem,
     text_rule,
     text_schema,
@@ -311,6 +312,11 @@ class RatioItem(RatioInput):
     def hint(self, words: Words) -> str:
         return words(N_("Enter whole numbers, the numerator not above the denominator."))
 
+    def describe(self, value: Any, words: Words) -> str:
+        fraction = f"{words.number(value['num'])}/{words.number(value['den'])}"
+        percent = self.percent(value)
+        return fraction if percent is None else f"{fraction} ({words.number(percent)} %)"
+
     def points_label(self, words: Words) -> str:
         label = super().points_label(words)
         if self.steps:
@@ -347,8 +353,7 @@ class TextItem(TextInput):
     can_control: ClassVar[bool] = True
 
     def value_problem(self, value: Any) -> Message | None:
-        problem = text.text_problem(value, limit=MAX_TEXT_ANSWER)
-        return message("text", problem) if problem else None
+        return text_message(text.text_fault(value, limit=MAX_TEXT_ANSWER))
 
     def hint(self, words: Words) -> str:
         return words(

@@ -20,10 +20,11 @@ from inspection.checklist.fields import (
     MISSING,
     NOT_AN_OBJECT,
     REQUIRED,
+    text_message,
     text_problem,
 )
 from inspection.checklist.form import Band, Section, Template, item_adapter, template_model
-from inspection.checklist.item import ITEM_TYPES, Item, ShowIf, every_item_member
+from inspection.checklist.item import ITEM_TYPES, N_, Item, ShowIf, every_item_member
 from inspection.checklist.problems import Message, Report, message
 
 DEEP = message(
@@ -134,24 +135,22 @@ def _keys_unique(report: Report, doc: dict[str, Any], items: Found) -> None:
         for s, section in _members(doc.get("sections"))
         if isinstance(section, dict)
     ]
-    _unique(report, "section", sections)
-    _unique(report, "item", [(path, raw.get("key")) for path, raw, _model in items])
+    _unique(report, DUPLICATE_SECTION, sections)
+    _unique(report, DUPLICATE_ITEM, [(path, raw.get("key")) for path, raw, _model in items])
 
 
-def _unique(report: Report, what: str, keyed: list[tuple[str, Any]]) -> None:
+DUPLICATE_SECTION = N_("duplicate section key '%(key)s' (also %(other)s)")
+DUPLICATE_ITEM = N_("duplicate item key '%(key)s' (also %(other)s)")
+
+
+def _unique(report: Report, said: str, keyed: list[tuple[str, Any]]) -> None:
     """Each key once: a repeat is refused, naming where the key was first."""
     first: dict[str, str] = {}
     for path, key in keyed:
         if not isinstance(key, str):
             continue
         if key in first:
-            found = message(
-                "duplicate",
-                "duplicate %(what)s key '%(key)s' (also %(other)s)",
-                what=what,
-                key=key,
-                other=first[key],
-            )
+            found = message("duplicate", said, key=key, other=first[key])
             report.error(f"{path}.key", found)
         else:
             first[key] = path
@@ -189,10 +188,11 @@ def _show_if_rules(report: Report, items: Found, *, stored: bool) -> None:
             controllers = [name for name, c in ITEM_TYPES.items() if c.can_control]
             found = message(
                 "not_controller",
-                "'%(key)s' is a %(type)s item; show_if needs a %(types)s item",
+                "'%(key)s' is a %(type)s item; show_if needs a %(types)s or %(last)s item",
                 key=target,
                 type=repr(kind),
-                types=", ".join(controllers[:-1]) + " or " + controllers[-1],
+                types=", ".join(controllers[:-1]),
+                last=controllers[-1],
             )
             report.error(f"{rpath}.item", found)
             continue
@@ -264,9 +264,9 @@ def _every_value(doc: dict[str, Any]) -> list[tuple[str, Message]]:
     while stack:
         path, value, depth = stack.pop()
         if isinstance(value, str):
-            problem = text.text_problem(value, limit=MAX_TEMPLATE_BYTES)
+            problem = text_message(text.text_fault(value, limit=MAX_TEMPLATE_BYTES))
             if problem:
-                found.append((path, message("text", problem)))
+                found.append((path, problem))
         elif isinstance(value, dict | list) and depth > MAX_TEMPLATE_DEPTH:
             found.append((path, DEEP))
         elif isinstance(value, list):
@@ -275,18 +275,27 @@ def _every_value(doc: dict[str, Any]) -> list[tuple[str, Message]]:
         elif isinstance(value, dict):
             children = []
             for name, child in value.items():
-                problem = text.text_problem(name, limit=MAX_KEY, multiline=False)
-                if problem:
-                    found.append(
-                        (
-                            _odd_name(path, name),
-                            message("name", "the name %(problem)s", problem=problem),
-                        )
-                    )
+                fault = text.text_fault(name, limit=MAX_KEY, multiline=False)
+                if fault:
+                    found.append((_odd_name(path, name), name_message(fault)))
                 else:
                     children.append((f"{path}.{name}" if path else name, child, depth + 1))
             stack.extend(reversed(children))
     return found
+
+
+# What is wrong with a member's name, one whole sentence per text.py finding (so that each can
+# be translated as a whole).
+NAME_FAULTS = {
+    text.NOT_TEXT: N_("the name must be a string"),
+    text.NOT_UNICODE: N_("the name is not valid Unicode text"),
+    text.CONTROL: N_("the name contains control characters"),
+    text.TOO_LONG: N_("the name must be at most %(limit)s characters"),
+}
+
+
+def name_message(fault: text.Fault) -> Message:
+    return message("name", NAME_FAULTS[fault[0]], **fault[1])
 
 
 def _odd_name(path: str, name: Any) -> str:

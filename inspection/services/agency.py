@@ -43,6 +43,11 @@ def get_agency(session: Session, *, default_timezone: str = "Asia/Ho_Chi_Minh") 
     return agency
 
 
+def agency_timezone(session: Session, *, default: str) -> str:
+    """The time zone moments are shown in (the agency's, once set; read only)."""
+    return session.exec(select(Agency.timezone)).first() or default
+
+
 def update_agency(session: Session, *, actor_id: int, data: AgencyUpdate) -> Agency:
     if data.errors:
         raise ValidationError(N_("The settings could not be saved."), fields=data.errors)

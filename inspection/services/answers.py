@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, NamedTuple
 
+import sqlalchemy as sa
 from pydantic import BeforeValidator, ValidationInfo
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from inspection import audit, workflow
 from inspection import text as texts
@@ -198,15 +199,26 @@ class AnswerRow(NamedTuple):
     value: Any
     note: str
     revision: int
+    answered_by: str | None = None  # the full name of who gave it
+    answered_at: dt.datetime | None = None
 
 
 def answer_rows(session: Session, visit: Visit) -> dict[str, AnswerRow]:
-    """A visit's answers for reading only: rows with item_key, value, note and revision (much
-    cheaper than ORM objects on the checklist page)."""
-    query = select(Answer.item_key, Answer.value, Answer.note, Answer.revision).where(
-        Answer.visit_id == visit.id
+    """A visit's answers for reading only, with who gave each and when (much cheaper than ORM
+    objects on the checklist page)."""
+    query = (
+        sa.select(  # six columns: more than sqlmodel's select is typed for
+            col(Answer.item_key),
+            col(Answer.value),
+            col(Answer.note),
+            col(Answer.revision),
+            col(User.full_name),
+            col(Answer.answered_at),
+        )
+        .join(User, col(User.id) == Answer.answered_by_id, isouter=True)
+        .where(col(Answer.visit_id) == visit.id)
     )
-    return {row[0]: AnswerRow(*row) for row in session.exec(query)}
+    return {row[0]: AnswerRow(*row) for row in session.execute(query)}
 
 
 def answer_values(answers: Mapping[str, Answer | AnswerRow]) -> dict[str, Any]:

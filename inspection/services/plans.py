@@ -496,6 +496,6 @@ def visits_of_inspector(session: Session, user: User) -> list[Visit]:
         select(Visit)
         .join(VisitInspector, col(VisitInspector.visit_id) == Visit.id)
         .where(VisitInspector.user_id == user.id)
-        .order_by(col(Visit.scheduled_on).desc())
+        .order_by(col(Visit.scheduled_on), col(Visit.id))  # the plan page's order
     )
     return list(session.exec(query))

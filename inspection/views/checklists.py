@@ -17,7 +17,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 
 from inspection import db
 from inspection.checklist import MAX_TEMPLATE_BYTES, Problem, message
-from inspection.i18n import format_number, page_words
+from inspection.i18n import format_number, page_words, translate
 from inspection.library import (
     LibraryUnreadable,
     StoredVersionBroken,
@@ -28,6 +28,7 @@ from inspection.library import (
     parse_template,
 )
 from inspection.services import templates
+from inspection.strict_json import StrictJSONError
 from inspection.views.forms import form_status
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
@@ -68,6 +69,14 @@ def render_index(
     return page, status
 
 
+@bp.app_template_global()
+def checklist_title(key: str, version: int) -> str:
+    """What a person reads for a plan's checklist: its title (the key when the library has lost
+    that version)."""
+    stored = get_library().get(key, version)
+    return stored.title if stored is not None else key
+
+
 @bp.get("/")
 def index() -> ResponseReturnValue:
     return render_index(UploadForm())
@@ -89,8 +98,7 @@ def upload() -> ResponseReturnValue:
         )
         return render_index(form, [Problem("", message("upload", why))], 413)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        why = _("The file is not valid JSON: %(why)s", why=str(exc))
-        return render_index(form, [Problem("", message("upload", why))], 400)
+        return render_index(form, [Problem("", message("upload", not_json(exc)))], 400)
     try:
         result = templates.import_template(
             db.get_session(),
@@ -127,6 +135,43 @@ def upload() -> ResponseReturnValue:
     else:
         flash(_("This version is already in the library, identical."), "info")
     return redirect(url_for("checklists.view", key=stored.key, version=stored.version))
+
+
+# Python's JSON parser says what it expected in English: each of its messages in a page's words.
+PARSER_SAYS = {
+    "Expecting value": _l("a value is missing or is not JSON"),
+    "Expecting property name enclosed in double quotes": _l(
+        "a member name in double quotes is expected"
+    ),
+    "Expecting ':' delimiter": _l("a colon (:) is expected"),
+    "Expecting ',' delimiter": _l("a comma (,) is expected"),
+    "Unterminated string starting at": _l("a text in quotes is not closed"),
+    "Invalid control character at": _l("a control character inside a text in quotes"),
+    "Invalid \\escape": _l("a backslash that starts no valid escape"),
+    "Invalid \\uXXXX escape": _l("a backslash-u escape without four hexadecimal digits"),
+    "Extra data": _l("more text after the end of the JSON document"),
+    "Unexpected UTF-8 BOM (decode using utf-8-sig)": _l(
+        "the file starts with a byte order mark (BOM): save it as UTF-8 without BOM"
+    ),
+    "Illegal trailing comma before end of object": _l("a comma before the closing brace"),
+    "Illegal trailing comma before end of array": _l("a comma before the closing bracket"),
+}
+
+
+def not_json(exc: UnicodeDecodeError | json.JSONDecodeError) -> str:
+    """Why an uploaded file is not JSON, in the page's language, with where when known."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _("The file is not text in UTF-8 (byte %(place)s).", place=exc.start + 1)
+    if isinstance(exc, StrictJSONError):
+        why = translate(exc.said, exc.params)
+        return _("The file is not valid JSON: %(why)s", why=why)
+    said = PARSER_SAYS.get(exc.msg)
+    return _(
+        "The file is not valid JSON: %(why)s (line %(line)s, column %(column)s).",
+        why=str(said) if said is not None else exc.msg,
+        line=format_number(exc.lineno, 0),
+        column=format_number(exc.colno, 0),
+    )
 
 
 def upload_size(stream: Any, read: int) -> int:  # noqa: ANN401

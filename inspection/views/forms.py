@@ -1,17 +1,27 @@
 """Form pieces shared by the page blueprints. WTForms ships no Vietnamese messages, so every
 validator and parse error here speaks through our catalog."""
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import Field, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+from wtforms.widgets import TextInput
 
 from inspection import text
-from inspection.formatting import parse_whole_number
+from inspection.formatting import (
+    days_in_month,
+    format_date,
+    parse_typed_date,
+    parse_whole_number,
+    typed_date_parts,
+)
+from inspection.services.validation import FIRST_YEAR, LAST_YEAR
 
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("At most %(max)d characters.")
@@ -59,6 +69,85 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError(_("Enter a whole number."))
         self.data = number
+
+
+class DateInput(TextInput):
+    """A text input for a day typed dd/mm/yyyy: the number pad on a tablet, no autofill, and
+    `data-datefield` for static/js/datefield.js, which adds the calendar button."""
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        kwargs.setdefault("inputmode", "numeric")
+        kwargs.setdefault("placeholder", _("dd/mm/yyyy"))
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("maxlength", 10)
+        kwargs.setdefault("data-datefield", "")
+        return super().__call__(field, **kwargs)
+
+
+class VietnameseDateField(Field):
+    """A day typed as the checklist's date items take it (formatting.parse_typed_date:
+    22/02/2024, 22.02.2024, 22-02-2024, 22022024, 2/3/2024) and shown back dd/mm/yyyy. A day
+    that does not exist (30/02/2024) or lies outside the app's years is refused with the reason,
+    never moved to another day; an empty field is None, for required() or Optional() to judge."""
+
+    widget = DateInput()
+
+    def __init__(
+        self, label: str | None = None, validators: list[Any] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.data: dt.date | None
+
+    def _value(self) -> str:
+        if self.data is not None:
+            return format_date(self.data)  # what was understood, however it was typed
+        return self.raw_data[0] if self.raw_data else ""  # a refused text, as typed
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = valuelist[0].strip() if valuelist and isinstance(valuelist[0], str) else ""
+        self.data = None
+        if not raw:
+            return
+        day = parse_typed_date(raw)
+        if day is None:
+            raise ValueError(date_problem(raw))
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError(year_problem(format_date(day), day.year))
+        self.data = day
+
+
+def year_problem(shown: str, year: int) -> str:
+    return _(
+        "%(date)s: the year %(year)d is outside the years this application keeps "
+        "(%(first)d–%(last)d).",
+        date=shown,
+        year=year,
+        first=FIRST_YEAR,
+        last=LAST_YEAR,
+    )
+
+
+def date_problem(raw: str) -> str:
+    """Why a typed text is no day: not written as a date, no such month, or no such day. The
+    day is named dd/mm/yyyy however it was typed (30022024 → 30/02/2024)."""
+    parts = typed_date_parts(raw)
+    if parts is None:
+        return _("Enter a date as dd/mm/yyyy, for example 22/02/2024.")
+    year, month, day = parts
+    shown = f"{day:02d}/{month:02d}/{year:04d}"
+    if not 1 <= month <= 12:
+        return _(
+            "%(date)s is not a real date: there is no month %(month)d.", date=shown, month=month
+        )
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return year_problem(shown, year)
+    return _(
+        "%(date)s is not a real date: month %(month)d of %(year)d has %(days)d days.",
+        date=shown,
+        month=month,
+        year=year,
+        days=days_in_month(year, month),
+    )
 
 
 def entered(field: StringField) -> str:

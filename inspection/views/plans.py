@@ -29,7 +29,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -49,7 +48,13 @@ from inspection.models import Plan, User, Visit
 from inspection.services import plans as plan_service
 from inspection.services import units as unit_service
 from inspection.services import users as user_service
-from inspection.views.forms import WholeNumberField, at_most, form_status, required
+from inspection.views.forms import (
+    VietnameseDateField,
+    WholeNumberField,
+    at_most,
+    form_status,
+    required,
+)
 from inspection.views.helpers import flash_domain_error
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -59,22 +64,6 @@ PARTICIPANTS_MAX = 5000  # characters of the textarea: a few dozen people at mos
 
 
 # Fields ------------------------------------------------------------------------------------------
-
-
-class LocalDateField(DateField):
-    """A date input. Tablets send ISO dates from their date picker; a browser without one lets
-    people type the dd/mm/yyyy they write on paper, so both are read."""
-
-    def __init__(
-        self, label: str | None = None, validators: list[Any] | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_("Enter a date as dd/mm/yyyy.")) from None
 
 
 class ChoiceField(SelectField):
@@ -108,11 +97,11 @@ def offered(field: SelectField) -> set[Any]:
 
 class PlanForm(FlaskForm):
     number = StringField(_l("Plan number"), validators=[required(), at_most(64)])
-    issued_on = LocalDateField(_l("Plan date"), validators=[required()])
+    issued_on = VietnameseDateField(_l("Plan date"), validators=[required()])
     decision_number = StringField(
         _l("Decision forming the team: number"), validators=[Optional(), at_most(64)]
     )
-    decision_on = LocalDateField(_l("Decision date"), validators=[Optional()])
+    decision_on = VietnameseDateField(_l("Decision date"), validators=[Optional()])
     year = WholeNumberField(_l("Year"), validators=[required()])
     title = StringField(_l("Title"), validators=[required(), at_most(300)])
     template = ChoiceField(_l("Checklist"), validators=[required()])
@@ -120,7 +109,7 @@ class PlanForm(FlaskForm):
 
 class VisitForm(FlaskForm):
     unit_code = ChoiceField(_l("Inspected unit"), validators=[required()])
-    scheduled_on = LocalDateField(_l("Date of the visit"), validators=[required()])
+    scheduled_on = VietnameseDateField(_l("Date of the visit"), validators=[required()])
     place = StringField(_l("Place"), validators=[Optional(), at_most(200)])
     inspectors = CheckboxesField(_l("Inspectors"), validators=[required()])
     participants = TextAreaField(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from inspection import formatting
-from inspection.checklist import MAX_TEXT_ANSWER, Item, Template
+from inspection.checklist import MAX_TEXT_ANSWER, NA, Item, Template
 from inspection.checklist.item import Choice
 from inspection.i18n import PageWords
 from inspection.scoring import ItemResult, ScoreSheet
@@ -102,10 +102,15 @@ def item_state(
     answer: AnswerRow | None,
     locale: str,
     outcome: Outcome | None = None,
+    *,
+    timezone: str = "Asia/Ho_Chi_Minh",
+    words: PageWords | None = None,
 ) -> dict[str, Any]:
     """One item's answer and score as the page shows them (plain values: the template escapes),
-    with the outcome of its form post when there is one."""
+    with the outcome of its form post when there is one, and, for a page that only shows it, the
+    answer in words with who gave it and when."""
     value = answer.value if answer else None
+    words = words or PageWords(locale)
     state: dict[str, Any] = {
         "value": value,
         "failed": result.failed,
@@ -123,6 +128,9 @@ def item_state(
         "state": "",
         "message": "",
         "focus": "",
+        "shown": _("Not answered yet"),
+        "by": "",
+        "at": "",
     }
     if result.not_applicable:  # short, as the page's script writes it
         state["score"] = _("Not applicable")
@@ -132,7 +140,12 @@ def item_state(
             f"{formatting.format_number(result.max, locale=locale)}"
         )
     if value is not None:
-        state.update(item.model.form_fields(value, PageWords(locale)))
+        state.update(item.model.form_fields(value, words))
+        state["shown"] = _("Not applicable") if value == NA else item.model.describe(value, words)
+    if answer is not None and value is not None:
+        state["by"] = answer.answered_by or ""
+        if answer.answered_at is not None:
+            state["at"] = formatting.format_moment(answer.answered_at, timezone)
     if outcome is not None:
         state.update(state=outcome.state, message=outcome.message, focus=outcome.focus)
         state.update(outcome.typed)
@@ -143,34 +156,90 @@ def item_state(
     return state
 
 
+def _once(key: str, make: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """Words made once per language (and kept for the process)."""
+    found = _labels.get(key)
+    if found is None:
+        found = make()
+        with _guard:
+            _labels[key] = found
+    return found
+
+
+def script_words(locale: str) -> dict[str, str]:
+    """What the page's script says about a save, translated once per language."""
+    return _once(f"script:{locale}", _script_words)
+
+
+def _script_words() -> dict[str, str]:
+    return {
+        "saving": _("Saving…"),
+        "saved": _("Saved"),
+        "failed": _("Not saved yet: will retry"),
+        "offline": _("No connection: will retry"),
+        "conflict": _("Someone else changed this item a moment ago: here is the latest version."),
+        "invalid": _("Not saved:"),
+        "login": _(
+            "Your session has ended: log in again (in another tab), and the answer will be saved."
+        ),
+        "locked": _("This visit can no longer be changed."),
+        "conflict_kept": _(
+            "Someone else changed this item a moment ago: their answer is shown; what you "
+            "typed is kept here, not saved."
+        ),
+        "keep_mine": _("Keep mine"),
+        "incomplete": _("Numerator or denominator missing: not saved."),
+        "not_applicable": _("Not applicable"),
+    }
+
+
+def progress(sheet: ScoreSheet) -> list[dict[str, Any]]:
+    """Each section as the page's index shows it: its answered x/y and subtotal, and the first
+    of its applicable items still waiting for an answer."""
+    rows = []
+    for section in sheet.sections:
+        waiting = [r.key for r in section.items if r.visible and not r.settled]
+        rows.append(
+            {
+                "key": section.key,
+                "title": section.title,
+                "answered": section.answered,
+                "answerable": section.answerable,
+                "score": section.score,
+                "max": section.max,
+                "next": waiting[0] if waiting else None,
+            }
+        )
+    return rows
+
+
 def labels(locale: str) -> dict[str, str]:
     """The page's fixed words, translated once per language, and its length limits."""
-    found = _labels.get(locale)
-    if found is None:
-        found = {
-            "pass": _("Pass"),
-            "fail": _("Fail"),
-            "na": _("Not applicable"),
-            "save": _("Save"),
-            "numerator": _("Numerator"),
-            "denominator": _("Denominator"),
-            "number": _("Number"),
-            "date": _("Date"),
-            "date_format": _("dd/mm/yyyy"),
-            "text": _("Text"),
-            "answer": _("Answer"),
-            "guidance": _("Guidance"),
-            "legal_basis": _("Legal basis:"),
-            "note": _("Note"),
-            "save_note": _("Save note"),
-            "yes": _("Yes"),
-            "no": _("No"),
-            "note_max": str(MAX_NOTE),
-            "text_max": str(MAX_TEXT_ANSWER),
-        }
-        with _guard:
-            _labels[locale] = found
-    return found
+    return _once(locale, _labels_now)
+
+
+def _labels_now() -> dict[str, str]:
+    return {
+        "pass": _("Pass"),
+        "fail": _("Fail"),
+        "na": _("Not applicable"),
+        "save": _("Save"),
+        "numerator": _("Numerator"),
+        "denominator": _("Denominator"),
+        "number": _("Number"),
+        "date": _("Date"),
+        "date_format": _("dd/mm/yyyy"),
+        "text": _("Text"),
+        "answer": _("Answer"),
+        "guidance": _("Guidance"),
+        "legal_basis": _("Legal basis:"),
+        "note": _("Note"),
+        "save_note": _("Save note"),
+        "yes": _("Yes"),
+        "no": _("No"),
+        "note_max": str(MAX_NOTE),
+        "text_max": str(MAX_TEXT_ANSWER),
+    }
 
 
 def _item(item: Item, words: PageWords) -> ItemView:
@@ -243,10 +312,15 @@ def render_checklist(
     action: str,
     writable: bool,
     locale: str,
+    timezone: str,
+    band: str | None,
     outcome: Outcome | None = None,
 ) -> str:
-    """The sections with their items, TOKEN_MARK where the CSRF token goes; one item showing the
-    outcome of its form post when `outcome` is given."""
+    """The score line and the sections with their items, TOKEN_MARK where the CSRF token goes;
+    one item showing the outcome of its form post when `outcome` is given. `band`: the sheet's
+    band as the page's language says it. For those who may answer, a section whose
+    every applicable item is answered is folded (the one showing an outcome stays open)."""
+    words = PageWords(locale)
     states = {
         item.key: item_state(
             item,
@@ -254,16 +328,21 @@ def render_checklist(
             stored.get(item.key),
             locale,
             outcome if outcome is not None and outcome.item_key == item.key else None,
+            timezone=timezone,
+            words=words,
         )
         for section in model.sections
         for item in section.items
     }
-    page = {"action": action, "token": TOKEN_MARK, "writable": writable}
+    keep_open = sheet.items[outcome.item_key].section if outcome is not None else None
+    page = {"action": action, "token": TOKEN_MARK, "writable": writable, "keep_open": keep_open}
     return render_template(
         "visits/_checklist.html",
         sections=model.sections,
         states=states,
         sheet=sheet,
+        band=band,
+        progress=progress(sheet),
         L=labels(locale),
         page=page,
     )

@@ -35,16 +35,18 @@ from inspection.db import get_session
 from inspection.errors import Conflict, DomainError
 from inspection.formatting import parse_whole_number
 from inspection.i18n import PageWords, format_number, page_words
+from inspection.labels import band_label
 from inspection.library import get_library
 from inspection.models import Visit, stored_id
 from inspection.scoring import score_sheet
-from inspection.services import answers
+from inspection.services import agency, answers
 from inspection.views.visit_page import (
     TOKEN_MARK,
     ChecklistCache,
     Outcome,
     page_model,
     render_checklist,
+    script_words,
 )
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -74,8 +76,17 @@ def _page(visit: Visit, outcome: Outcome | None = None) -> str:
         model = page_model(template, visit.plan.form_sha256, locale)
         stored = answers.answer_rows(get_session(), visit)
         sheet = score_sheet(template, answers.answer_values(stored))
+        timezone = agency.agency_timezone(get_session(), default=current_app.config["TIMEZONE"])
         html = render_checklist(
-            model, sheet, stored, action=action, writable=writable, locale=locale, outcome=outcome
+            model,
+            sheet,
+            stored,
+            action=action,
+            writable=writable,
+            locale=locale,
+            timezone=timezone,
+            band=band_label(sheet.band, template.bands),
+            outcome=outcome,
         )
         cached = (sheet, html)
         if outcome is None:  # an item showing its form post's outcome is this viewer's alone
@@ -83,8 +94,21 @@ def _page(visit: Visit, outcome: Outcome | None = None) -> str:
     sheet, html = cached
     checklist = Markup(html.replace(TOKEN_MARK, generate_csrf()))
     return render_template(
-        "visits/view.html", visit=visit, sheet=sheet, checklist=checklist, writable=writable
+        "visits/view.html",
+        visit=visit,
+        sheet=sheet,
+        checklist=checklist,
+        writable=writable,
+        S=script_words(locale),
+        back=_way_back(visit),
     )
+
+
+def _way_back(visit: Visit) -> tuple[str, str]:
+    """Where the page's "back" link goes: an inspector's visits, or the visit's plan."""
+    if current_user.role == "inspector":
+        return url_for("main.index"), _("My visits")
+    return url_for("plans.view", plan_id=visit.plan_id), _("Back to the plan")
 
 
 def _stored_outcome(item_key: str, state: str) -> Outcome:

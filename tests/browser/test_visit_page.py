@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests.browser.conftest import VIEWPORTS, login, open_context
+from tests.builders import best_answers
 from tests.factories import PASSWORD, make_plan, make_unit, make_user, make_visit
 
 EXPECTED = {
@@ -60,7 +61,9 @@ def answer_everything(page, *, javascript: bool) -> None:
     if javascript:  # the first answer starts the visit
         assert page.locator("[data-status]").inner_text() == "Đang kiểm tra"
     assert page.locator("[data-unanswered]").is_hidden()
-    assert page.locator("[data-rating]").is_visible()
+    # Required items still wait: points so far, "tạm tính", no percentage and no band.
+    assert page.locator("[data-provisional]").is_visible()
+    assert page.locator("[data-rating]").is_hidden()
     assert item(page, "kh-cchc-ngay").is_visible()  # shown by its controller's answer
     item(page, "kh-cchc-ngay").locator("input[name=text]").fill("15/01/2024")
     item(page, "kh-cchc-ngay").locator("button.save[name=value]").click()
@@ -103,13 +106,22 @@ def check_score_bar(page, base: str, visit_id: int) -> None:
     assert score["answered"] > 0
     assert shown("[data-total]") == vi(score["total"])
     assert shown("[data-max]") == vi(score["max"])
-    assert shown("[data-percent-total]") == f"{vi(score['percent'])} %"
-    assert shown("[data-band]") == score["band"]
+    if score["complete"]:
+        # A no-break space: the percentage never wraps away from its sign.
+        assert shown("[data-percent-total]") == f"{vi(score['percent'])}\u00a0%"
+        assert shown("[data-band]") == score["band"]
+        assert page.locator("[data-rating]").is_visible()
+        assert page.locator("[data-provisional]").is_hidden()
+    else:  # provisional: no percentage, no band, and how many required items wait
+        assert score["percent"] is None and score["band"] is None and score["waiting"] > 0
+        assert page.locator("[data-rating]").is_hidden()
+        assert page.locator("[data-provisional]").is_visible()
+        assert "tạm tính" in page.locator("[data-provisional]").inner_text()
+        assert shown("[data-waiting]") == str(score["waiting"])
     assert shown("[data-answered]") == str(score["answered"])
     assert shown("[data-answerable]") == str(score["answerable"])
     assert shown("[data-full]") == str(score["full_marks"])
     assert shown("[data-scorable]") == str(score["scorable"])
-    assert page.locator("[data-rating]").is_visible()
     assert page.locator("[data-unanswered]").is_hidden()
     sections = page.locator("[data-section]")
     assert sections.count() == len(score["sections"])
@@ -198,6 +210,52 @@ def test_the_same_answers_save_with_javascript_off(
     page.goto(f"{server.url}/visits/{demo_visit.id}")
     check_page_shows_every_answer(page)
     check_score_bar(page, server.url, demo_visit.id)
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_the_band_appears_live_when_the_last_required_item_is_answered(
+    browser, demo_visit, server, viewport, requests_log
+):
+    context, page = open_visit(browser, server, viewport, requests_log)
+    best = best_answers(server.app.extensions["inspection.library"].get("cchc-xa", 1).document)
+    last = best.pop("danh-muc-ho-so")  # 2 points, required
+    assert last == "yes"
+    for key, value in best.items():  # the rest of the team's answers, from another device
+        api_put(page, server.url, demo_visit.id, key, {"value": value})
+    page.reload()
+    page.wait_for_selector(".visit.js")
+    bar = page.locator(".scorebar")
+    assert bar.get_attribute("data-complete") == "false"
+    assert page.locator("[data-total]").text_content() == "98"
+    assert page.locator("[data-max]").text_content() == "100"
+    assert page.locator("[data-max]").get_attribute("title") == "tối đa của các mục áp dụng"
+    provisional = page.locator("[data-provisional]")
+    assert (
+        provisional.is_visible() and provisional.inner_text() == "· tạm tính · còn 1 mục bắt buộc"
+    )
+    assert page.locator("[data-rating]").is_hidden()
+    assert "Tốt" not in bar.inner_text() and "%" not in bar.inner_text()
+    check_score_bar(page, server.url, demo_visit.id)
+    page.evaluate("() => { window.notReloaded = true; }")
+    item(page, "danh-muc-ho-so").locator("button[value=yes]").click()
+    page.wait_for_selector("#item-danh-muc-ho-so[data-state=saved]")
+    page.wait_for_selector("[data-rating]", state="visible")
+    assert page.evaluate("() => window.notReloaded === true")  # live, not a new page
+    assert bar.get_attribute("data-complete") == "true"
+    assert page.locator("[data-total]").text_content() == "100"
+    assert page.locator("[data-percent-total]").text_content() == "100\u00a0%"
+    assert page.locator("[data-band]").text_content() == "Tốt"
+    assert provisional.is_hidden() and "tạm tính" not in bar.inner_text()
+    check_score_bar(page, server.url, demo_visit.id)
+    # The lead's plan page says the same.
+    lead_context = open_context(browser, VIEWPORTS[viewport], log=requests_log)
+    lead = lead_context.new_page()
+    login(lead, server.url, "lead-a", PASSWORD)
+    lead.goto(f"{server.url}/plans/{demo_visit.plan_id}")
+    cell = lead.locator(f'tr[data-visit="{demo_visit.id}"] [data-score]')
+    assert "100\u00a0% · Tốt" in cell.inner_text() and "tạm tính" not in cell.inner_text()
+    lead_context.close()
     context.close()
 
 

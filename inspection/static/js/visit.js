@@ -332,9 +332,14 @@
     }
     put("[data-total]", formatNumber(score.total));
     put("[data-max]", formatNumber(score.max));
-    put("[data-percent-total]", score.percent === null ? "—" : formatNumber(score.percent) + " %");
+    put("[data-percent-total]", score.percent === null ? "—" : formatNumber(score.percent) + "\u00a0%");
     put("[data-band]", score.band || "—");
-    root.querySelector("[data-rating]").hidden = !score.answered;
+    // Provisional while a required item waits: points so far, no percentage, no band.
+    var complete = score.complete === true;
+    put("[data-waiting]", score.waiting);
+    root.querySelector(".scorebar").dataset.complete = complete ? "true" : "false";
+    root.querySelector("[data-provisional]").hidden = complete || !score.answered;
+    root.querySelector("[data-rating]").hidden = !complete || !score.answered;
     root.querySelector("[data-unanswered]").hidden = !!score.answered;
     put("[data-answered]", score.answered);
     put("[data-answerable]", score.answerable);
@@ -509,7 +514,7 @@
     answers.forEach(function (key) {
       var el = items[key], body = null;
       try { body = JSON.parse(localStorage.getItem(storePrefix + key)); } catch (e) { body = null; }
-      var open = el && !el.querySelector("fieldset.answer-row[disabled]");
+      var open = el && el.querySelector("form"); // a form only where this viewer may answer
       if (!open || !body || typeof body !== "object" || !("value" in body)) {
         localStorage.removeItem(storePrefix + key); // unreadable, or the visit takes no answers
         return;
@@ -522,8 +527,7 @@
     halves.forEach(function (key) { // typed on its revision: a change since is a conflict
       var el = items[key], half = null;
       try { half = JSON.parse(localStorage.getItem(draftPrefix + key)); } catch (e) { half = null; }
-      var open = el && el.dataset.input === "ratio" &&
-        !el.querySelector("fieldset.answer-row[disabled]");
+      var open = el && el.dataset.input === "ratio" && el.querySelector("form");
       if (!open || !half || typeof half.num !== "string" || typeof half.den !== "string") {
         localStorage.removeItem(draftPrefix + key);
         return;
@@ -656,6 +660,123 @@
     }
   });
 
+  // Finding one's way in a long checklist: each section's answered x/y (here and in the index),
+  // "next unanswered" (the first after what is on screen, then from the top), the place on the
+  // page kept through a reload, the score line's height kept clear when jumping.
+  var bar = root.querySelector(".visit-bar");
+  var nextLink = root.querySelector("[data-next]");
+  var allAnswered = root.querySelector("[data-all-answered]");
+  var placeKey = "inspection.place." + root.dataset.visit;
+
+  function settled(el) {
+    return el.dataset.value !== "null" && el.dataset.value !== "";
+  }
+
+  function waiting() {
+    return Object.keys(items).map(function (key) { return items[key]; }).filter(function (el) {
+      return !el.hidden && !settled(el);
+    });
+  }
+
+  function showProgress() {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-section]"), function (section) {
+      var shown = section.querySelectorAll(".item[data-key]:not([hidden])");
+      var done = Array.prototype.filter.call(shown, settled).length;
+      var text = done + "/" + shown.length;
+      var key = section.dataset.section;
+      var own = section.querySelector("[data-progress]");
+      if (own) own.textContent = text;
+      var entry = root.querySelector('[data-index-section="' + key + '"]');
+      if (entry) {
+        entry.querySelector("[data-progress]").textContent = text;
+        var subtotal = section.querySelector("[data-subtotal]");
+        if (subtotal) entry.querySelector("[data-subtotal]").textContent = subtotal.textContent;
+      }
+    });
+    var left = waiting().length;
+    if (nextLink && nextLink.hidden !== !left) nextLink.hidden = !left;
+    if (allAnswered && allAnswered.hidden !== !!left) allAnswered.hidden = !!left;
+  }
+
+  function reveal(el) {
+    var section = el.closest("details.section");
+    if (section && !section.open) section.open = true;
+  }
+
+  function clearBar() {
+    if (bar) document.documentElement.style.scrollPaddingTop = (bar.offsetHeight + 12) + "px";
+  }
+
+  if (nextLink) {
+    nextLink.addEventListener("click", function (event) {
+      var left = waiting();
+      if (!left.length) return;
+      event.preventDefault();
+      var below = (bar ? bar.getBoundingClientRect().bottom : 0) + 1;
+      var next = left.filter(function (el) {
+        return el.getBoundingClientRect().top > below;
+      })[0] || left[0];
+      reveal(next);
+      clearBar();
+      next.scrollIntoView({ block: "start" });
+      var control = next.querySelector("input:not([type=hidden]), button, textarea");
+      if (control) control.focus({ preventScroll: true });
+    });
+  }
+
+  root.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-index-section]");
+    if (!link) return;
+    var section = document.getElementById("section-" + link.dataset.indexSection);
+    if (section) section.open = true;
+    var index = link.closest("details");
+    if (index) index.open = false;
+  });
+
+  function keepPlace() {
+    var top = (bar ? bar.getBoundingClientRect().bottom : 0);
+    var first = null;
+    Object.keys(items).some(function (key) {
+      var el = items[key];
+      if (!el.hidden && el.getBoundingClientRect().bottom > top) { first = el; return true; }
+      return false;
+    });
+    try {
+      if (first) sessionStorage.setItem(placeKey, first.dataset.key);
+    } catch (e) { /* private mode: the browser's own restoring is all there is */ }
+  }
+
+  function returnToPlace() {
+    var entry = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    if (!entry || entry.type !== "reload" || location.hash) return;
+    var key = null;
+    try { key = sessionStorage.getItem(placeKey); } catch (e) { key = null; }
+    var el = key && items[key];
+    if (!el || el.hidden) return;
+    reveal(el);
+    clearBar();
+    el.scrollIntoView({ block: "start" });
+  }
+
+  var placeTimer = null;
+  window.addEventListener("scroll", function () {
+    window.clearTimeout(placeTimer);
+    placeTimer = window.setTimeout(keepPlace, 200);
+  }, { passive: true });
+  window.addEventListener("pagehide", keepPlace);
+  window.addEventListener("resize", clearBar);
+  if (window.MutationObserver) {
+    new MutationObserver(function (changes) { // an item answered, shown or hidden
+      var ofItems = changes.some(function (change) { return change.target.dataset.key; });
+      if (ofItems) showProgress();
+    }).observe(root, {
+      subtree: true, attributes: true, attributeFilter: ["data-value", "hidden"],
+    });
+  }
+
   root.classList.add("js");
   restore();
+  clearBar();
+  showProgress();
+  returnToPlace();
 })();
