@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from inspection.checklist import NA, Band, Item, Template
-from inspection.checklist.item import HUNDRED, percent_of, round2
+from inspection.checklist.item import HUNDRED, round2
 
 
 @dataclass(frozen=True)
@@ -133,10 +133,6 @@ def visible_keys(template: Template[Any], answers: Mapping[str, Any]) -> set[str
         return memo[key]
 
     return {key for key in items if visible(key)}
-
-
-def ratio_percent(num: int, den: int) -> Decimal | None:
-    return percent_of(num, den) if den else None
 
 
 def item_score(item: Item, value: Any) -> Decimal | None:

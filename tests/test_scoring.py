@@ -406,3 +406,30 @@ def test_the_api_json_of_a_complete_sheet_has_percentage_and_band():
     body = sheet_of(items, {"a": "yes"}).as_dict()
     assert (body["total"], body["max"], body["percent"], body["band"]) == (2.0, 5.0, None, None)
     assert (body["complete"], body["waiting"]) == (False, 1)
+
+
+def test_an_answer_the_item_cannot_take_scores_nothing_and_fails_nothing():
+    options = [
+        {"value": "du", "label": "Đủ", "points": 2},
+        {"value": "khong", "label": "Không", "points": 0},
+    ]
+    choice = item("c", "choice", points=None, options=options)
+    assert item_score(choice, "tot") == D(0)  # a value no option has
+    assert item_score(item("r", "ratio", points=2), {"num": 5, "den": 4}) == D(0)
+
+
+def test_each_result_names_its_section_and_an_empty_ratio_counts_as_answered():
+    items = [item("r", "ratio", points=2), item("y", points=1)]
+    sheet = score_sheet(template(section("dau", *items[:1]), section("sau", *items[1:])), {})
+    assert [(r.key, r.section) for s in sheet.sections for r in s.items] == [
+        ("r", "dau"),
+        ("y", "sau"),
+    ]
+    empty = sheet_of(items, {"r": {"num": 0, "den": 0}})
+    result = empty.items["r"]
+    assert (result.answered, result.not_applicable, result.score, result.max) == (
+        True,
+        True,
+        None,
+        None,
+    )
