@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -38,6 +39,13 @@ def format_number(
     trailing zeros, written as `locale` writes numbers (vi: 1.240,5; en: 1,240.5)."""
     if value is None:
         return ""
+    return _format_number(value, places, locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_number(value: Decimal | float | int, places: int, locale: str) -> str:
+    """(Kept: a checklist page writes the same few numbers a hundred times, and Babel is slow.
+    Numbers equal as keys, 1.50 and 1.5, are written the same.)"""
     number = _decimal(value)
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:

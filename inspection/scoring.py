@@ -8,6 +8,7 @@ percentage, no band) while an applicable `required` item is unanswered.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -91,8 +92,9 @@ class ScoreSheet:
     answerable: int  # y
     sections: list[SectionResult]
 
-    @property
+    @functools.cached_property
     def items(self) -> dict[str, ItemResult]:
+        """Every item's result by key (made once: the page asks for each of its items)."""
         return {r.key: r for s in self.sections for r in s.items}
 
     @property

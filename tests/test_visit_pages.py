@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from html.parser import HTMLParser
 
@@ -523,3 +525,18 @@ def test_a_complete_section_folds_away_for_the_inspector_only(app, visit):
     mine = opened(page_of(logged_in(app, "insp-a"), visit))
     assert mine[first["key"]] is False and all(v for k, v in mine.items() if k != first["key"])
     assert all(opened(page_of(logged_in(app, "lead-a"), visit)).values())
+
+
+def test_the_band_is_said_in_the_pages_language(app, visit):
+    template = app.extensions["inspection.library"].get("cchc-xa").document
+    api = ApiClient(app, "insp-a")
+    for key, value in best_answers(template).items():
+        api.put(f"/api/v1/visits/{visit.id}/answers/{key}", json={"value": value})
+    client = logged_in(app, "insp-a")
+    assert "<span data-band>Tốt</span>" in page_of(client, visit)
+    client.get("/lang/en")
+    page = page_of(client, visit)
+    assert "<span data-band>Good</span>" in page
+    # The score the script receives names the template's band: the page tells it the word.
+    names = re.search(r'data-band-names="([^"]*)"', page).group(1)
+    assert json.loads(html.unescape(names))["Tốt"] == "Good"

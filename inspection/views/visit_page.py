@@ -111,6 +111,7 @@ def item_state(
     answer in words with who gave it and when."""
     value = answer.value if answer else None
     words = words or PageWords(locale)
+    said = labels(locale)
     state: dict[str, Any] = {
         "value": value,
         "failed": result.failed,
@@ -128,12 +129,12 @@ def item_state(
         "state": "",
         "message": "",
         "focus": "",
-        "shown": _("Not answered yet"),
+        "shown": said["not_answered"],
         "by": "",
         "at": "",
     }
     if result.not_applicable:  # short, as the page's script writes it
-        state["score"] = _("Not applicable")
+        state["score"] = said["na"]
     elif result.max is not None:
         state["score"] = (
             f"{formatting.format_number(result.score, locale=locale)} / "
@@ -141,7 +142,7 @@ def item_state(
         )
     if value is not None:
         state.update(item.model.form_fields(value, words))
-        state["shown"] = _("Not applicable") if value == NA else item.model.describe(value, words)
+        state["shown"] = said["na"] if value == NA else item.model.describe(value, words)
     if answer is not None and value is not None:
         state["by"] = answer.answered_by or ""
         if answer.answered_at is not None:
@@ -223,6 +224,7 @@ def _labels_now() -> dict[str, str]:
         "pass": _("Pass"),
         "fail": _("Fail"),
         "na": _("Not applicable"),
+        "not_answered": _("Not answered yet"),
         "save": _("Save"),
         "numerator": _("Numerator"),
         "denominator": _("Denominator"),
@@ -313,13 +315,14 @@ def render_checklist(
     writable: bool,
     locale: str,
     timezone: str,
-    band: str | None,
+    band_names: Mapping[str, str | None],
     outcome: Outcome | None = None,
 ) -> str:
     """The score line and the sections with their items, TOKEN_MARK where the CSRF token goes;
-    one item showing the outcome of its form post when `outcome` is given. `band`: the sheet's
-    band as the page's language says it. For those who may answer, a section whose
-    every applicable item is answered is folded (the one showing an outcome stays open)."""
+    one item showing the outcome of its form post when `outcome` is given. `band_names`: each
+    of the template's band labels as the page's language says it. For those who may answer, a
+    section whose every applicable item is answered is folded (the one showing an outcome stays
+    open)."""
     words = PageWords(locale)
     states = {
         item.key: item_state(
@@ -341,7 +344,8 @@ def render_checklist(
         sections=model.sections,
         states=states,
         sheet=sheet,
-        band=band,
+        band=band_names.get(sheet.band) if sheet.band else None,
+        band_names=band_names,
         progress=progress(sheet),
         L=labels(locale),
         page=page,

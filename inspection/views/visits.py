@@ -85,7 +85,7 @@ def _page(visit: Visit, outcome: Outcome | None = None) -> str:
             writable=writable,
             locale=locale,
             timezone=timezone,
-            band=band_label(sheet.band, template.bands),
+            band_names={b.label: band_label(b.label, template.bands) for b in template.bands},
             outcome=outcome,
         )
         cached = (sheet, html)

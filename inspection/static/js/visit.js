@@ -333,7 +333,9 @@
     put("[data-total]", formatNumber(score.total));
     put("[data-max]", formatNumber(score.max));
     put("[data-percent-total]", score.percent === null ? "—" : formatNumber(score.percent) + "\u00a0%");
-    put("[data-band]", score.band || "—");
+    // The API gives the template's band label; the page's language may word it otherwise.
+    var names = JSON.parse(root.querySelector(".scorebar").dataset.bandNames || "{}");
+    put("[data-band]", score.band ? names[score.band] || score.band : "—");
     // Provisional while a required item waits: points so far, no percentage, no band.
     var complete = score.complete === true;
     put("[data-waiting]", score.waiting);
