@@ -762,3 +762,24 @@ def test_a_payload_is_hashed_as_its_canonical_json():
     )
     expected = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     assert answers.payload_hash(entry.content(7)) == expected
+
+
+def test_a_batch_sent_again_is_answered_as_the_first_time_and_stores_nothing_new(
+    app, visit, insp_a
+):
+    """A tablet that lost the reply sends the same batch: every entry is reported stored, as
+    before, and nothing changes."""
+    entries = [batch_entry("kh-cchc", "yes"), batch_entry("bao-cao-cchc", "no")]
+    first = insp_a.post(url(visit), json={"answers": entries})
+    assert first.status_code == 200
+    again = insp_a.post(url(visit), json={"answers": entries})
+    assert again.status_code == 200
+    assert [(r["item_key"], r["status"]) for r in again.get_json()["results"]] == [
+        ("kh-cchc", "ok"),
+        ("bao-cao-cchc", "ok"),
+    ]
+    assert [r["client_id"] for r in again.get_json()["results"]] == [
+        e["client_id"] for e in entries
+    ]
+    assert stored_answers(app, visit) == {"kh-cchc": "yes", "bao-cao-cchc": "no"}
+    assert visit_row(app, visit).revision == 1  # one batch, one change of the visit
