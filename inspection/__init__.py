@@ -83,12 +83,24 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from inspection import routing
+    from inspection import assets, routing
     from inspection.security import csrf
-    from inspection.views import admin, api, auth, checklists, main, plans, visits
+    from inspection.views import (
+        admin,
+        api,
+        api_photos,
+        auth,
+        checklists,
+        main,
+        photos,
+        plans,
+        visits,
+    )
 
     routing.init_app(app)
-    for module in (main, auth, admin, checklists, plans, visits, api):
+    assets.init_app(app)  # the static route serves scripts and stylesheets minified
+    api_photos.init_app(app)
+    for module in (main, auth, admin, checklists, plans, visits, photos, api):
         app.register_blueprint(module.bp)
     # A JSON login cannot be forged cross-site (a JSON body needs a CORS preflight that this app
     # never grants); it is how an API client obtains its CSRF token.
@@ -96,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from inspection import cli
+    from inspection import cli, sweeper
 
     cli.init_app(app)
+    sweeper.init_app(app)  # serving: the photo store's orphan sweep, at start and daily

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from inspection.db import get_session
 from inspection.errors import is_api_request, json_error
-from inspection.models import Plan, Role, User, Visit, VisitInspector, relation
+from inspection.models import Photo, Plan, Role, User, Visit, VisitInspector, relation
 from inspection.services import login_sessions, login_throttle
 
 login_manager = LoginManager()
@@ -117,6 +117,11 @@ ACCESS: dict[str, Rule] = {
     "api.get_score": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
     "api.put_answer": roles(LEAD, INSPECTOR, check=_visit_writer),
     "api.batch_answers": roles(LEAD, INSPECTOR, check=_visit_writer),
+    "api.upload_photo": roles(LEAD, INSPECTOR, check=_visit_writer),
+    "api.list_photos": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "api.update_photo": roles(LEAD, INSPECTOR, check=_visit_writer),
+    "api.delete_photo": roles(LEAD, INSPECTOR, check=_visit_writer),
+    "api.photo_file": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
     # Pages
     "main.index": LOGGED_IN,
     "main.set_language": PUBLIC,
@@ -144,10 +149,18 @@ ACCESS: dict[str, Rule] = {
     "checklists.view": roles(ADMIN, LEAD),
     "visits.view": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
     "visits.save_item": roles(INSPECTOR, check=_visit_filler),
+    "photos.item_photos": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "photos.upload_photo": roles(INSPECTOR, check=_visit_filler),
+    "photos.caption": roles(INSPECTOR, check=_visit_filler),
+    "photos.remove": roles(INSPECTOR, check=_visit_filler),
 }
 
 SESSION_KEY = "login_session"  # in the signed cookie: the LoginSession row's id
-LOADERS: dict[str, type[Plan] | type[Visit]] = {"plan_id": Plan, "visit_id": Visit}
+LOADERS: dict[str, type[Plan] | type[Visit] | type[Photo]] = {
+    "plan_id": Plan,
+    "visit_id": Visit,
+    "photo_id": Photo,
+}
 # What every visit route needs, loaded with the visit in one round trip.
 VISIT_OPTIONS = (
     joinedload(relation(Visit.plan)),
@@ -244,21 +257,31 @@ def enforce_access() -> Response | BaseResponse | None:
 
 
 def _load_objects() -> None:
+    """Load the plan, visit or photo the URL names (g.plan, g.visit, g.photo); a photo brings
+    its visit (it is read and written as part of it), a visit its plan."""
     session = get_session()
+    args = request.view_args or {}
     for arg, model in LOADERS.items():
-        if request.view_args and arg in request.view_args:
-            options = VISIT_OPTIONS if model is Visit else ()
-            obj = session.get(model, request.view_args[arg], options=options)
-            if obj is None:
+        if arg not in args:
+            continue
+        obj = session.get(model, args[arg], options=VISIT_OPTIONS if model is Visit else ())
+        if obj is None:
+            _not_found(model)
+        if isinstance(obj, Photo):
+            if "visit" in g and g.visit.id != obj.visit_id:  # /visits/1/…/<another's photo>
                 _not_found(model)
-            if isinstance(obj, Visit):
-                if "plan" in g and g.plan.id != obj.plan_id:  # /plans/1/visits/<another's>
-                    _not_found(model)
-                g.plan = obj.plan
-            setattr(g, model.__name__.lower(), obj)
+            g.photo = obj
+            obj = session.get(Visit, obj.visit_id, options=VISIT_OPTIONS)
+        if isinstance(obj, Visit):
+            if "plan" in g and g.plan.id != obj.plan_id:  # /plans/1/visits/<another's>
+                _not_found(model)
+            g.plan = obj.plan
+            g.visit = obj
+        elif isinstance(obj, Plan):
+            g.plan = obj
 
 
-def _not_found(model: type[Plan] | type[Visit]) -> NoReturn:
+def _not_found(model: type[Plan] | type[Visit] | type[Photo]) -> NoReturn:
     if is_api_request():
         abort(json_error(404, "not_found", f"{model.__name__.lower()} not found"))
     abort(404)

@@ -48,6 +48,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from inspection import migrate, strict_json
 from inspection.library import TemplateLibrary, atomic_write, canonical_sha256
+from inspection.storage import fsync_folder
 
 FORMAT = 1
 APP = "inspection"
@@ -162,7 +163,7 @@ def _create_backup(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
     return target
 
 
@@ -767,7 +768,7 @@ def _restore_database(
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        _fsync_folder(target.parent)
+        fsync_folder(target.parent)
         return
     dump = _write_checked(handle, expected, name, work)
     with engine.begin() as connection:
@@ -921,14 +922,3 @@ def _run_tool(name: str, arguments: list[str], env: dict[str, str]) -> None:
     if result.returncode != 0:
         message = result.stderr.strip() or result.stdout.strip() or "no message"
         raise BackupError(f"{name} failed (exit status {result.returncode}): {message}")
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename durable (POSIX; Windows cannot open a folder, and needs no such step)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

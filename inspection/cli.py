@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(photos_cli)
 
 
 @click.command("init-db")
@@ -271,3 +272,20 @@ def restore_command(src: str) -> None:
         f"tables, {report.rows} rows; {report.templates} template versions; "
         f"{report.files} upload files"
     )
+
+
+photos_cli = AppGroup("photos", help="The photo store.")
+
+
+@photos_cli.command("sweep")
+def sweep_command() -> None:
+    """Remove photo folders that no photo row names (left by a crash between file and row),
+    older than the grace period. Safe while the server runs."""
+    from flask import current_app
+
+    from inspection import sweeper
+
+    removed = sweeper.sweep_once(current_app)
+    click.echo(f"{len(removed)} orphan photo folders removed")
+    for path in removed:
+        click.echo(f"  {path}")

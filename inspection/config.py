@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Asia/Ho_Chi_Minh",
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
     "PAGE_CACHE_SIZE": 64,  # rendered checklists kept per process (0: off)
+    "PHOTO_SWEEP_HOURS": 24,  # the photo store's orphan sweep: at start, then this often (0: off)
     # Failed logins (services/login_throttle.py). Per username: tight, it guards one password.
     # Per address: loose, a team of 10-20 tablets behind one office NAT shares it.
     "LOGIN_USER_FAILURES": 5,

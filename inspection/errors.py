@@ -28,11 +28,19 @@ class DomainError(Exception):
         *,
         fields: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
     ):
-        super().__init__(message)
-        self.message = message
+        # `message` may hold %(name)s places filled from `params`: the API says it filled in
+        # English, a page translates the unfilled message first (`translated`).
+        self.template = message
+        self.params = params or {}
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
         self.fields = fields or {}
         self.extra = extra or {}
+
+    def translated(self) -> str:
+        return _(self.template, **self.params)
 
 
 class ValidationError(DomainError):
@@ -55,6 +63,12 @@ class TooLarge(ValidationError):
     """An input larger than its limit (a file)."""
 
     code = "too_large"
+
+
+class UnsupportedMedia(ValidationError):
+    """A file of a kind this app does not take (a photo that is not JPEG, PNG, WebP or HEIC)."""
+
+    code = "unsupported_media_type"
 
 
 class Unavailable(DomainError):
@@ -104,6 +118,7 @@ def json_error(
 STATUSES: dict[type[DomainError], int] = {
     DomainError: 400,
     TooLarge: 413,
+    UnsupportedMedia: 415,
     NotFound: 404,
     Forbidden: 403,
     Conflict: 409,
@@ -119,7 +134,7 @@ def domain_error_response(exc: DomainError) -> Response | tuple[str, int]:
     status = http_status(exc)
     if is_api_request():
         return json_error(status, exc.code, exc.message, exc.fields, **exc.extra)
-    page = render_template("errors/error.html", message=_(exc.message), status=status)
+    page = render_template("errors/error.html", message=exc.translated(), status=status)
     return page, status
 
 

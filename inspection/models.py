@@ -229,6 +229,55 @@ class Answer(SQLModel, table=True):
     answered_by: User | None = Relationship()
 
 
+class Photo(SQLModel, table=True):
+    """A photo taken during a visit: the received file is the evidence (its SHA-256 its identity,
+    one photo per content in a visit); the files live in the store under `folder` (storage.py)."""
+
+    __tablename__ = "photos"
+    # AUTOINCREMENT on SQLite: a removed photo's id (and so its file addresses, cached a year by
+    # the tablets) never names another photo.
+    __table_args__ = (UniqueConstraint("visit_id", "sha256"), {"sqlite_autoincrement": True})
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visits.id", index=True)
+    folder: str = Field(max_length=64, unique=True)  # random: UPLOAD_DIR/<visit>/<folder>/
+    sha256: str = Field(max_length=64)
+    size: int
+    media_type: str = Field(max_length=32)
+    extension: str = Field(max_length=8)  # of the kept original: original.<extension>
+    width: int  # upright, full size
+    height: int
+    taken_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    latitude: float | None = None
+    longitude: float | None = None
+    camera: str = Field(default="", max_length=200)
+    caption: str = Field(default="")
+    uploaded_by_id: int | None = Field(default=None, foreign_key="users.id")
+    uploaded_at: dt.datetime = created_field()
+    revision: int = Field(default=0)  # the visit revision of this photo's last change
+
+    uploaded_by: User | None = Relationship()
+    links: list["PhotoLink"] = Relationship(
+        back_populates="photo", sa_relationship_kwargs={"cascade": "all, delete-orphan"}
+    )
+
+
+class PhotoLink(SQLModel, table=True):
+    """What a photo is evidence for: an item of the checklist (`item_key`), or the visit as a
+    whole (`item_key` empty). A photo lives as long as something links it."""
+
+    __tablename__ = "photo_links"
+    __table_args__ = (UniqueConstraint("photo_id", "item_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    photo_id: int = Field(foreign_key="photos.id", index=True)
+    item_key: str = Field(default="", max_length=64)
+    linked_by_id: int | None = Field(default=None, foreign_key="users.id")
+    linked_at: dt.datetime = created_field()
+
+    photo: Photo = Relationship(back_populates="links")
+
+
 class ClientRequest(SQLModel, table=True):
     """A retried create or write, remembered by its client-generated id so a replay returns the
     first result instead of acting twice."""

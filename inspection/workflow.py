@@ -23,17 +23,18 @@ class Allows:
     """What a visit in one state allows."""
 
     answers: bool = False  # inspectors may save answers
+    photos: bool = False  # photos may be added, captioned, removed
     plan_edit: bool = False  # the lead may correct the date, place, team and participants
     unit_change: bool = False  # the inspected unit may change (no answer about one exists yet)
 
 
 ALLOWS: dict[VisitStatus, Allows] = {
-    S.PLANNED: Allows(answers=True, plan_edit=True, unit_change=True),
-    S.IN_PROGRESS: Allows(answers=True, plan_edit=True),
+    S.PLANNED: Allows(answers=True, photos=True, plan_edit=True, unit_change=True),
+    S.IN_PROGRESS: Allows(answers=True, photos=True, plan_edit=True),
     # Until the team hands the visit in for review, the lead may correct what was planned;
     # a returned visit takes answers again, but its plan stays as reviewed.
     S.SUBMITTED: Allows(),
-    S.RETURNED: Allows(answers=True),
+    S.RETURNED: Allows(answers=True, photos=True),
     S.APPROVED: Allows(),
     S.NOTICE_ISSUED: Allows(),
     S.REMEDIATING: Allows(),
@@ -43,12 +44,14 @@ ALLOWS: dict[VisitStatus, Allows] = {
 
 class Action(StrEnum):
     ANSWER = "answer"  # an answer was accepted
+    PHOTO = "photo"  # a photo was added, linked, captioned or removed
 
 
 # (state, action) → the next state. An action allowed in a state but missing here leaves the
 # state as it is (a second answer keeps a visit in progress).
 MOVES: dict[tuple[VisitStatus, Action], VisitStatus] = {
     (S.PLANNED, Action.ANSWER): S.IN_PROGRESS,
+    (S.PLANNED, Action.PHOTO): S.IN_PROGRESS,
 }
 
 
@@ -90,6 +93,15 @@ def can_change_unit(visit: Visit) -> bool:
 def check_can_answer(visit: Visit) -> None:
     if not can_answer(visit):
         raise WrongState(f"the visit is {visit.status}: its answers can no longer change")
+
+
+def can_change_photos(visit: Visit) -> bool:
+    return allows(visit).photos
+
+
+def check_can_change_photos(visit: Visit) -> None:
+    if not can_change_photos(visit):
+        raise WrongState(f"the visit is {visit.status}: its photos can no longer change")
 
 
 def check_can_edit_plan(visit: Visit) -> None:

@@ -8,16 +8,28 @@ from __future__ import annotations
 import io
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlmodel import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse, encode_multipart
 
 from inspection.db import get_session
-from inspection.models import Answer, AuditEvent, Plan, Unit, User, Visit
+from inspection.models import (
+    Answer,
+    AuditEvent,
+    ClientRequest,
+    Photo,
+    PhotoLink,
+    Plan,
+    Unit,
+    User,
+    Visit,
+)
 from inspection.services import plans, units, users
 
 PASSWORD = "mat-khau-123"
@@ -147,6 +159,35 @@ class ApiClient:
     def put(self, url: str, json=None, csrf: bool = True, **kw):
         return self.client.put(url, json=json, headers=self._headers(csrf), **kw)
 
+    def patch(self, url: str, json=None, csrf: bool = True, **kw):
+        return self.client.patch(url, json=json, headers=self._headers(csrf), **kw)
+
+    def delete(self, url: str, json=None, csrf: bool = True, **kw):
+        return self.client.delete(url, json=json, headers=self._headers(csrf), **kw)
+
+    def upload(
+        self,
+        url: str,
+        fields: dict[str, str],
+        data: bytes | None,
+        *,
+        name: str = "anh.jpg",
+        content_type: str = "image/jpeg",
+        csrf: bool = True,
+    ) -> TestResponse:
+        """A multipart post of `fields` and one file `data` (none when None), as a tablet sends
+        a photo."""
+        parts: dict[str, Any] = dict(fields)
+        if data is not None:
+            parts["file"] = FileStorage(io.BytesIO(data), name, content_type=content_type)
+        boundary, body = encode_multipart(parts)
+        return self.client.post(
+            url,
+            data=body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            headers=self._headers(csrf),
+        )
+
 
 CSRF_FIELD = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|'
@@ -275,3 +316,60 @@ def post_file(
     upload = FileStorage(io.BytesIO(data), name, content_type=content_type)
     boundary, body = encode_multipart({**fields, "file": upload})
     return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+# Photos ------------------------------------------------------------------------------------------
+
+
+def photo_bytes(n: int = 0, size: tuple[int, int] = (64, 48)) -> bytes:
+    """A small JPEG, different for every `n` (its colour and its comment), the same for one."""
+    buffer = io.BytesIO()
+    colour = (n * 37 % 256, n * 91 % 256, 255 - n * 53 % 256)
+    Image.new("RGB", size, colour).save(buffer, "JPEG", quality=90, comment=f"anh {n}".encode())
+    return buffer.getvalue()
+
+
+def upload_photo(
+    api: ApiClient,
+    visit: Visit | int,
+    data: bytes | None = None,
+    *,
+    client_id: str | None = None,
+    name: str = "anh.jpg",
+    content_type: str = "image/jpeg",
+    **fields: str,
+) -> TestResponse:
+    """Send one photo to a visit through the API (a new client id unless given; the fields as
+    a tablet sends them: item_key, caption, taken_at, lat, lon)."""
+    visit_id = visit if isinstance(visit, int) else visit.id
+    form = {"client_id": client_id or new_client_id(), **fields}
+    return api.upload(
+        f"/api/v1/visits/{visit_id}/photos",
+        form,
+        photo_bytes() if data is None else data,
+        name=name,
+        content_type=content_type,
+    )
+
+
+def photo_records(app: Flask) -> dict[str, int]:
+    """How many photos, links and remembered client requests there are."""
+    return {
+        "photos": len(rows(app, Photo)),
+        "photo_links": len(rows(app, PhotoLink)),
+        "client_requests": len(rows(app, ClientRequest)),
+    }
+
+
+def upload_tree(app: Flask) -> list[str]:
+    """Every file and folder under the upload folder (POSIX paths relative to it), sorted."""
+    root = Path(app.config["UPLOAD_DIR"])
+    if not root.exists():
+        return []
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+
+
+def photo_folders(app: Flask) -> list[Path]:
+    """The photo folders on disk (`<visit>/<folder>`, temporary ones included)."""
+    root = Path(app.config["UPLOAD_DIR"])
+    return sorted(p for p in root.glob("*/*") if p.is_dir())

@@ -3,15 +3,29 @@ the application, so a new API route that is missing here fails this test."""
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
+
 import pytest
+from sqlalchemy.orm import selectinload
+from sqlmodel import col, select
 
 from inspection.auth import ACCESS
+from inspection.db import get_session
+from inspection.models import Photo, relation
 from tests.builders import valid_template
 from tests.factories import (
     PASSWORD,
     ApiClient,
+    csrf_from,
+    logged_in,
+    make_unit,
     make_user,
+    make_visit,
     new_client_id,
+    photo_bytes,
+    upload_photo,
+    upload_tree,
 )
 
 ROLES = ["anonymous", "admin", "plan_lead", "other_lead", "assigned", "unassigned", "unit"]
@@ -36,8 +50,27 @@ def plan_of(role: str) -> dict:
     return {"number": f"23/KH-{role}", "title": "KH", "year": 2025, "form_key": "cchc-xa"}
 
 
+@dataclass(frozen=True)
+class Multipart:
+    """A body sent as multipart/form-data with one file (a photo), instead of JSON."""
+
+    fields: dict[str, str]
+    data: bytes
+
+
+PHOTO_SERIAL = itertools.count(1000)
+
+
+def new_photo(role: str) -> Multipart:
+    """Other bytes and a new client id for every request: each sender's photo is its own."""
+    fields = {"client_id": new_client_id(), "item_key": "niem-yet-qr", "caption": role}
+    return Multipart(fields, photo_bytes(next(PHOTO_SERIAL)))
+
+
 # (endpoint, method): (url, JSON body, or a function of the role giving it, or None; roles
-# allowed). An allowed role must succeed (2xx), not merely pass the access check.
+# allowed). An allowed role must succeed (2xx), not merely pass the access check. `{photo}` in
+# a url is a photo of the visit made for the role (its own: a removal by one leaves the next
+# one's); a body may be a Multipart.
 CASES = {
     ("api.health", "GET"): ("/api/v1/health", None, EVERYONE),
     ("api.login", "POST"): (
@@ -78,7 +111,18 @@ CASES = {
         lambda role: {"answers": [answer()]},  # a client_id is its sender's own
         VISIT_WRITERS,
     ),
+    ("api.upload_photo", "POST"): ("/api/v1/visits/{visit}/photos", new_photo, VISIT_WRITERS),
+    ("api.list_photos", "GET"): ("/api/v1/visits/{visit}/photos", None, VISIT_READERS),
+    ("api.update_photo", "PATCH"): (
+        "/api/v1/photos/{photo}",
+        {"caption": "Bảng niêm yết mã QR"},
+        VISIT_WRITERS,
+    ),
+    ("api.delete_photo", "DELETE"): ("/api/v1/photos/{photo}", None, VISIT_WRITERS),
+    ("api.photo_file", "GET"): ("/api/v1/photos/{photo}/thumb", None, VISIT_READERS),
 }
+# Routes whose success is a file, not JSON (their refusals are JSON like every other).
+FILE_ROUTES = {"api.photo_file": "image/jpeg"}
 
 
 def api_routes(app) -> set[tuple[str, str]]:
@@ -116,22 +160,41 @@ def world(app, plan, visit):
     }
     clients = {role: ApiClient(app, name) for role, name in usernames.items()}
     clients["anonymous"] = ApiClient(app)
-    return {"plan": plan.id, "visit": visit.id, "clients": clients}
+
+    def photo() -> int:
+        """A new photo of the visit, sent by its assigned inspector."""
+        response = upload_photo(clients["assigned"], visit, photo_bytes(next(PHOTO_SERIAL)))
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    return {"plan": plan.id, "visit": visit.id, "clients": clients, "photo": photo}
+
+
+def request_as(client: ApiClient, method: str, url: str, body):
+    if method == "GET":
+        return client.get(url)
+    if isinstance(body, Multipart):
+        assert method == "POST"
+        return client.upload(url, body.fields, body.data)
+    return getattr(client, method.lower())(url, json=body)
 
 
 @pytest.mark.parametrize("case", sorted(CASES), ids=lambda c: f"{c[1]} {c[0]}")
 def test_access_for_every_role(world, case):
-    url, body, allowed = CASES[case]
-    url = url.format(plan=world["plan"], visit=world["visit"])
-    method = case[1]
+    url_pattern, body, allowed = CASES[case]
+    endpoint, method = case
     outcomes = {}
     for role in ROLES:
         client = world["clients"][role]
-        if method == "GET":
-            response = client.get(url)
-        else:
-            json_body = body(role) if callable(body) else body
-            response = getattr(client, method.lower())(url, json=json_body)
+        photo = world["photo"]() if "{photo}" in url_pattern else None
+        url = url_pattern.format(plan=world["plan"], visit=world["visit"], photo=photo)
+        response = request_as(client, method, url, body(role) if callable(body) else body)
+        response.get_data()
+        response.close()  # a file's response holds it open until closed
+        if endpoint in FILE_ROUTES and 200 <= response.status_code < 300:
+            assert response.mimetype == FILE_ROUTES[endpoint], (role, response.mimetype)
+            outcomes[role] = (response.status_code, None)
+            continue
         assert response.is_json, (role, response.status_code)
         error = (response.get_json() or {}).get("error") or {}
         outcomes[role] = (response.status_code, error.get("code"))
@@ -180,3 +243,108 @@ def test_each_refusal_says_why(world):
     missing_plan = lead.get("/api/v1/plans/999")
     assert missing_plan.status_code == 404
     assert missing_plan.get_json() == {"error": {"code": "not_found", "message": "plan not found"}}
+
+
+# Photos ------------------------------------------------------------------------------------------
+
+PHOTO_KINDS = ("original", "display", "thumb")
+
+
+def read_closed(client: ApiClient, url: str):
+    response = client.get(url)
+    response.get_data()
+    response.close()
+    return response
+
+
+def photos_of(app) -> list:
+    """Every photo with its caption and links, and every file and folder on disk."""
+    with app.app_context():
+        query = select(Photo).options(selectinload(relation(Photo.links))).order_by(col(Photo.id))
+        photos = [
+            (p.id, p.caption, sorted(link.item_key for link in p.links), p.folder)
+            for p in get_session().exec(query)
+        ]
+    return [*photos, *upload_tree(app)]
+
+
+@pytest.mark.parametrize("role", ["unassigned", "unit"])
+def test_who_is_not_on_the_visit_can_neither_send_nor_see_its_photos(app, world, role):
+    clients, visit = world["clients"], world["visit"]
+    photo = world["photo"]()
+    before = photos_of(app)
+    client = clients[role]
+    refused = {
+        "upload": upload_photo(client, visit, photo_bytes(1), item_key="niem-yet-qr"),
+        "same bytes": upload_photo(
+            client,
+            visit,
+            read_closed(clients["assigned"], f"/api/v1/photos/{photo}/original").get_data(),
+        ),
+        "list": client.get(f"/api/v1/visits/{visit}/photos"),
+        "caption": client.patch(f"/api/v1/photos/{photo}", json={"caption": "Của người ngoài"}),
+        "removal": client.delete(f"/api/v1/photos/{photo}"),
+        **{kind: read_closed(client, f"/api/v1/photos/{photo}/{kind}") for kind in PHOTO_KINDS},
+    }
+    for what, response in refused.items():
+        assert response.status_code == 403, (what, response.status_code)
+        assert response.get_json()["error"]["code"] == "forbidden", what
+    assert photos_of(app) == before
+
+
+def test_a_photo_that_does_not_exist_is_404_for_those_who_may_reach_photos(world):
+    clients = world["clients"]
+    world["photo"]()  # one exists, but not this one
+    missing = 987654
+    for role in VISIT_READERS | {"unassigned"}:
+        for kind in PHOTO_KINDS:
+            response = read_closed(clients[role], f"/api/v1/photos/{missing}/{kind}")
+            assert response.status_code == 404, (role, kind)
+            assert response.get_json() == {
+                "error": {"code": "not_found", "message": "photo not found"}
+            }
+    for role in VISIT_WRITERS:
+        client = clients[role]
+        assert client.patch(f"/api/v1/photos/{missing}", json={"caption": "x"}).status_code == 404
+        assert client.delete(f"/api/v1/photos/{missing}").status_code == 404
+    # A role with no business with photos learns nothing of which ids exist.
+    for kind in PHOTO_KINDS:
+        assert read_closed(clients["unit"], f"/api/v1/photos/{missing}/{kind}").status_code == 403
+    assert clients["anonymous"].get(f"/api/v1/photos/{missing}/thumb").status_code == 401
+
+
+def test_no_route_reaches_another_visits_photo(app, world, plan):
+    """The photo of another visit is out of reach of this visit's inspector through the API,
+    and out of reach through a visit's page routes even for an inspector of both visits (the
+    visit in the path must be the photo's)."""
+    make_unit(app, code="ninh-thuy", name="UBND xã Ninh Thủy")
+    other = make_visit(app, plan, ["insp-b"], unit_code="ninh-thuy")
+    make_user(app, "insp-ab", "inspector")
+    both = make_visit(
+        app, plan, ["insp-a", "insp-ab"], unit_code="ninh-thuy", scheduled_on="2024-07-02"
+    )
+    insp_b = world["clients"]["unassigned"]  # insp-b: on the other visit only
+    theirs = upload_photo(insp_b, other, photo_bytes(2), item_key="niem-yet-qr").get_json()["id"]
+    ours = world["photo"]()  # a photo of the world's visit
+    before = photos_of(app)
+
+    insp_a = world["clients"]["assigned"]
+    assert insp_a.patch(f"/api/v1/photos/{theirs}", json={"caption": "Nhầm"}).status_code == 403
+    assert insp_a.delete(f"/api/v1/photos/{theirs}").status_code == 403
+    for kind in PHOTO_KINDS:
+        assert read_closed(insp_a, f"/api/v1/photos/{theirs}/{kind}").status_code == 403
+
+    attempts = [("insp-a", world["visit"], theirs), ("insp-ab", both.id, theirs)]
+    attempts.append(("insp-ab", both.id, ours))  # insp-ab is not on the world's visit
+    for username, via, photo_id in attempts:
+        browser = logged_in(app, username)
+        page = browser.get(f"/visits/{via}/items/niem-yet-qr/photos")
+        assert page.status_code == 200
+        token = csrf_from(page.get_data(as_text=True))
+        for action, data in (("caption", {"caption": "Nhầm"}), ("remove", {})):
+            response = browser.post(
+                f"/visits/{via}/photos/{photo_id}/{action}",
+                data={"csrf_token": token, "item_key": "niem-yet-qr", **data},
+            )
+            assert response.status_code == 404, (username, via, photo_id, action)
+    assert photos_of(app) == before

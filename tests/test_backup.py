@@ -34,12 +34,14 @@ from inspection.library import TemplateLibrary
 from tests.builders import iter_items, valid_template
 from tests.conftest import instance_config
 from tests.databases import BACKEND
-from tests.factories import ApiClient
+from tests.factories import ApiClient, upload_photo
 
 DEMO_PASSWORDS = {"admin": "admin-demo", "truongdoan": "lead-demo", "thanhvien1": "inspector-demo"}
 DATABASE_MEMBER = backup.DATABASE_MEMBERS[BACKEND]
 PHOTO_SIZES = {"original.jpg": (1600, 1200), "display.jpg": (800, 600), "thumb.jpg": (320, 240)}
 STRAY = [".gitkeep", "1/7/.display.jpg.k3j2.tmp", "1/8.tmp/original.jpg"]
+PHOTO_ITEMS = ("niem-yet-qr", "niem-yet-hotline")
+PHOTO_FILES = ("original.jpg", "display.jpg", "thumb.jpg")
 
 # Helpers -----------------------------------------------------------------------------------------
 
@@ -89,6 +91,19 @@ def library_rows(app: Flask) -> list[tuple]:
         (t.key, t.version, t.sha256, t.title, t.document, t.source, t.imported_at)
         for t in library.all()
     ]
+
+
+def photo_rows(app: Flask) -> list[dict[str, Any]]:
+    """Every photo row as stored, with the items it is linked to."""
+    with app.app_context(), get_engine().connect() as connection:
+        links: dict[int, list[str]] = {}
+        for link in connection.execute(select(models.PhotoLink.__table__)):
+            links.setdefault(link.photo_id, []).append(link.item_key)
+        query = select(models.Photo.__table__).order_by(models.Photo.__table__.c.id)
+        return [
+            {**row._asdict(), "item_keys": sorted(links.get(row.id, []))}
+            for row in connection.execute(query)
+        ]
 
 
 def table_names(app: Flask) -> list[str]:
@@ -169,7 +184,8 @@ def seeded(app: Flask, runner) -> Flask:
 
 @pytest.fixture
 def demo(seeded: Flask) -> Flask:
-    """The demo, some answers, an imported template and one photo's three files, plus stray
+    """The demo, some answers, an imported template, a photo sent through the API (linked to
+    two items) and three more files in the upload folder that no photo row names, plus stray
     work files that a backup must leave out."""
     app = seeded
     inspector = login(app, "thanhvien1")
@@ -182,6 +198,11 @@ def demo(seeded: Flask) -> Flask:
         assert response.status_code == 200, response.get_json()
     imported = login(app, "admin").post("/api/v1/forms", json=valid_template())
     assert imported.status_code == 201, imported.get_json()
+    # A real photo, sent as a tablet sends it, evidence of two items.
+    photo = jpeg((640, 480))
+    for key, status in [(PHOTO_ITEMS[0], 201), (PHOTO_ITEMS[1], 200)]:
+        sent = upload_photo(inspector, 1, photo, item_key=key, caption="Bảng niêm yết mã QR")
+        assert sent.status_code == status, sent.get_json()
     uploads = Path(app.config["UPLOAD_DIR"])
     for name, size in PHOTO_SIZES.items():
         path = uploads / "1" / "7" / name
@@ -217,22 +238,26 @@ def test_round_trip_restores_every_record_file_and_template(demo, runner, target
         "member": DATABASE_MEMBER,
     }
     assert re.search(r"[+-]\d\d:\d\d$", manifest["created_at"])
+    [photo] = photo_rows(demo)
     photos = {n for n in manifest["files"] if n.startswith("uploads/")}
-    assert photos == {f"uploads/1/7/{name}" for name in PHOTO_SIZES}
+    assert photos == {f"uploads/1/7/{name}" for name in PHOTO_SIZES} | {
+        f"uploads/1/{photo['folder']}/{name}" for name in PHOTO_FILES
+    }
 
     restored = restore(target, tmp_path / "out")  # a folder holding one archive names it
     assert restored.exit_code == 0, restored.output
-    assert f"Restored {archive}" in restored.output and "3 upload files" in restored.output
+    assert f"Restored {archive}" in restored.output and "6 upload files" in restored.output
 
     source, copy = records(demo), records(target)
     assert source == copy
     assert len(source["answers"]) == 3 and len(source["visits"]) == 10
+    assert len(source["photos"]) == 1 and len(source["photo_links"]) == 2
     assert source["audit_events"] and source["client_requests"] is not None
     source_files = file_hashes(Path(demo.config["UPLOAD_DIR"]))
     for stray in STRAY:
         source_files.pop(stray)
     assert file_hashes(Path(target.config["UPLOAD_DIR"])) == source_files
-    assert len(source_files) == 3
+    assert len(source_files) == 6
     assert library_rows(target) == library_rows(demo)
     assert ("mau-thu", 1) in {row[:2] for row in library_rows(target)}
     library_file = Path(demo.config["LIBRARY_PATH"]).read_bytes()
@@ -241,6 +266,29 @@ def test_round_trip_restores_every_record_file_and_template(demo, runner, target
     score = login(demo, "truongdoan").get("/api/v1/visits/1/score").get_json()
     assert login(target, "truongdoan").get("/api/v1/visits/1/score").get_json() == score
     assert score["answered"] == 3 and score["total"] > 0
+
+    # The photo: its row and links, and its files as they were, served again.
+    assert photo_rows(target) == [photo]
+    assert photo["item_keys"] == sorted(PHOTO_ITEMS)
+    folder = Path(target.config["UPLOAD_DIR"]) / "1" / photo["folder"]
+    source_folder = Path(demo.config["UPLOAD_DIR"]) / "1" / photo["folder"]
+    for name in PHOTO_FILES:
+        assert (folder / name).read_bytes() == (source_folder / name).read_bytes(), name
+    assert hashlib.sha256((folder / "original.jpg").read_bytes()).hexdigest() == photo["sha256"]
+    before = login(demo, "thanhvien1").get("/api/v1/visits/1/photos").get_json()
+    reader = login(target, "thanhvien1")
+    after = reader.get("/api/v1/visits/1/photos").get_json()
+    assert after == before
+    [listed] = after["photos"]
+    assert listed["caption"] == "Bảng niêm yết mã QR"
+    for kind, url in listed["urls"].items():
+        response = reader.get(url)
+        body = response.get_data()
+        response.close()
+        assert response.status_code == 200, kind
+        assert body == (folder / f"{kind}.jpg").read_bytes()
+        if kind == "original":
+            assert response.get_etag() == (photo["sha256"], False)
 
 
 # Damaged and forged archives ---------------------------------------------------------------------

@@ -28,7 +28,9 @@ from tests.factories import (
     logged_in,
     make_user,
     new_client_id,
+    photo_bytes,
     post_form,
+    upload_photo,
 )
 
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
@@ -480,6 +482,112 @@ def test_unit_csv_from_the_admin_page(app, team):
         want = expected(name, limit=200)
         if want is not None and response.status_code != 400 and "\n" not in name + "\r":
             assert shown(page.get_data(as_text=True), want)
+
+    check()
+
+
+# Photo captions ----------------------------------------------------------------------------------
+# A caption is text like any other (multi-line, at most 500 characters, may be empty): from the
+# API's PATCH (JSON, surrogates possible), with the photo itself (multipart form fields) and from
+# the photo page's form.
+
+CAPTION_LIMIT = 500
+PHOTO_ITEM = "niem-yet-qr"
+PHOTO_SERIAL = itertools.count(1)
+
+
+def caption_expected(raw: str) -> str | None:
+    return expected(raw, limit=CAPTION_LIMIT, multiline=True, required=False)
+
+
+def captions_of(api: ApiClient, visit) -> dict[int, str]:
+    response = api.get(f"/api/v1/visits/{visit.id}/photos")
+    assert response.status_code == 200
+    return {p["id"]: p["caption"] for p in response.get_json()["photos"]}
+
+
+def photo_pages_open(api: ApiClient, visit) -> str:
+    """The item's photo page and the checklist answer; the photo page's HTML."""
+    assert api.get(f"/visits/{visit.id}").status_code == 200
+    page = api.get(f"/visits/{visit.id}/items/{PHOTO_ITEM}/photos")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def test_photo_captions_from_the_api(app, team):
+    _plan, visit = team
+    insp = ApiClient(app, "insp-a")
+    lead = ApiClient(app, "lead-a")
+    photo = upload_photo(insp, visit, photo_bytes(0), item_key=PHOTO_ITEM).get_json()
+    url = f"/api/v1/photos/{photo['id']}"
+
+    @given(raw=texts(CAPTION_LIMIT))
+    def check(raw):
+        before = captions_of(insp, visit)[photo["id"]]
+        want = caption_expected(over_json(raw))
+        response = insp.patch(url, json={"caption": raw})
+        if want is None:
+            assert_refused(response, "caption")
+            assert captions_of(insp, visit)[photo["id"]] == before
+        else:
+            assert response.status_code == 200, (raw, response.get_json())
+            assert response.get_json()["caption"] == want
+            for reader in (insp, lead):
+                assert captions_of(reader, visit)[photo["id"]] == want
+            assert shown(photo_pages_open(lead, visit), want)
+        photo_pages_open(insp, visit)
+
+    check()
+
+
+def test_photo_captions_sent_with_the_photo(app, team):
+    _plan, visit = team
+    insp = ApiClient(app, "insp-a")
+
+    @given(raw=page_texts(CAPTION_LIMIT))
+    def check(raw):
+        before = captions_of(insp, visit)
+        data = photo_bytes(next(PHOTO_SERIAL))
+        response = upload_photo(insp, visit, data, item_key=PHOTO_ITEM, caption=raw)
+        want = caption_expected(raw)
+        if want is None:
+            assert_refused(response, "caption")
+            assert captions_of(insp, visit) == before
+        else:
+            assert response.status_code == 201, (raw, response.get_json())
+            assert response.get_json()["caption"] == want
+            assert captions_of(insp, visit)[response.get_json()["id"]] == want
+            assert shown(photo_pages_open(insp, visit), want)
+        photo_pages_open(insp, visit)
+
+    check()
+
+
+def test_photo_captions_from_the_page(app, team):
+    _plan, visit = team
+    insp = ApiClient(app, "insp-a")
+    photo = upload_photo(insp, visit, photo_bytes(0), item_key=PHOTO_ITEM).get_json()
+    browser = logged_in(app, "insp-a")
+    page = browser.get(f"/visits/{visit.id}/items/{PHOTO_ITEM}/photos").get_data(as_text=True)
+    token = csrf_from(page)
+
+    @given(raw=page_texts(CAPTION_LIMIT))
+    def check(raw):
+        before = captions_of(insp, visit)[photo["id"]]
+        response = browser.post(
+            f"/visits/{visit.id}/photos/{photo['id']}/caption",
+            data={"csrf_token": token, "item_key": PHOTO_ITEM, "caption": raw},
+        )
+        want = caption_expected(raw)
+        if want is None:
+            assert response.status_code == 400, (raw, response.status_code)
+            assert captions_of(insp, visit)[photo["id"]] == before
+        else:
+            assert response.status_code == 302, (raw, response.status_code)
+            assert captions_of(insp, visit)[photo["id"]] == want
+            shown_page = browser.get(response.headers["Location"])
+            assert shown_page.status_code == 200
+            assert shown(shown_page.get_data(as_text=True), want)
 
     check()
 

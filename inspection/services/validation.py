@@ -26,6 +26,7 @@ from inspection.errors import N_
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 PROBLEM = "problem"  # the pydantic error type of our rules' refusals
 ERRORS = "errors"  # where a lenient parse collects them, in pydantic's validation context
+TOO_LONG = N_("is too long")  # a text over its limit (a page may say the limit instead)
 
 
 def problem(message: str) -> PydanticCustomError:
@@ -52,7 +53,7 @@ def clean_text(value: Any, *, limit: int, required: bool = False, multiline: boo
     if required and not cleaned:
         raise problem(N_("is required"))
     if why is not None:
-        raise problem(N_("is too long"))
+        raise problem(TOO_LONG)
     return cleaned
 
 

@@ -24,7 +24,7 @@ from inspection.library import (
     get_library,
 )
 from inspection.models import Plan, Visit
-from inspection.services import answers, plans, templates, units, users
+from inspection.services import answers, plans, templates, units, users, visit_photos
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -237,11 +237,25 @@ def visit_public(visit: Visit) -> dict[str, Any]:
         "plan": plan_public(visit.plan),
         "form": pinned.document,  # as its author wrote it
         "answers": [answers.answer_public(a, sheet) for a in current.values()],
-        "photos": [],
+        "photos": visit_photo_list(visit),
         "findings": [],
         "review_comments": [],
         "score": sheet.as_dict(),
     }
+
+
+PHOTO_FILES = ("original", "display", "thumb")
+
+
+def photo_public(fields: dict[str, Any]) -> dict[str, Any]:
+    """A photo's fields (services/visit_photos.py) with the addresses of its files."""
+    urls = {k: url_for("api.photo_file", photo_id=fields["id"], kind=k) for k in PHOTO_FILES}
+    return {**fields, "urls": urls}
+
+
+def visit_photo_list(visit: Visit) -> list[dict[str, Any]]:
+    photos = visit_photos.visit_photos(db.get_session(), visit)
+    return [photo_public(visit_photos.photo_fields(p)) for p in photos]
 
 
 @bp.get("/visits/<int:visit_id>")

@@ -34,4 +34,4 @@ def flash_domain_error(form: Form, exc: DomainError) -> None:
             field.errors = [*field.errors, _(why)]
             placed = True
     if not placed:
-        flash(_(exc.message), "error")
+        flash(exc.translated(), "error")

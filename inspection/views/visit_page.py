@@ -12,22 +12,26 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import render_template
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from inspection import formatting
 from inspection.checklist import MAX_TEXT_ANSWER, NA, Item, Template
 from inspection.checklist.item import Choice
 from inspection.i18n import PageWords
+from inspection.photos import MAX_PIXELS
+from inspection.photos import MESSAGES as REFUSALS
 from inspection.scoring import ItemResult, ScoreSheet
 from inspection.services.answers import MAX_NOTE, AnswerRow
 
 _cache: dict[tuple[str, str], PageModel] = {}
-_labels: dict[str, dict[str, str]] = {}
+_labels: dict[str, Any] = {}
+Words = TypeVar("Words", bound=dict[str, Any])
 _guard = threading.Lock()
 
 
@@ -49,6 +53,7 @@ class ItemView:
     guidance: str
     legal_basis: str
     photo: str  # "", or the badge text of a required photo
+    photos_needed: int  # how many photos the item requires (0: none)
     scored: bool  # shows its score (a question, worth nothing, does not)
 
 
@@ -85,6 +90,16 @@ def page_model(template: Template[Any], sha256: str, locale: str) -> PageModel:
 
 
 @dataclass(frozen=True)
+class Thumb:
+    """A photo as the checklist shows it: its thumbnail, linking to the display copy."""
+
+    id: int
+    thumb: str
+    display: str
+    caption: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What became of a plain form post (JavaScript off), shown inside its item on the page that
     follows: the server sends the browser back to the item, far below any message at the top."""
@@ -105,6 +120,7 @@ def item_state(
     *,
     timezone: str = "Asia/Ho_Chi_Minh",
     words: PageWords | None = None,
+    photos: Sequence[Thumb] = (),
 ) -> dict[str, Any]:
     """One item's answer and score as the page shows them (plain values: the template escapes),
     with the outcome of its form post when there is one, and, for a page that only shows it, the
@@ -132,7 +148,12 @@ def item_state(
         "shown": said["not_answered"],
         "by": "",
         "at": "",
+        "photos": photos,
+        "need": "",
     }
+    missing = item.photos_needed - len(photos)
+    if missing > 0:  # shown while the item applies (an item that does not is hidden whole)
+        state["need"] = missing_photos(missing)  # and not answered "na" (visit.css hides it)
     if result.not_applicable:  # short, as the page's script writes it
         state["score"] = said["na"]
     elif result.max is not None:
@@ -157,7 +178,17 @@ def item_state(
     return state
 
 
-def _once(key: str, make: Callable[[], dict[str, str]]) -> dict[str, str]:
+def missing_photos(count: int, shown: object = None) -> str:
+    """ "2 more photos needed" (`shown` in place of the number: the page's script's "{n}")."""
+    return ngettext(
+        "%(count)s more photo needed",
+        "%(count)s more photos needed",
+        count,
+        count=count if shown is None else shown,
+    )
+
+
+def _once(key: str, make: Callable[[], Words]) -> Words:
     """Words made once per language (and kept for the process)."""
     found = _labels.get(key)
     if found is None:
@@ -191,6 +222,38 @@ def _script_words() -> dict[str, str]:
         "keep_mine": _("Keep mine"),
         "incomplete": _("Numerator or denominator missing: not saved."),
         "not_applicable": _("Not applicable"),
+    }
+
+
+def photo_words(locale: str, max_upload_mb: int) -> dict[str, Any]:
+    """What static/js/photos.js says (the camera button, its progress, the viewer), with the
+    reasons a photo is refused by their codes (photos.py), translated once per language."""
+    return _once(f"photos:{locale}:{max_upload_mb}", lambda: _photo_words(max_upload_mb))
+
+
+def _photo_words(max_upload_mb: int) -> dict[str, Any]:
+    limits = {"limit_mb": max_upload_mb, "limit_mp": MAX_PIXELS // 10**6}
+    reasons = {code: _(message, **limits) for code, message in REFUSALS.items()}
+    return {
+        "take_photo": _("Take photo"),
+        "need_one": missing_photos(1),
+        "need_many": missing_photos(2, "{n}"),  # {n}: the number, put in by the script
+        "uploading": _("Sending photo…"),
+        "upload_failed": _("Photo not sent yet: will retry"),
+        "upload_refused": _("Photo refused:"),
+        "photo": _("Photo"),
+        "close": _("Close"),
+        "zoom_in": _("Zoom in"),
+        "zoom_out": _("Zoom out"),
+        "caption": _("Caption"),
+        "save_caption": _("Save caption"),
+        "caption_saved": _("Caption saved."),
+        "remove_photo": _("Remove photo"),
+        "confirm_remove": _("Remove this photo from the item?"),
+        "original": _("Original file"),
+        "login": _("Your session has ended: log in again (in another tab), then try again."),
+        "locked": _("This visit can no longer be changed."),
+        "reasons": reasons,
     }
 
 
@@ -239,6 +302,8 @@ def _labels_now() -> dict[str, str]:
         "save_note": _("Save note"),
         "yes": _("Yes"),
         "no": _("No"),
+        "photos": _("Photos"),
+        "photo": _("Photo"),
         "note_max": str(MAX_NOTE),
         "text_max": str(MAX_TEXT_ANSWER),
     }
@@ -266,6 +331,7 @@ def _item(item: Item, words: PageWords) -> ItemView:
         guidance=item.guidance,
         legal_basis=item.legal_basis,
         photo=photo,
+        photos_needed=item.photos_needed,
         scored=item.scored and not item.question,
     )
 
@@ -317,6 +383,7 @@ def render_checklist(
     timezone: str,
     band_names: Mapping[str, str | None],
     outcome: Outcome | None = None,
+    photos: Mapping[str, Sequence[Thumb]] | None = None,
 ) -> str:
     """The score line and the sections with their items, TOKEN_MARK where the CSRF token goes;
     one item showing the outcome of its form post when `outcome` is given. `band_names`: each
@@ -333,6 +400,7 @@ def render_checklist(
             outcome if outcome is not None and outcome.item_key == item.key else None,
             timezone=timezone,
             words=words,
+            photos=(photos or {}).get(item.key, ()),
         )
         for section in model.sections
         for item in section.items

@@ -39,12 +39,14 @@ from inspection.labels import band_label
 from inspection.library import get_library
 from inspection.models import Visit, stored_id
 from inspection.scoring import score_sheet
-from inspection.services import agency, answers
+from inspection.services import agency, answers, visit_photos
 from inspection.views.visit_page import (
     TOKEN_MARK,
     ChecklistCache,
     Outcome,
+    Thumb,
     page_model,
+    photo_words,
     render_checklist,
     script_words,
 )
@@ -87,6 +89,7 @@ def _page(visit: Visit, outcome: Outcome | None = None) -> str:
             timezone=timezone,
             band_names={b.label: band_label(b.label, template.bands) for b in template.bands},
             outcome=outcome,
+            photos=_thumbs(visit),
         )
         cached = (sheet, html)
         if outcome is None:  # an item showing its form post's outcome is this viewer's alone
@@ -100,8 +103,22 @@ def _page(visit: Visit, outcome: Outcome | None = None) -> str:
         checklist=checklist,
         writable=writable,
         S=script_words(locale),
+        P=photo_words(locale, current_app.config["MAX_UPLOAD_MB"]),
         back=_way_back(visit),
     )
+
+
+def _thumbs(visit: Visit) -> dict[str, list[Thumb]]:
+    """Each item's photos as the checklist shows them."""
+    by_item = visit_photos.photos_by_item(visit_photos.visit_photos(get_session(), visit))
+    prefix = url_for("api.photo_file", photo_id=0, kind="thumb")[: -len("0/thumb")]
+    return {
+        key: [
+            Thumb(p.id or 0, f"{prefix}{p.id}/thumb", f"{prefix}{p.id}/display", p.caption)
+            for p in photos
+        ]
+        for key, photos in by_item.items()
+    }
 
 
 def _way_back(visit: Visit) -> tuple[str, str]:

@@ -1,0 +1,522 @@
+"""A visit's photos: upload (verified by photos.py, kept by storage.py), the links that say what
+each photo is evidence for, captions and removal; idempotent client ids as for answers.
+
+Rules (API.md, DESIGN.md):
+- the same bytes again in a visit are the same photo, linked to the new item too (200);
+- a retried `client_id` returns the first result and creates nothing; with other content, 409;
+- files first, row last (storage.py); a refused or failed upload leaves neither;
+- a removal takes one link away, and the photo with its files once nothing links it;
+- every change needs a visit whose state allows photos (workflow.py), bumps its revision and
+  is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BeforeValidator
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, select
+
+from inspection import audit, workflow
+from inspection import photos as pipeline
+from inspection.db import transaction
+from inspection.errors import (
+    N_,
+    Conflict,
+    DomainError,
+    NotFound,
+    TooLarge,
+    UnsupportedMedia,
+    ValidationError,
+)
+from inspection.library import TemplateLibrary
+from inspection.models import ClientRequest, Photo, PhotoLink, User, Visit, relation, stored_id
+from inspection.services.answers import payload_hash, template_of
+from inspection.services.plans import lock_visit
+from inspection.services.validation import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Input,
+    clean_text,
+    is_whole_number,
+    problem,
+    text_rule,
+)
+from inspection.storage import DISPLAY, ORIGINAL, THUMB, PhotoStore
+
+MAX_CAPTION = 500
+VISIT = ""  # the item key of a link to the visit as a whole
+
+
+def refusal_error(refused: pipeline.PhotoRefused) -> DomainError:
+    """photos.py's refusal as the domain error its kind calls for (413, 415 or 400)."""
+    kinds: dict[str, type[DomainError]] = {
+        pipeline.TOO_LARGE: TooLarge,
+        pipeline.UNSUPPORTED: UnsupportedMedia,
+        pipeline.INVALID: ValidationError,
+    }
+    return kinds[refused.kind](
+        refused.message,
+        fields={"file": str(refused)},
+        extra={"reason": refused.code},
+        params=refused.params,
+    )
+
+
+# Input ------------------------------------------------------------------------------------------
+
+
+def _item_key(value: Any) -> str:
+    if value is None:
+        return VISIT
+    if not isinstance(value, str) or len(value) > 64:
+        raise problem(N_("must be an item key"))
+    return value
+
+
+def _client_id(value: Any) -> str:
+    if value is None or value == "":
+        raise problem(N_("is required"))
+    try:
+        if isinstance(value, str):
+            return str(uuid.UUID(value))
+    except ValueError:
+        pass
+    raise problem(N_("must be a UUID"))
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    """A capture time with its offset (ISO 8601); empty is none."""
+    if value is None or value == "":
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise problem(N_("must be an ISO 8601 time with its offset"))
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise problem(N_("must be a time from 2000 to 2100"))
+    return moment
+
+
+def _degrees(limit: float) -> BeforeValidator:
+    def check(value: Any) -> float | None:
+        if value is None or value == "":
+            return None
+        number: float | None = None
+        if isinstance(value, str):
+            try:
+                number = float(value)
+            except ValueError:
+                number = None
+        elif is_whole_number(value) or isinstance(value, float):
+            number = float(value)
+        if number is None or not math.isfinite(number) or not -limit <= number <= limit:
+            raise problem(f"must be a number of degrees from -{limit:g} to {limit:g}")
+        return number
+
+    return BeforeValidator(check)
+
+
+class PhotoUpload(Input):
+    """An upload's fields besides the file (multipart form fields: every value is a string)."""
+
+    item_key: Annotated[str, BeforeValidator(_item_key)] = VISIT
+    caption: Annotated[str, text_rule(MAX_CAPTION, multiline=True)] = ""
+    client_id: Annotated[str, BeforeValidator(_client_id)] = ""
+    taken_at: Annotated[dt.datetime | None, BeforeValidator(_moment)] = None
+    lat: Annotated[float | None, _degrees(90)] = None
+    lon: Annotated[float | None, _degrees(180)] = None
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> PhotoUpload:
+        upload = super().parse(data)
+        if (upload.lat is None) != (upload.lon is None) and not upload.errors:
+            upload.errors["lat" if upload.lat is None else "lon"] = N_("give both lat and lon")
+        return upload
+
+
+def _caption(value: Any) -> str:
+    """A new caption: required (the empty text clears it), so that a body without one never
+    clears a caption by mistake."""
+    if value is None:
+        raise problem(N_("is required (the empty text clears the caption)"))
+    return clean_text(value, limit=MAX_CAPTION, multiline=True)
+
+
+class CaptionWrite(Input):
+    caption: Annotated[str, BeforeValidator(_caption)] = ""
+    base_revision: Annotated[int | None, BeforeValidator(lambda v: _revision(v))] = None
+
+
+def _revision(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not is_whole_number(value) or value < 0:
+        raise problem(N_("must be a whole number from 0"))
+    return int(value)
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+
+def visit_photos(session: Session, visit: Visit) -> list[Photo]:
+    """The visit's photos with their links, oldest first."""
+    query = (
+        select(Photo)
+        .where(Photo.visit_id == visit.id)
+        .options(selectinload(relation(Photo.links)), selectinload(relation(Photo.uploaded_by)))
+        .order_by(col(Photo.uploaded_at), col(Photo.id))
+    )
+    return list(session.exec(query))
+
+
+def photos_by_item(photos: list[Photo]) -> dict[str, list[Photo]]:
+    """Each item key (VISIT for the visit) → its photos, oldest first."""
+    found: dict[str, list[Photo]] = {}
+    for photo in photos:
+        for link in photo.links:
+            found.setdefault(link.item_key, []).append(photo)
+    return found
+
+
+def photo_fields(photo: Photo) -> dict[str, Any]:
+    """A photo as the API shows it (the views add its urls)."""
+    position = None
+    if photo.latitude is not None and photo.longitude is not None:
+        position = {"lat": photo.latitude, "lon": photo.longitude}
+    return {
+        "id": photo.id,
+        "visit_id": photo.visit_id,
+        "sha256": photo.sha256,
+        "size": photo.size,
+        "media_type": photo.media_type,
+        "width": photo.width,
+        "height": photo.height,
+        "caption": photo.caption,
+        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+        "position": position,
+        "camera": photo.camera,
+        "uploaded_by": photo.uploaded_by.username if photo.uploaded_by else None,
+        "uploaded_at": photo.uploaded_at.isoformat(),
+        "item_keys": sorted(link.item_key for link in photo.links),
+        "revision": photo.revision,
+    }
+
+
+# Writing ----------------------------------------------------------------------------------------
+
+
+class UploadResult(StrEnum):
+    CREATED = "created"  # a new photo (201)
+    EXISTING = "existing"  # these bytes were already a photo of the visit (200)
+    REPLAYED = "replayed"  # this client_id was already processed (200)
+
+
+@dataclass
+class Uploaded:
+    result: UploadResult
+    fields: dict[str, Any]  # photo_fields of the photo
+
+
+def upload_photo(
+    session: Session,
+    library: TemplateLibrary,
+    store: PhotoStore,
+    *,
+    visit: Visit,
+    user: User,
+    data: PhotoUpload,
+    content: bytes,
+    max_bytes: int,
+    timezone: str,
+) -> Uploaded:
+    """Keep `content` as a photo of the visit linked to `data.item_key`, or refuse it whole."""
+    if data.errors:
+        raise ValidationError(N_("The photo was not saved: see the fields."), fields=data.errors)
+    if data.item_key != VISIT and template_of(library, visit).item(data.item_key) is None:
+        raise ValidationError(
+            "no such item", fields={"item_key": f"no item '{data.item_key}' in this checklist"}
+        )
+    sha256 = hashlib.sha256(content).hexdigest()
+    request_hash = payload_hash({"visit_id": visit.id, "sha256": sha256, "item_key": data.item_key})
+    if (first := _replayed(session, data.client_id, request_hash, user)) is not None:
+        return Uploaded(UploadResult.REPLAYED, first)
+    made: pipeline.Photo | None = None
+    if _photo_with(session, visit, sha256) is None:
+        try:  # the heavy part, before any lock: other writers of the visit do not wait for it
+            made = pipeline.process(content, max_bytes=max_bytes)
+        except pipeline.PhotoRefused as refused:
+            raise refusal_error(refused) from None
+    revision = lock_visit(session, visit)
+    with transaction(session):
+        if (first := _replayed(session, data.client_id, request_hash, user)) is not None:
+            session.rollback()
+            return Uploaded(UploadResult.REPLAYED, first)
+        workflow.check_can_change_photos(visit)
+        existing = _photo_with(session, visit, sha256)
+        if existing is not None:
+            _link_existing(session, existing, visit=visit, user=user, data=data)
+            photo, result = existing, UploadResult.EXISTING
+        else:
+            if made is None:  # it was there a moment ago and has been removed since
+                try:
+                    made = pipeline.process(content, max_bytes=max_bytes)
+                except pipeline.PhotoRefused as refused:
+                    raise refusal_error(refused) from None
+            photo = _store_new(
+                session, store, made, content, visit=visit, user=user, data=data, tz=timezone
+            )
+            result = UploadResult.CREATED
+        photo.revision = revision
+        workflow.record(visit, workflow.Action.PHOTO)
+        fields = photo_fields(photo)
+        _remember(session, data.client_id, request_hash, visit, user, fields)
+        try:
+            session.commit()
+        except BaseException:
+            if result is UploadResult.CREATED:
+                store.remove(stored_id(visit), photo.folder)
+            raise
+        return Uploaded(result, fields)
+
+
+def _photo_with(session: Session, visit: Visit, sha256: str) -> Photo | None:
+    query = select(Photo).where(Photo.visit_id == visit.id, Photo.sha256 == sha256)
+    return session.exec(query.options(selectinload(relation(Photo.links)))).first()
+
+
+def _link_existing(
+    session: Session, photo: Photo, *, visit: Visit, user: User, data: PhotoUpload
+) -> None:
+    """Link the visit's photo of the same bytes to the item too (a caption sent with it fills
+    an empty caption; it never replaces one)."""
+    if data.item_key not in {link.item_key for link in photo.links}:
+        link = PhotoLink(photo_id=stored_id(photo), item_key=data.item_key, linked_by_id=user.id)
+        photo.links.append(link)
+        audit.record(
+            session,
+            actor_id=user.id,
+            action="photo.link",
+            entity="photo",
+            entity_id=photo.id,
+            visit_id=visit.id,
+            after={"item_key": data.item_key},
+        )
+    if data.caption and not photo.caption:
+        photo.caption = data.caption
+    session.add(photo)
+    session.flush()
+
+
+def _store_new(
+    session: Session,
+    store: PhotoStore,
+    made: pipeline.Photo,
+    content: bytes,
+    *,
+    visit: Visit,
+    user: User,
+    data: PhotoUpload,
+    tz: str,
+) -> Photo:
+    """Files first (atomically), then the row; the files go again if the row cannot be made."""
+    folder = store.new_folder()
+    store.write(
+        stored_id(visit),
+        folder,
+        {
+            f"{ORIGINAL}.{made.extension}": content,
+            DISPLAY: made.display.data,
+            THUMB: made.thumbnail.data,
+        },
+    )
+    try:
+        # What the camera wrote into the photo (the evidence itself) comes first; what the
+        # client says (the browser's copy has lost its EXIF) fills in where it wrote nothing.
+        meta = made.metadata
+        latitude, longitude = data.lat, data.lon
+        if meta.position is not None:
+            latitude, longitude = meta.position.latitude, meta.position.longitude
+        camera = " ".join(part for part in (meta.camera_make, meta.camera_model) if part)
+        photo = Photo(
+            visit_id=stored_id(visit),
+            folder=folder,
+            sha256=made.sha256,
+            size=made.size,
+            media_type=made.media_type,
+            extension=made.extension,
+            width=made.width,
+            height=made.height,
+            taken_at=_camera_time(meta.taken_at, tz) or data.taken_at,
+            latitude=latitude,
+            longitude=longitude,
+            camera=camera[:200],
+            caption=data.caption,
+            uploaded_by_id=user.id,
+        )
+        session.add(photo)
+        session.flush()
+        link = PhotoLink(photo_id=stored_id(photo), item_key=data.item_key, linked_by_id=user.id)
+        photo.links.append(link)
+        session.flush()
+        audit.record(
+            session,
+            actor_id=user.id,
+            action="photo.add",
+            entity="photo",
+            entity_id=photo.id,
+            visit_id=visit.id,
+            after={"sha256": photo.sha256, "item_key": data.item_key, "caption": photo.caption},
+        )
+    except BaseException:
+        store.remove(stored_id(visit), folder)
+        raise
+    return photo
+
+
+def _camera_time(taken: dt.datetime | None, timezone: str) -> dt.datetime | None:
+    """The camera's time; one without its offset is read in the agency's time zone."""
+    if taken is None or taken.tzinfo is not None:
+        return taken
+    return taken.replace(tzinfo=ZoneInfo(timezone))
+
+
+def _replayed(
+    session: Session, client_id: str, request_hash: str, user: User
+) -> dict[str, Any] | None:
+    seen = session.get(ClientRequest, client_id)
+    if seen is None:
+        return None
+    if seen.payload_sha256 != request_hash or seen.user_id != user.id:
+        raise Conflict(
+            "this client_id was already used for other content", extra={"client_id": client_id}
+        )
+    return dict(seen.result)
+
+
+def _remember(
+    session: Session,
+    client_id: str,
+    request_hash: str,
+    visit: Visit,
+    user: User,
+    fields: dict[str, Any],
+) -> None:
+    session.add(
+        ClientRequest(
+            client_id=client_id,
+            user_id=stored_id(user),
+            scope=f"photo:{visit.id}",
+            payload_sha256=request_hash,
+            result=fields,
+        )
+    )
+
+
+def set_caption(
+    session: Session, *, visit: Visit, photo: Photo, user: User, data: CaptionWrite
+) -> dict[str, Any]:
+    if data.errors:
+        raise ValidationError(N_("The caption was not saved."), fields=data.errors)
+    revision = lock_visit(session, visit)
+    with transaction(session):
+        workflow.check_can_change_photos(visit)
+        session.refresh(photo)
+        if data.base_revision is not None and photo.revision > data.base_revision:
+            current = photo_fields(photo)
+            session.rollback()
+            raise Conflict("this photo changed since your copy", extra={"current": current})
+        before = photo.caption
+        photo.caption = data.caption
+        photo.revision = revision
+        session.add(photo)
+        audit.record(
+            session,
+            actor_id=user.id,
+            action="photo.caption",
+            entity="photo",
+            entity_id=photo.id,
+            visit_id=visit.id,
+            before={"caption": before},
+            after={"caption": photo.caption},
+        )
+        workflow.record(visit, workflow.Action.PHOTO)
+        fields = photo_fields(photo)
+        session.commit()
+        return fields
+
+
+@dataclass
+class Removal:
+    photo_removed: bool  # the photo itself went (nothing links it any more)
+    item_keys: list[str]  # what still links it
+
+
+def remove_photo(
+    session: Session,
+    store: PhotoStore,
+    *,
+    visit: Visit,
+    photo: Photo,
+    user: User,
+    item_key: str | None,
+) -> Removal:
+    """Take away the photo's link to `item_key` (None: its only link); the photo and its files
+    go once nothing links it."""
+    lock_visit(session, visit)
+    with transaction(session):
+        workflow.check_can_change_photos(visit)
+        session.refresh(photo)
+        keys = [link.item_key for link in photo.links]
+        if item_key is None:
+            if len(keys) > 1:
+                raise ValidationError(
+                    "this photo is linked to several items: say which (item_key)",
+                    fields={"item_key": "is required: the photo has several links"},
+                )
+            item_key = keys[0] if keys else VISIT
+        link = next((link for link in photo.links if link.item_key == item_key), None)
+        if link is None:
+            raise NotFound(
+                N_("This photo is not linked to this item."), fields={"item_key": item_key}
+            )
+        photo.links.remove(link)
+        remaining = sorted(k for k in keys if k != item_key)
+        gone = not remaining
+        audit.record(
+            session,
+            actor_id=user.id,
+            action="photo.remove" if gone else "photo.unlink",
+            entity="photo",
+            entity_id=photo.id,
+            visit_id=visit.id,
+            before={"sha256": photo.sha256, "item_key": item_key, "caption": photo.caption},
+        )
+        folder = photo.folder
+        if gone:
+            session.delete(photo)
+        workflow.record(visit, workflow.Action.PHOTO)
+        session.commit()
+    if gone:
+        store.remove(stored_id(visit), folder)  # after the row: a crash leaves an orphan
+    return Removal(gone, remaining)
+
+
+def sweep(session: Session, store: PhotoStore) -> list[str]:
+    """Remove the store's folders no photo row names (older than the grace period); returns
+    their paths. Safe while other workers upload (storage.py)."""
+    rows = session.exec(select(Photo.visit_id, Photo.folder)).all()
+    session.rollback()  # end the read: a long sweep holds no snapshot
+    report = store.sweep({(visit_id, folder) for visit_id, folder in rows})
+    return [str(path) for path in report.removed]
