@@ -342,7 +342,7 @@ def http_upload() -> None:
     http_ms = statistics.median(over_http) * 1000
     local_ms = statistics.median(in_process) * 1000
     print(
-        f"  demo visit {visit_id} as {UPLOAD_USER}, item {item_key}: each answer 201 created "
+        f"  demo visit {visit_id} as {UPLOAD_USER}, item {item_key}: each upload 201 created "
         f"with the file's SHA-256; {stored} photos stored; the last thumbnail served"
     )
     print(f"  {'upload over HTTP, end to end':<32} median {http_ms:7.1f} ms")

@@ -77,8 +77,9 @@
     var fy = at && at.clientY !== undefined ? (at.clientY - rect.top) / rect.height : 0.5;
     var cx = (stage.scrollLeft + fx * rect.width) / v.zoom;
     var cy = (stage.scrollTop + fy * rect.height) / v.zoom;
+    if (v.zoom === 1) v.fit = v.img.getBoundingClientRect().width; // the picture as it fits
     v.zoom = next;
-    v.img.style.width = next === 1 ? "" : (next * 100) + "%";
+    v.img.style.width = next === 1 ? "" : Math.round(v.fit * next) + "px";
     v.img.style.maxWidth = next === 1 ? "" : "none";
     v.img.style.maxHeight = next === 1 ? "" : "none";
     v.box.classList.toggle("zoomed", next > 1);
