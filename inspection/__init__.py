@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
         labels,
         responses,
         security,
+        storage,
         strict_json,
     )
     from inspection.views.visit_page import ChecklistCache
@@ -74,6 +75,7 @@ def register_extensions(app: Flask) -> None:
     body_limits.init_app(app)  # a body over its cap: 413 before the access and CSRF checks
     auth.init_app(app)  # the access check runs before the CSRF check: 401/403 come first
     security.init_app(app)
+    storage.init_app(app)  # the photo store (UPLOAD_DIR)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -88,7 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from inspection.views import (
         admin,
         api,
-        api_photos,
+        api_photos,  # noqa: F401  (adds the photo routes to api.bp)
         auth,
         checklists,
         main,
@@ -99,7 +101,6 @@ def register_blueprints(app: Flask) -> None:
 
     routing.init_app(app)
     assets.init_app(app)  # the static route serves scripts and stylesheets minified
-    api_photos.init_app(app)
     for module in (main, auth, admin, checklists, plans, visits, photos, api):
         app.register_blueprint(module.bp)
     # A JSON login cannot be forged cross-site (a JSON body needs a CORS preflight that this app

@@ -14,7 +14,8 @@ removes both, but only once they are older than a grace period: another worker m
 steps 2 and 3 at this very moment. Removing a photo goes the other way: the row first, then
 the folder (a crash in between leaves an orphan for the sweep, never a row without its files).
 
-One class, so that another store (object storage) can take its place later.
+One class, so that another store (object storage) can take its place later; the app keeps one
+(`init_app`, `get_store`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import Flask, current_app
+
 log = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".tmp-"
@@ -39,6 +42,19 @@ FOLDER_BYTES = 16  # random bytes in a folder's name (32 hex characters)
 ORIGINAL = "original"
 DISPLAY = "display.jpg"
 THUMB = "thumb.jpg"
+
+
+STORE_KEY = "inspection.photo_store"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[STORE_KEY] = PhotoStore(app.config["UPLOAD_DIR"])
+
+
+def get_store() -> PhotoStore:
+    """The application's photo store (UPLOAD_DIR)."""
+    store: PhotoStore = current_app.extensions[STORE_KEY]
+    return store
 
 
 class StoreError(OSError):

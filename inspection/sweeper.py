@@ -38,11 +38,11 @@ def sweep_once(app: Flask) -> list[str]:
     """One sweep; a failure (the database not reachable yet) is logged, the next one retries."""
     from inspection.db import get_session
     from inspection.services import visit_photos
-    from inspection.views.api_photos import photo_store
+    from inspection.storage import get_store
 
     with app.app_context():
         try:
-            removed = visit_photos.sweep(get_session(), photo_store())
+            removed = visit_photos.sweep(get_session(), get_store())
         except SQLAlchemyError as exc:  # no schema yet (init-db not run), database down
             log.warning("photo sweep skipped, the database cannot be read: %s", exc.__class__)
             return []

@@ -691,3 +691,12 @@ def test_links_rows_match_what_the_api_says(app, visit, insp):
     upload_photo(insp, visit, data)
     links = sorted((link.photo_id, link.item_key) for link in rows(app, PhotoLink))
     assert links == [(photo["id"], ""), (photo["id"], ITEM)]
+
+
+@pytest.mark.parametrize("field", ["finding_id", "finding_client_id"])
+def test_a_photo_for_a_deficiency_is_refused_until_deficiencies_exist(app, visit, insp, field):
+    """Rather than kept as a photo of the whole visit without a word."""
+    response = upload_photo(insp, visit, photo_bytes(30), **{field: "7"})
+    assert response.status_code == 400
+    assert field in response.get_json()["error"]["fields"]
+    assert_nothing_stored(app, visit)

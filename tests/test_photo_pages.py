@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import html
 import io
+import os
 import re
 
 import pytest
+from PIL import Image
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from inspection.models import Photo, PhotoLink
 from tests.factories import (
@@ -120,6 +124,26 @@ def test_a_photo_sent_from_the_page_is_kept_and_shown(app, visit, browser):
     served = browser.get(f"/api/v1/photos/{photo.id}/original")
     assert served.get_data() == data
     served.close()
+
+
+def test_a_camera_original_larger_than_other_forms_take_is_kept(app, visit, browser):
+    """Every other form is capped at 2 MB (body_limits.py); a photo form takes uploads."""
+    noise = Image.frombytes("RGB", (1800, 1400), os.urandom(1800 * 1400 * 3))
+    out = io.BytesIO()
+    noise.save(out, "JPEG", quality=95)
+    data = out.getvalue()
+    assert len(data) > 2 * 1024 * 1024
+    page = open_page(browser, visit)
+    fields = {"csrf_token": csrf_from(page), "client_id": hidden(page, "client_id")}
+    # Encoded in memory: given a large file, the test client spills it to a file it never closes.
+    upload = FileStorage(io.BytesIO(data), "goc.jpg", content_type="image/jpeg")
+    boundary, body = encode_multipart({**fields, "file": upload})
+    response = browser.post(
+        photos_url(visit), data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    [photo] = rows(app, Photo)
+    assert photo.size == len(data)
 
 
 def test_the_checklist_shows_the_thumbnails_and_counts_the_photos_still_needed(app, visit, browser):

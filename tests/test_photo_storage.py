@@ -171,7 +171,9 @@ def test_a_row_that_cannot_be_inserted_takes_its_files_away(app, visit, monkeypa
     assert photo_folders(app) == [] and upload_tree(app) == ["1"]
 
 
-def test_a_commit_that_fails_takes_the_new_files_away(app, visit, monkeypatch):
+def test_a_commit_that_fails_leaves_its_files_to_the_sweep(app, visit, monkeypatch):
+    """A failed commit may yet have stored the row (a connection lost after the server
+    committed): the files are not removed at once, and the sweep removes them when no row came."""
     real_commit = Session.commit
     failed = []
 
@@ -188,9 +190,12 @@ def test_a_commit_that_fails_takes_the_new_files_away(app, visit, monkeypatch):
     monkeypatch.undo()
     assert failed
     assert photo_records(app) == NOTHING
-    assert photo_folders(app) == []
+    [left] = photo_folders(app)
     with app.app_context():
         assert get_session().get(Visit, visit.id).status == "planned"
+        aged(left, 2 * SWEEP_GRACE.total_seconds())
+        visit_photos.sweep(get_session(), PhotoStore(app.config["UPLOAD_DIR"]))
+    assert photo_folders(app) == []
 
 
 # The sweep ---------------------------------------------------------------------------------------

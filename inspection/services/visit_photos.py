@@ -109,7 +109,7 @@ def _moment(value: Any) -> dt.datetime | None:
     return moment
 
 
-def _degrees(limit: float) -> BeforeValidator:
+def _degrees(limit: float, message: str) -> BeforeValidator:
     def check(value: Any) -> float | None:
         if value is None or value == "":
             return None
@@ -122,21 +122,31 @@ def _degrees(limit: float) -> BeforeValidator:
         elif is_whole_number(value) or isinstance(value, float):
             number = float(value)
         if number is None or not math.isfinite(number) or not -limit <= number <= limit:
-            raise problem(f"must be a number of degrees from -{limit:g} to {limit:g}")
+            raise problem(message)
         return number
 
     return BeforeValidator(check)
 
 
+def _no_finding(value: Any) -> None:
+    if value not in (None, ""):
+        raise problem(N_("deficiencies cannot take photos yet"))
+    return None
+
+
 class PhotoUpload(Input):
-    """An upload's fields besides the file (multipart form fields: every value is a string)."""
+    """An upload's fields besides the file (multipart form fields: every value is a string).
+    `finding_id` and `finding_client_id` (API.md) are refused until deficiencies exist, rather
+    than the photo silently linked to the visit instead."""
 
     item_key: Annotated[str, BeforeValidator(_item_key)] = VISIT
     caption: Annotated[str, text_rule(MAX_CAPTION, multiline=True)] = ""
     client_id: Annotated[str, BeforeValidator(_client_id)] = ""
     taken_at: Annotated[dt.datetime | None, BeforeValidator(_moment)] = None
-    lat: Annotated[float | None, _degrees(90)] = None
-    lon: Annotated[float | None, _degrees(180)] = None
+    lat: Annotated[float | None, _degrees(90, N_("must be a latitude from -90 to 90"))] = None
+    lon: Annotated[float | None, _degrees(180, N_("must be a longitude from -180 to 180"))] = None
+    finding_id: Annotated[None, BeforeValidator(_no_finding)] = None
+    finding_client_id: Annotated[None, BeforeValidator(_no_finding)] = None
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> PhotoUpload:
@@ -253,42 +263,63 @@ def upload_photo(
     if (first := _replayed(session, data.client_id, request_hash, user)) is not None:
         return Uploaded(UploadResult.REPLAYED, first)
     made: pipeline.Photo | None = None
+    folder: str | None = None
     if _photo_with(session, visit, sha256) is None:
-        try:  # the heavy part, before any lock: other writers of the visit do not wait for it
-            made = pipeline.process(content, max_bytes=max_bytes)
-        except pipeline.PhotoRefused as refused:
-            raise refusal_error(refused) from None
-    revision = lock_visit(session, visit)
-    with transaction(session):
-        if (first := _replayed(session, data.client_id, request_hash, user)) is not None:
-            session.rollback()
-            return Uploaded(UploadResult.REPLAYED, first)
-        workflow.check_can_change_photos(visit)
-        existing = _photo_with(session, visit, sha256)
-        if existing is not None:
-            _link_existing(session, existing, visit=visit, user=user, data=data)
-            photo, result = existing, UploadResult.EXISTING
-        else:
-            if made is None:  # it was there a moment ago and has been removed since
-                try:
-                    made = pipeline.process(content, max_bytes=max_bytes)
-                except pipeline.PhotoRefused as refused:
-                    raise refusal_error(refused) from None
-            photo = _store_new(
-                session, store, made, content, visit=visit, user=user, data=data, tz=timezone
-            )
-            result = UploadResult.CREATED
-        photo.revision = revision
-        workflow.record(visit, workflow.Action.PHOTO)
-        fields = photo_fields(photo)
-        _remember(session, data.client_id, request_hash, visit, user, fields)
-        try:
+        # The heavy part before any lock, so that other writers of the visit never wait for it:
+        # the pipeline, then the files, renamed into place before their row exists (storage.py).
+        made = _process(content, max_bytes)
+        folder = _write_files(store, stored_id(visit), made, content)
+    kept = False  # the new folder is the row's from the commit on (or the sweep's to judge)
+    try:
+        revision = lock_visit(session, visit)
+        with transaction(session):
+            if (first := _replayed(session, data.client_id, request_hash, user)) is not None:
+                session.rollback()
+                return Uploaded(UploadResult.REPLAYED, first)
+            workflow.check_can_change_photos(visit)
+            existing = _photo_with(session, visit, sha256)  # or stored by another meanwhile
+            if existing is not None:
+                _link_existing(session, existing, visit=visit, user=user, data=data)
+                photo, result = existing, UploadResult.EXISTING
+            else:
+                if made is None or folder is None:  # it was there a moment ago, removed since
+                    made = _process(content, max_bytes)
+                    folder = _write_files(store, stored_id(visit), made, content)
+                photo = _new_row(
+                    session, made, folder, visit=visit, user=user, data=data, tz=timezone
+                )
+                result = UploadResult.CREATED
+            photo.revision = revision
+            workflow.record(visit, workflow.Action.PHOTO)
+            fields = photo_fields(photo)
+            _remember(session, data.client_id, request_hash, visit, user, fields)
+            # A commit that fails may still have stored the row (a connection lost after the
+            # server committed): its files stay, and the sweep removes them only if no row came.
+            kept = result is UploadResult.CREATED
             session.commit()
-        except BaseException:
-            if result is UploadResult.CREATED:
-                store.remove(stored_id(visit), photo.folder)
-            raise
-        return Uploaded(result, fields)
+            return Uploaded(result, fields)
+    finally:
+        if folder is not None and not kept:
+            store.remove(stored_id(visit), folder)
+
+
+def _process(content: bytes, max_bytes: int) -> pipeline.Photo:
+    try:
+        return pipeline.process(content, max_bytes=max_bytes)
+    except pipeline.PhotoRefused as refused:
+        raise refusal_error(refused) from None
+
+
+def _write_files(store: PhotoStore, visit_id: int, made: pipeline.Photo, content: bytes) -> str:
+    """The received file, its display copy and thumbnail in a new folder; returns its name."""
+    folder = store.new_folder()
+    files = {
+        f"{ORIGINAL}.{made.extension}": content,
+        DISPLAY: made.display.data,
+        THUMB: made.thumbnail.data,
+    }
+    store.write(visit_id, folder, files)
+    return folder
 
 
 def _photo_with(session: Session, visit: Visit, sha256: str) -> Photo | None:
@@ -304,85 +335,81 @@ def _link_existing(
     if data.item_key not in {link.item_key for link in photo.links}:
         link = PhotoLink(photo_id=stored_id(photo), item_key=data.item_key, linked_by_id=user.id)
         photo.links.append(link)
-        audit.record(
-            session,
-            actor_id=user.id,
-            action="photo.link",
-            entity="photo",
-            entity_id=photo.id,
-            visit_id=visit.id,
-            after={"item_key": data.item_key},
-        )
-    if data.caption and not photo.caption:
+        _audit(session, photo, user, "photo.link", after={"item_key": data.item_key})
+    if data.caption and not photo.caption:  # a caption sent with it fills an empty one
         photo.caption = data.caption
+        _audit(
+            session,
+            photo,
+            user,
+            "photo.caption",
+            before={"caption": ""},
+            after={"caption": photo.caption},
+        )
     session.add(photo)
     session.flush()
 
 
-def _store_new(
+def _new_row(
     session: Session,
-    store: PhotoStore,
     made: pipeline.Photo,
-    content: bytes,
+    folder: str,
     *,
     visit: Visit,
     user: User,
     data: PhotoUpload,
     tz: str,
 ) -> Photo:
-    """Files first (atomically), then the row; the files go again if the row cannot be made."""
-    folder = store.new_folder()
-    store.write(
-        stored_id(visit),
-        folder,
-        {
-            f"{ORIGINAL}.{made.extension}": content,
-            DISPLAY: made.display.data,
-            THUMB: made.thumbnail.data,
-        },
+    """The row of a photo whose files are in `folder`, with its link and its audit event."""
+    # What the camera wrote into the photo (the evidence itself) comes first; what the client
+    # says (the browser's copy has lost its EXIF) fills in where it wrote nothing.
+    meta = made.metadata
+    latitude, longitude = data.lat, data.lon
+    if meta.position is not None:
+        latitude, longitude = meta.position.latitude, meta.position.longitude
+    camera = " ".join(part for part in (meta.camera_make, meta.camera_model) if part)
+    photo = Photo(
+        visit_id=stored_id(visit),
+        folder=folder,
+        sha256=made.sha256,
+        size=made.size,
+        media_type=made.media_type,
+        extension=made.extension,
+        width=made.width,
+        height=made.height,
+        taken_at=_camera_time(meta.taken_at, tz) or data.taken_at,
+        latitude=latitude,
+        longitude=longitude,
+        camera=camera[:200],
+        caption=data.caption,
+        uploaded_by_id=user.id,
     )
-    try:
-        # What the camera wrote into the photo (the evidence itself) comes first; what the
-        # client says (the browser's copy has lost its EXIF) fills in where it wrote nothing.
-        meta = made.metadata
-        latitude, longitude = data.lat, data.lon
-        if meta.position is not None:
-            latitude, longitude = meta.position.latitude, meta.position.longitude
-        camera = " ".join(part for part in (meta.camera_make, meta.camera_model) if part)
-        photo = Photo(
-            visit_id=stored_id(visit),
-            folder=folder,
-            sha256=made.sha256,
-            size=made.size,
-            media_type=made.media_type,
-            extension=made.extension,
-            width=made.width,
-            height=made.height,
-            taken_at=_camera_time(meta.taken_at, tz) or data.taken_at,
-            latitude=latitude,
-            longitude=longitude,
-            camera=camera[:200],
-            caption=data.caption,
-            uploaded_by_id=user.id,
-        )
-        session.add(photo)
-        session.flush()
-        link = PhotoLink(photo_id=stored_id(photo), item_key=data.item_key, linked_by_id=user.id)
-        photo.links.append(link)
-        session.flush()
-        audit.record(
-            session,
-            actor_id=user.id,
-            action="photo.add",
-            entity="photo",
-            entity_id=photo.id,
-            visit_id=visit.id,
-            after={"sha256": photo.sha256, "item_key": data.item_key, "caption": photo.caption},
-        )
-    except BaseException:
-        store.remove(stored_id(visit), folder)
-        raise
+    session.add(photo)
+    session.flush()
+    link = PhotoLink(photo_id=stored_id(photo), item_key=data.item_key, linked_by_id=user.id)
+    photo.links.append(link)
+    session.flush()
+    _audit(
+        session,
+        photo,
+        user,
+        "photo.add",
+        after={"sha256": photo.sha256, "item_key": data.item_key, "caption": photo.caption},
+    )
     return photo
+
+
+def _audit(session: Session, photo: Photo, user: User, action: str, **change: Any) -> None:
+    """A photo's change in the audit trail (before/after), in the change's transaction."""
+    audit.record(
+        session,
+        actor_id=user.id,
+        action=action,
+        entity="photo",
+        entity_id=photo.id,
+        visit_id=photo.visit_id,
+        **change,
+    )
 
 
 def _camera_time(taken: dt.datetime | None, timezone: str) -> dt.datetime | None:
@@ -441,13 +468,11 @@ def set_caption(
         photo.caption = data.caption
         photo.revision = revision
         session.add(photo)
-        audit.record(
+        _audit(
             session,
-            actor_id=user.id,
-            action="photo.caption",
-            entity="photo",
-            entity_id=photo.id,
-            visit_id=visit.id,
+            photo,
+            user,
+            "photo.caption",
             before={"caption": before},
             after={"caption": photo.caption},
         )
@@ -494,15 +519,8 @@ def remove_photo(
         photo.links.remove(link)
         remaining = sorted(k for k in keys if k != item_key)
         gone = not remaining
-        audit.record(
-            session,
-            actor_id=user.id,
-            action="photo.remove" if gone else "photo.unlink",
-            entity="photo",
-            entity_id=photo.id,
-            visit_id=visit.id,
-            before={"sha256": photo.sha256, "item_key": item_key, "caption": photo.caption},
-        )
+        before = {"sha256": photo.sha256, "item_key": item_key, "caption": photo.caption}
+        _audit(session, photo, user, "photo.remove" if gone else "photo.unlink", before=before)
         folder = photo.folder
         if gone:
             session.delete(photo)

@@ -247,10 +247,14 @@ def visit_public(visit: Visit) -> dict[str, Any]:
 PHOTO_FILES = ("original", "display", "thumb")
 
 
+def photo_urls(photo_id: int) -> dict[str, str]:
+    """The addresses of a photo's files (original, display, thumb): the one place they are made."""
+    return {kind: url_for("api.photo_file", photo_id=photo_id, kind=kind) for kind in PHOTO_FILES}
+
+
 def photo_public(fields: dict[str, Any]) -> dict[str, Any]:
     """A photo's fields (services/visit_photos.py) with the addresses of its files."""
-    urls = {k: url_for("api.photo_file", photo_id=fields["id"], kind=k) for k in PHOTO_FILES}
-    return {**fields, "urls": urls}
+    return {**fields, "urls": photo_urls(fields["id"])}
 
 
 def visit_photo_list(visit: Visit) -> list[dict[str, Any]]:

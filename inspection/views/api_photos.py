@@ -9,7 +9,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, request, send_file
+from flask import Response, current_app, g, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
@@ -20,24 +20,14 @@ from inspection.library import get_library
 from inspection.models import Photo, Visit
 from inspection.services import agency, visit_photos
 from inspection.services.visit_photos import Uploaded
-from inspection.storage import DISPLAY, ORIGINAL, THUMB, PhotoStore
+from inspection.storage import DISPLAY, ORIGINAL, THUMB, get_store
 from inspection.views.api import bp, json_body, photo_public, visit_photo_list
 
 log = logging.getLogger(__name__)
 
-STORE_KEY = "inspection.photo_store"
 # The files of a photo never change under their address (a photo's content is its identity):
 # a tablet keeps them a year, privately.
 FILE_MAX_AGE = 365 * 24 * 3600
-
-
-def init_app(app: Flask) -> None:
-    app.extensions[STORE_KEY] = PhotoStore(app.config["UPLOAD_DIR"])
-
-
-def photo_store() -> PhotoStore:
-    store: PhotoStore = current_app.extensions[STORE_KEY]
-    return store
 
 
 def upload(visit: Visit, file: FileStorage | None, fields: Mapping[str, Any]) -> Uploaded:
@@ -51,7 +41,7 @@ def upload(visit: Visit, file: FileStorage | None, fields: Mapping[str, Any]) ->
     return visit_photos.upload_photo(
         session,
         get_library(),
-        photo_store(),
+        get_store(),
         visit=visit,
         user=current_user,
         data=data,
@@ -88,7 +78,7 @@ def update_photo(photo_id: int) -> Response:
 def delete_photo(photo_id: int) -> Response:
     removal = visit_photos.remove_photo(
         db.get_session(),
-        photo_store(),
+        get_store(),
         visit=g.visit,
         photo=g.photo,
         user=current_user,
@@ -101,7 +91,7 @@ def delete_photo(photo_id: int) -> Response:
 def photo_file(photo_id: int, kind: str) -> Response:
     photo: Photo = g.photo
     names = {"original": f"{ORIGINAL}.{photo.extension}", "display": DISPLAY, "thumb": THUMB}
-    path = photo_store().file(photo.visit_id, photo.folder, names[kind])
+    path = get_store().file(photo.visit_id, photo.folder, names[kind])
     if not path.is_file():
         log.error("photo %s: its %s file is missing at %s", photo.id, kind, path)
         raise NotFound("the photo's file is missing on the server")

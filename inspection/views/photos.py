@@ -21,7 +21,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from inspection import workflow
+from inspection import body_limits, workflow
 from inspection.auth import can_fill_visit
 from inspection.checklist import Item
 from inspection.db import get_session
@@ -32,7 +32,8 @@ from inspection.models import Visit
 from inspection.services import agency, answers, visit_photos
 from inspection.services.validation import TOO_LONG
 from inspection.services.visit_photos import MAX_CAPTION
-from inspection.views.api_photos import photo_store, upload
+from inspection.storage import get_store
+from inspection.views.api_photos import upload
 
 bp = Blueprint("photos", __name__, url_prefix="/visits")
 
@@ -76,6 +77,7 @@ def _back(visit: Visit, item_key: str) -> ResponseReturnValue:
 
 
 @bp.post("/<int:visit_id>/items/<item_key>/photos")
+@body_limits.takes_uploads
 def upload_photo(visit_id: int, item_key: str) -> ResponseReturnValue:
     """One or several photos chosen at once; each is its own upload (client id derived from the
     form's, so a form sent twice stores nothing twice)."""
@@ -131,7 +133,7 @@ def remove(visit_id: int, photo_id: int) -> ResponseReturnValue:
     try:
         visit_photos.remove_photo(
             get_session(),
-            photo_store(),
+            get_store(),
             visit=visit,
             photo=g.photo,
             user=current_user,

@@ -28,6 +28,7 @@ from inspection.photos import MAX_PIXELS
 from inspection.photos import MESSAGES as REFUSALS
 from inspection.scoring import ItemResult, ScoreSheet
 from inspection.services.answers import MAX_NOTE, AnswerRow
+from inspection.services.visit_photos import MAX_CAPTION
 
 _cache: dict[tuple[str, str], PageModel] = {}
 _labels: dict[str, Any] = {}
@@ -246,6 +247,7 @@ def _photo_words(max_upload_mb: int) -> dict[str, Any]:
         "zoom_in": _("Zoom in"),
         "zoom_out": _("Zoom out"),
         "caption": _("Caption"),
+        "caption_max": str(MAX_CAPTION),
         "save_caption": _("Save caption"),
         "caption_saved": _("Caption saved."),
         "remove_photo": _("Remove photo"),

@@ -40,6 +40,7 @@ from inspection.library import get_library
 from inspection.models import Visit, stored_id
 from inspection.scoring import score_sheet
 from inspection.services import agency, answers, visit_photos
+from inspection.views.api import photo_urls
 from inspection.views.visit_page import (
     TOKEN_MARK,
     ChecklistCache,
@@ -111,14 +112,13 @@ def _page(visit: Visit, outcome: Outcome | None = None) -> str:
 def _thumbs(visit: Visit) -> dict[str, list[Thumb]]:
     """Each item's photos as the checklist shows them."""
     by_item = visit_photos.photos_by_item(visit_photos.visit_photos(get_session(), visit))
-    prefix = url_for("api.photo_file", photo_id=0, kind="thumb")[: -len("0/thumb")]
-    return {
-        key: [
-            Thumb(p.id or 0, f"{prefix}{p.id}/thumb", f"{prefix}{p.id}/display", p.caption)
-            for p in photos
-        ]
-        for key, photos in by_item.items()
-    }
+    shown: dict[str, list[Thumb]] = {}
+    for key, photos in by_item.items():
+        for photo in photos:
+            urls = photo_urls(stored_id(photo))
+            thumb = Thumb(stored_id(photo), urls["thumb"], urls["display"], photo.caption)
+            shown.setdefault(key, []).append(thumb)
+    return shown
 
 
 def _way_back(visit: Visit) -> tuple[str, str]:

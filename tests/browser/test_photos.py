@@ -255,3 +255,29 @@ def test_a_file_that_is_no_photo_is_refused_and_nothing_is_stored(
     refused.get_by_role("button", name="Đóng").click()
     refused.wait_for(state="detached")
     context.close()
+
+
+def test_a_photo_taken_offline_is_sent_once_when_the_link_returns(
+    browser, demo_visit, server, requests_log
+):
+    context, page = open_visit(browser, server, requests_log, demo_visit)
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    context.set_offline(True)
+    photos = strip(page)
+    photos.locator("input[type=file]").set_input_files(
+        {"name": "bang.jpg", "mimeType": "image/jpeg", "buffer": small_jpeg()}
+    )
+    waiting = photos.locator("span.thumb.waiting")
+    waiting.wait_for(timeout=15_000)  # kept, saying it will try again
+    assert waiting.locator(".upload-state").inner_text() == "Chưa gửi được ảnh: sẽ thử lại"
+    page.wait_for_timeout(2_500)  # a timed retry, still offline: kept waiting, nothing stored
+    assert photos.locator("span.thumb.waiting").count() == 1
+    tries_offline = len(posts)
+    context.set_offline(False)  # the "online" event sends it at once, and only once
+    photos.locator("a.thumb[data-photo]").wait_for(timeout=15_000)
+    page.wait_for_timeout(1_000)
+    assert len(posts) - tries_offline == 1
+    assert len(stored_photos(page, server.url, demo_visit.id)) == 1
+    assert photos.locator(".need").inner_text() == "Còn thiếu 1 ảnh"
+    context.close()

@@ -107,14 +107,32 @@
     strip.appendChild(tile);
     var job = {
       item: item, strip: strip, tile: tile, bar: bar, state: state, attempts: 0, clientId: uuid(),
-      takenAt: localTime(file.lastModified || Date.now()),
+      takenAt: localTime(file.lastModified || Date.now()), preview: preview.src,
     };
-    Promise.all([upright(file), position()]).then(function (ready) {
+    pending.push(job);
+    // One photo decoded at a time: a 12 MP photo takes ~50 MB while it is made smaller.
+    preparing = preparing.then(function () {
+      return Promise.all([upright(file), position()]);
+    }).then(function (ready) {
       job.blob = ready[0];
       job.position = ready[1];
       send(job);
     });
   }
+  var preparing = Promise.resolve();
+  var pending = []; // jobs not yet stored or refused
+
+  function settle(job) {
+    pending.splice(pending.indexOf(job), 1);
+  }
+
+  // Leaving while photos are on their way asks first (they are not kept on the device).
+  window.addEventListener("beforeunload", function (event) {
+    if (pending.length) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
 
   // The photo upright and at most MAX_SIDE px long; one already small enough goes as it is
   // (what the camera wrote is kept); one the browser cannot decode goes too: the server judges.
@@ -180,7 +198,9 @@
         job.attempts += 1;
         return freshToken().then(function () { send(job); });
       }
-      if (xhr.status === 401) return refuse(job, words.login);
+      // Logged out (in another tab, or the session ended): kept and retried, as after a 5xx,
+      // until a new login in another tab lets it through.
+      if (xhr.status === 401) return retry(job, words.login);
       if (xhr.status >= 500 || xhr.status === 0) return retry(job);
       var why = words.reasons[data.reason || error.reason] || (xhr.status === 413 ? words.reasons.too_large :
         xhr.status === 409 ? words.locked : error.message || "");
@@ -191,41 +211,59 @@
     job.state.textContent = words.uploading;
   }
 
-  function retry(job) {
+  // One timer per waiting job; coming back online sends every waiting job once, at once.
+  var waiting = [];
+  function retry(job, message) {
     var delay = RETRY_DELAYS[Math.min(job.attempts, RETRY_DELAYS.length - 1)];
     job.attempts += 1;
     job.tile.classList.add("waiting");
-    job.state.textContent = words.upload_failed;
-    job.timer = setTimeout(function () { send(job); }, delay);
-    job.wake = function () { clearTimeout(job.timer); send(job); };
+    job.state.textContent = message || words.upload_failed;
+    job.timer = setTimeout(function () { wake(job); }, delay);
     waiting.push(job);
   }
-  var waiting = [];
+
+  function wake(job) {
+    var at = waiting.indexOf(job);
+    if (at < 0) return; // already woken
+    waiting.splice(at, 1);
+    clearTimeout(job.timer);
+    send(job);
+  }
+
   window.addEventListener("online", function () {
-    waiting.splice(0).forEach(function (job) { job.wake(); });
+    waiting.slice().forEach(wake);
   });
 
   function refuse(job, message) {
+    settle(job);
     job.tile.classList.add("refused");
     job.tile.classList.remove("pending", "waiting");
     job.bar.remove();
     job.state.textContent = message;
     var dismiss = element("button", { type: "button", class: "link" }, words.close);
-    dismiss.addEventListener("click", function () { job.tile.remove(); });
+    dismiss.addEventListener("click", function () {
+      URL.revokeObjectURL(job.preview);
+      job.tile.remove();
+    });
     job.tile.appendChild(dismiss);
   }
 
   function done(job, photo) {
+    settle(job);
     var strip = job.strip;
-    var existing = strip.querySelector('a.thumb[data-photo="' + photo.id + '"]');
-    if (!existing) {
+    if (strip.querySelector('a.thumb[data-photo="' + photo.id + '"]')) { // the same photo again
+      URL.revokeObjectURL(job.preview);
+    } else {
       var link = element("a", { class: "thumb", href: photo.urls.display, "data-photo": photo.id });
       if (photo.caption) link.dataset.caption = photo.caption;
       var img = element("img", { alt: photo.caption || words.photo });
-      img.src = job.tile.querySelector("img").src; // shown at once; the server's thumb follows
+      img.src = job.preview; // shown at once; the server's thumbnail takes its place
       link.appendChild(img);
       var thumb = new Image();
-      thumb.onload = function () { URL.revokeObjectURL(img.src); img.src = thumb.src; };
+      thumb.onload = function () {
+        img.src = thumb.src;
+        URL.revokeObjectURL(job.preview);
+      };
       thumb.src = photo.urls.thumb;
       strip.insertBefore(link, job.tile);
     }

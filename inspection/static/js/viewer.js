@@ -37,7 +37,8 @@
     stage.appendChild(img);
     var foot = element("div", { class: "viewer-foot" });
     if (writable) {
-      var caption = element("textarea", { rows: "2", maxlength: "500", "aria-label": words.caption,
+      var caption = element("textarea", { rows: "2", maxlength: words.caption_max,
+        "aria-label": words.caption,
         placeholder: words.caption });
       caption.value = link.dataset.caption || "";
       var save = element("button", { type: "button" }, words.save_caption);
@@ -77,16 +78,25 @@
     var fy = at && at.clientY !== undefined ? (at.clientY - rect.top) / rect.height : 0.5;
     var cx = (stage.scrollLeft + fx * rect.width) / v.zoom;
     var cy = (stage.scrollTop + fy * rect.height) / v.zoom;
-    if (v.zoom === 1) v.fit = v.img.getBoundingClientRect().width; // the picture as it fits
+    if (v.zoom === 1) { // the picture as it fits (the stage's width while it is still loading)
+      v.fit = v.img.getBoundingClientRect().width || v.stage.clientWidth;
+    }
     v.zoom = next;
     v.img.style.width = next === 1 ? "" : Math.round(v.fit * next) + "px";
     v.img.style.maxWidth = next === 1 ? "" : "none";
     v.img.style.maxHeight = next === 1 ? "" : "none";
     v.box.classList.toggle("zoomed", next > 1);
     v.level.textContent = Math.round(next * 100) + "%";
-    if (next > 1 && v.img.clientWidth > v.img.naturalWidth && !v.full) {
+    // The display copy is at most 2048 px long: one that long may come from a larger original,
+    // shown instead once it has loaded (one the browser cannot show, HEIC, is left aside).
+    var long = Math.max(v.img.naturalWidth, v.img.naturalHeight);
+    if (next > 1 && long >= 2048 && v.img.clientWidth > v.img.naturalWidth && !v.full) {
       v.full = true;
-      v.img.src = fileBase + v.id + "/original";
+      var full = new Image();
+      full.onload = function () {
+        if (viewer === v && full.naturalWidth > v.img.naturalWidth) v.img.src = full.src;
+      };
+      full.src = fileBase + v.id + "/original";
     }
     stage.scrollLeft = cx * next - fx * rect.width;
     stage.scrollTop = cy * next - fy * rect.height;
@@ -128,20 +138,21 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (!viewer) return;
+    if (!viewer || /^(TEXTAREA|INPUT)$/.test(event.target.tagName)) return; // typing a caption
     if (event.key === "Escape") shut();
     if (event.key === "+" || event.key === "=") zoom(viewer.zoom * 1.5);
     if (event.key === "-") zoom(viewer.zoom / 1.5);
   });
 
-  function write(method, url, body) {
+  function write(method, url, body, renewed) {
     var options = { method: method, credentials: "same-origin",
       headers: { "X-CSRFToken": token(), "Content-Type": "application/json" } };
     if (body) options.body = JSON.stringify(body);
     return fetch(url, options).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.status === 400 && data.error && data.error.code === "csrf_failed") {
-          return freshToken().then(function () { return write(method, url, body); });
+        if (response.status === 400 && data.error && data.error.code === "csrf_failed" &&
+            !renewed) {
+          return freshToken().then(function () { return write(method, url, body, true); });
         }
         return { ok: response.ok, status: response.status, data: data };
       });
