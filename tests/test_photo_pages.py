@@ -194,6 +194,8 @@ def test_the_same_form_sent_twice_stores_once(app, visit, browser):
     assert send_photos(browser, visit, page, files).status_code == 302
     again = send_photos(browser, visit, page, files)  # the tap on "send" repeated
     assert again.status_code == 302
+    # Said as saved, not as "already saved for another item": these are the form's own photos.
+    assert "Đã lưu 2 ảnh." in browser.get(again.headers["Location"]).get_data(as_text=True)
     assert photo_records(app) == {"photos": 2, "photo_links": 2, "client_requests": 2}
     assert len(photo_folders(app)) == 2
     assert len(audit_events(app, "photo.add")) == 2

@@ -66,7 +66,7 @@ def _page(
         error=error,
         client_id=str(uuid.uuid4()),
         back=url_for("visits.view", visit_id=visit.id, _anchor=f"item-{item_key}"),
-        max_caption=visit_photos.MAX_CAPTION,
+        max_caption=MAX_CAPTION,
         moment=lambda value: format_moment(value, timezone),
     )
     return page, status
@@ -106,10 +106,10 @@ def upload_photo(visit_id: int, item_key: str) -> ResponseReturnValue:
                     why=message,
                 )
             return _page(visit, item_key, message, http_status(exc))
-    if visit_photos.UploadResult.CREATED in results:
-        flash(_("Photos saved: %(count)s.", count=len(results)), "success")
-    else:
+    if all(result is visit_photos.UploadResult.EXISTING for result in results):
         flash(_("This photo was already saved: it is now linked to this item too."), "info")
+    else:  # new, or this form's own photos sent again (a double tap): saved either way
+        flash(_("Photos saved: %(count)s.", count=len(results)), "success")
     return _back(visit, item_key)
 
 
