@@ -3,7 +3,8 @@
 Decimal arithmetic throughout: each item's score is rounded half-up to 2 decimals, sections and the
 total are sums of those, the percentage is rounded half-up to 2 decimals and bands compare that
 rounded percentage (CHECKLIST-FORMAT.md, "The score sheet"). The sheet is provisional (no
-percentage, no band) while an applicable `required` item is unanswered.
+percentage, no band) while an applicable `required` item is unanswered. It lists the raised
+consistency checks (checklist/checks.py) as warnings.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from inspection.checklist import NA, Band, Item, Template
+from inspection.checklist.checks import RaisedCheck, raised
 from inspection.checklist.item import HUNDRED, round2
 
 
@@ -91,6 +93,7 @@ class ScoreSheet:
     answered: int  # x of "answered x of y"
     answerable: int  # y
     sections: list[SectionResult]
+    warnings: list[RaisedCheck] = field(default_factory=list)  # raised consistency checks
 
     @functools.cached_property
     def items(self) -> dict[str, ItemResult]:
@@ -119,6 +122,7 @@ class ScoreSheet:
                 for s in self.sections
             ],
             "failed": [r.key for r in self.failed],
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
 
@@ -188,6 +192,7 @@ def score_sheet(template: Template[Any], answers: Mapping[str, Any]) -> ScoreShe
         answered=sum(1 for r in applicable if r.answered or r.not_applicable),
         answerable=len(applicable),
         sections=sections,
+        warnings=raised(template.checks, answers, shown, template.by_key),
     )
 
 

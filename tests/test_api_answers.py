@@ -333,7 +333,8 @@ def test_batch_with_a_malformed_body_is_a_400(visit, insp_a, body):
 
 
 def test_score_endpoint_gives_the_sheet_worked_out_by_hand(app, visit, insp_a):
-    """cchc-xa v1 (forms/cchc-xa.json, 100 points in all) with five answers, scored by hand."""
+    """cchc-xa (version 2, forms/cchc-xa.v2.json: version 1's items and points, 100 in all,
+    with consistency checks) with five answers, scored by hand."""
     answers = {
         "kh-cchc": "yes",  # 2 of 2
         "sipas-diem": 9.75,  # 9,75 of 12
@@ -368,7 +369,7 @@ def test_score_endpoint_gives_the_sheet_worked_out_by_hand(app, visit, insp_a):
         ("van-thu-luu-tru", 0.0, 9.0),
         ("sipas", 9.75, 15.0),
     ]
-    template = app.extensions["inspection.library"].get("cchc-xa", 1).document
+    template = app.extensions["inspection.library"].get("cchc-xa", 2).document
     titles = {section["key"]: section["title"] for section in template["sections"]}
     assert body == {
         "total": 15.25,
@@ -390,6 +391,17 @@ def test_score_endpoint_gives_the_sheet_worked_out_by_hand(app, visit, insp_a):
         ],
         # Answered below their points, in the checklist's order.
         "failed": ["ty-le-dung-han", "thu-xin-loi", "sipas-diem"],
+        # kh-cchc "yes" without its date raises one check; late dossiers with 98,39 % on time
+        # is consistent (below 99,99 %).
+        "warnings": [
+            {
+                "key": "co-ke-hoach-thieu-ngay",
+                "items": ["kh-cchc", "kh-cchc-ngay"],
+                "message": "Đã xác nhận có Kế hoạch CCHC năm nhưng chưa ghi ngày ban hành.",
+                "message_en": "The annual reform plan was confirmed, but its date of issue "
+                "is missing.",
+            }
+        ],
     }
 
 
@@ -595,7 +607,7 @@ def test_an_unknown_item_is_named_in_the_404(visit, insp_a):
 def test_the_score_is_provisional_until_the_last_required_item_is_answered(app, visit, insp_a):
     """Every item of cchc-xa answered at its best but one required item: 98 of 100 so far and
     no band; its answer completes the sheet (the optional ghi-chu-chung never waits)."""
-    doc = app.extensions["inspection.library"].get("cchc-xa", 1).document
+    doc = app.extensions["inspection.library"].get("cchc-xa", 2).document
     best = best_answers(doc)
     last = best.pop("danh-muc-ho-so")  # 2 points, required
     entries = [batch_entry(key, value) for key, value in best.items()]

@@ -159,7 +159,7 @@ def assert_empty(app: Flask) -> None:
     assert table_names(app) == []
     assert file_hashes(Path(app.config["UPLOAD_DIR"])) == {}
     shipped = {(t.key, t.version) for t in TemplateLibrary(app.config["LIBRARY_PATH"]).all()}
-    assert shipped == {("cchc-xa", 1), ("niem-yet-tthc", 1)}
+    assert shipped == {("cchc-xa", 1), ("cchc-xa", 2), ("niem-yet-tthc", 1)}
 
 
 # Fixtures ----------------------------------------------------------------------------------------

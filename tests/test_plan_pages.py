@@ -111,7 +111,7 @@ def test_lead_creates_a_plan_that_pins_the_chosen_template(team):
     page = client.get("/plans/new")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert set(offered(html, "template")) == {"cchc-xa:1", "niem-yet-tthc:1"}
+    assert set(offered(html, "template")) == {"cchc-xa:2", "niem-yet-tthc:1"}
     response = client.post("/plans/new", data={**PLAN_FORM, "csrf_token": csrf_from(html)})
     assert response.status_code == 302
     [plan] = rows(team, Plan)
@@ -375,7 +375,7 @@ def test_plan_list_newest_year_first_with_visit_counts(team):
     assert re.findall(r'data-plan="(\d+)"', html) == [str(newer.id), str(older.id)]
     assert re.findall(r"data-visits>(\d+)<", html) == ["2", "0"]
     assert "Trần Văn Trưởng" in html and "22/02/2024" in html
-    assert "Kiểm tra công tác cải cách hành chính cấp xã" in html and "Phiên bản 1" in html
+    assert "Kiểm tra công tác cải cách hành chính cấp xã" in html and "Phiên bản 2" in html
     assert "cchc-xa" not in html
     assert "/plans/new" in html
 
@@ -402,8 +402,8 @@ def test_plan_page_shows_each_visit_with_its_score(app, plan):
     assert "UBND xã Ninh Xuân" in untouched and "02/07/2024" in untouched
     assert "0 / <span" in untouched and ">94,5</span>" in untouched and "%" not in untouched
     assert "Trần Văn Trưởng" in html and "70/QĐ-UBND" in html and "13/03/2024" in html
-    checklist = app.extensions["inspection.library"].get("cchc-xa", 1)
-    assert f"{checklist.title} · Phiên bản 1" in html
+    checklist = app.extensions["inspection.library"].get("cchc-xa", 2)
+    assert f"{checklist.title} · Phiên bản 2" in html
 
 
 def test_plan_page_reads_all_answers_in_one_query(app, plan):
@@ -468,7 +468,7 @@ def test_plan_page_shows_each_visits_participants(app, plan):
 def test_the_plan_page_shows_the_band_once_the_last_required_item_is_answered(app, plan):
     first = make_visit(app, plan, ["insp-a"], unit_code="ninh-da")
     second = make_visit(app, plan, ["insp-b"], unit_code="ninh-xuan", scheduled_on="2024-07-02")
-    doc = app.extensions["inspection.library"].get("cchc-xa", 1).document
+    doc = app.extensions["inspection.library"].get("cchc-xa", 2).document
     best = best_answers(doc)
     last = best.pop("danh-muc-ho-so")  # 2 points, required
     inspector = ApiClient(app, "insp-a")

@@ -315,6 +315,7 @@ def test_the_api_json_of_a_sheet_names_every_figure():
             {"key": "mot-cua", "title": "Lĩnh vực mot-cua", "score": 0.0, "max": 5.0},
         ],
         "failed": ["luu-tru"],
+        "warnings": [],
     }
 
 

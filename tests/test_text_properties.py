@@ -318,7 +318,7 @@ def test_plan_texts_from_the_page(app, team, field):
             "issued_on": "22/02/2024",
             "year": "2024",
             "title": "Kiểm tra",
-            "template": "cchc-xa:1",
+            "template": "cchc-xa:2",
             "decision_number": "",
             field: raw,
         }

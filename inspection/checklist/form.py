@@ -12,6 +12,7 @@ from typing import Annotated, Any, Generic, TypeVar, Union, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from inspection.checklist.checks import Check
 from inspection.checklist.fields import (
     BAND_LABEL,
     Description,
@@ -27,6 +28,8 @@ from inspection.checklist.fields import (
 )
 from inspection.checklist.item import ITEM_TYPES, Item, raise_at
 from inspection.checklist.problems import Message, message
+
+NOT_A_LIST = message("not_a_list", "must be a list")
 
 I = TypeVar("I", bound=Item)  # noqa: E741 - the item union, as pydantic's generics name it
 
@@ -94,6 +97,7 @@ class Template(BaseModel, Generic[I]):
         schema_default([{"min": int(b.min), "label": b.label} for b in DEFAULT_BANDS]),
     ] = DEFAULT_BANDS
     sections: Annotated[tuple[Section[I], ...], list_rule(), list_schema()]
+    checks: Annotated[tuple[Check, ...], list_rule(NOT_A_LIST, least=0)] = ()
 
     @classmethod
     def model_parametrized_name(cls, params: Any) -> str:

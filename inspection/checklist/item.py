@@ -105,14 +105,19 @@ class ShowIf(BaseModel):
 
     def holds(self, value: Any) -> bool:
         """Whether the controller's answer `value` is the one expected."""
-        if value is None or value == NA:
-            return False
-        expected = self.equals
-        if isinstance(value, bool) or isinstance(expected, bool):
-            return value is expected
-        if isinstance(value, int | float) and isinstance(expected, int | float):
-            return to_decimal(value) == to_decimal(expected)
-        return bool(value == expected)
+        return same_answer(value, self.equals)
+
+
+def same_answer(value: Any, expected: Any) -> bool:
+    """Whether an answer (`na` and None count as unanswered, so never) is the value a rule
+    expects: true is not 1, 2.50 is 2.5."""
+    if value is None or value == NA:
+        return False
+    if isinstance(value, bool) or isinstance(expected, bool):
+        return value is expected
+    if isinstance(value, int | float) and isinstance(expected, int | float):
+        return to_decimal(value) == to_decimal(expected)
+    return bool(value == expected)
 
 
 def raise_at(problems: list[tuple[tuple[str | int, ...], Message]]) -> None:
@@ -150,6 +155,9 @@ class Item(BaseModel):
     label: ClassVar[str]
     # May other items depend on its answer (show_if)?
     can_control: ClassVar[bool] = False
+    # The conditions a consistency check may set on its answer (checks.py); `measure` gives
+    # what the bounds compare.
+    conditions: ClassVar[frozenset[str]] = frozenset({"equals", "answered"})
 
     @model_validator(mode="wrap")
     @classmethod
@@ -231,6 +239,11 @@ class Item(BaseModel):
 
     def percent(self, value: Any) -> Decimal | None:
         """The percentage an answer shows (a ratio's), rounded."""
+        return None
+
+    def measure(self, value: Any) -> Decimal | dt.date | None:
+        """What a consistency check's bounds compare of a valid answer (not None, not "na"):
+        a ratio's %, a number, a date. None: nothing to compare (a ratio of 0 / 0)."""
         return None
 
     def fails(self, score: Decimal, most: Decimal) -> bool:

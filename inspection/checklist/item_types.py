@@ -8,6 +8,7 @@ validator, the scoring engine, the services and the views ask the item; none nam
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
@@ -45,6 +46,7 @@ from inspection.checklist.item import (
     N_,
     NA,
     Choice,
+    Item,
     Words,
     item_type,
     percent_of,
@@ -211,6 +213,11 @@ class ScoreItem(NumberInput):
     def score(self, value: Any) -> Decimal:
         return round2(to_decimal(value))
 
+    conditions: ClassVar[frozenset[str]] = Item.conditions | {"min", "max"}
+
+    def measure(self, value: Any) -> Decimal:
+        return to_decimal(value)
+
     def hint(self, words: Words) -> str:
         return words(N_("Enter points from 0 to %(max)s."), max=words.number(self.points))
 
@@ -295,6 +302,11 @@ class RatioItem(RatioInput):
     def percent(self, value: Any) -> Decimal | None:
         return percent_of(value["num"], value["den"]) if value["den"] else None
 
+    conditions: ClassVar[frozenset[str]] = Item.conditions | {"min_percent", "max_percent"}
+
+    def measure(self, value: Any) -> Decimal | None:
+        return self.percent(value)
+
     def score(self, value: Any) -> Decimal | None:
         num, den = value["num"], value["den"]
         if den == 0:
@@ -340,6 +352,11 @@ class NumberItem(NumberInput):
     def value_problem(self, value: Any) -> Message | None:
         return None if is_number(value) else message("number", "must be a number")
 
+    conditions: ClassVar[frozenset[str]] = Item.conditions | {"min", "max"}
+
+    def measure(self, value: Any) -> Decimal:
+        return to_decimal(value)
+
     def hint(self, words: Words) -> str:
         return words(N_("Enter a number."))
 
@@ -372,6 +389,11 @@ class DateItem(DateInput):
 
     def value_problem(self, value: Any) -> Message | None:
         return None if parse_date(value) else message("date", "must be a date YYYY-MM-DD")
+
+    conditions: ClassVar[frozenset[str]] = Item.conditions | {"on_or_before", "on_or_after"}
+
+    def measure(self, value: Any) -> dt.date | None:
+        return parse_date(value)
 
     def hint(self, words: Words) -> str:
         return words(N_("Enter a date as dd/mm/yyyy."))

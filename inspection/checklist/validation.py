@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from inspection import text
+from inspection.checklist.checks import check_problems
 from inspection.checklist.fields import (
     MAX_KEY,
     MAX_TEMPLATE_BYTES,
@@ -56,6 +57,12 @@ def validate(doc: Any, *, stored: bool = False) -> Report:
     items = _items(doc, context)
     _keys_unique(report, doc, items)
     _show_if_rules(report, items, stored=stored)
+    models: dict[str, Item | None] = {}
+    for _where, raw, model in items:
+        if isinstance(raw.get("key"), str):
+            models.setdefault(raw["key"], model)
+    for path, found in check_problems(doc.get("checks"), models, stored=stored):
+        report.error(path, found)
     _warnings(report, doc, items)
     if not stored:
         reported = {problem.path for problem in report.errors}
@@ -105,6 +112,8 @@ def _problem(error: Any, doc: dict[str, Any]) -> tuple[str, Message]:
         )
     if kind in ("model_attributes_type", "model_type", "dict_type"):
         return _path(loc), NOT_AN_OBJECT
+    if kind == "extra_forbidden":  # a check's members are a closed list
+        return _path(loc), message("unknown_member", "unknown key: a check does not take it")
     if kind == "missing":
         name = loc[-1] if loc else ""
         return _path(loc), MISSING.get(str(name), REQUIRED)
