@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
         api,
         api_photos,  # noqa: F401  (adds the photo routes to api.bp)
+        api_review,  # noqa: F401  (adds the review routes to api.bp)
         auth,
         checklists,
         main,

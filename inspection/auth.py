@@ -18,8 +18,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from inspection.db import get_session
 from inspection.errors import is_api_request, json_error
-from inspection.models import Photo, Plan, Role, User, Visit, VisitInspector, relation
+from inspection.models import Finding, Photo, Plan, Role, User, Visit, VisitInspector, relation
 from inspection.services import login_sessions, login_throttle
+from inspection.workflow import BY, Action
 
 login_manager = LoginManager()
 
@@ -93,6 +94,11 @@ def _visit_writer(user: User) -> bool:
     return can_write_visit(user, g.visit)
 
 
+def _visit_lead(user: User) -> bool:
+    """The lead of the visit's plan (who reviews it)."""
+    return leads_plan(user, g.visit.plan)
+
+
 ADMIN, LEAD, INSPECTOR = Role.ADMIN, Role.LEAD, Role.INSPECTOR
 
 ACCESS: dict[str, Rule] = {
@@ -122,6 +128,17 @@ ACCESS: dict[str, Rule] = {
     "api.update_photo": roles(LEAD, INSPECTOR, check=_visit_writer),
     "api.delete_photo": roles(LEAD, INSPECTOR, check=_visit_writer),
     "api.photo_file": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "api.list_findings": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "api.create_finding": roles(LEAD, INSPECTOR, check=_visit_writer),
+    "api.update_finding": roles(LEAD, INSPECTOR, check=_visit_writer),
+    "api.explain_check": roles(LEAD, INSPECTOR, check=_visit_writer),
+    # The decisions: the role workflow.py names, for this visit (its inspectors, its plan's lead).
+    "api.submit_visit": roles(BY[Action.SUBMIT], check=_visit_filler),
+    "api.return_visit": roles(BY[Action.RETURN], check=_visit_lead),
+    "api.approve_visit": roles(BY[Action.APPROVE], check=_visit_lead),
+    "api.reopen_visit": roles(BY[Action.REOPEN], check=_visit_lead),
+    "api.add_comment": roles(LEAD, check=_visit_lead),
+    "api.visit_history": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
     # Pages
     "main.index": LOGGED_IN,
     "main.set_language": PUBLIC,
@@ -156,10 +173,11 @@ ACCESS: dict[str, Rule] = {
 }
 
 SESSION_KEY = "login_session"  # in the signed cookie: the LoginSession row's id
-LOADERS: dict[str, type[Plan] | type[Visit] | type[Photo]] = {
+LOADERS: dict[str, type[Plan] | type[Visit] | type[Photo] | type[Finding]] = {
     "plan_id": Plan,
     "visit_id": Visit,
     "photo_id": Photo,
+    "finding_id": Finding,
 }
 # What every visit route needs, loaded with the visit in one round trip.
 VISIT_OPTIONS = (
@@ -257,8 +275,9 @@ def enforce_access() -> Response | BaseResponse | None:
 
 
 def _load_objects() -> None:
-    """Load the plan, visit or photo the URL names (g.plan, g.visit, g.photo); a photo brings
-    its visit (it is read and written as part of it), a visit its plan."""
+    """Load the plan, visit, photo or deficiency the URL names (g.plan, g.visit, g.photo,
+    g.finding); a photo or a deficiency brings its visit (it is read and written as part of
+    it), a visit its plan."""
     session = get_session()
     args = request.view_args or {}
     for arg, model in LOADERS.items():
@@ -267,10 +286,10 @@ def _load_objects() -> None:
         obj = session.get(model, args[arg], options=VISIT_OPTIONS if model is Visit else ())
         if obj is None:
             _not_found(model)
-        if isinstance(obj, Photo):
+        if isinstance(obj, Photo | Finding):
             if "visit" in g and g.visit.id != obj.visit_id:  # /visits/1/…/<another's photo>
                 _not_found(model)
-            g.photo = obj
+            setattr(g, "photo" if isinstance(obj, Photo) else "finding", obj)
             obj = session.get(Visit, obj.visit_id, options=VISIT_OPTIONS)
         if isinstance(obj, Visit):
             if "plan" in g and g.plan.id != obj.plan_id:  # /plans/1/visits/<another's>
@@ -281,7 +300,7 @@ def _load_objects() -> None:
             g.plan = obj
 
 
-def _not_found(model: type[Plan] | type[Visit] | type[Photo]) -> NoReturn:
+def _not_found(model: type[Plan] | type[Visit] | type[Photo] | type[Finding]) -> NoReturn:
     if is_api_request():
         abort(json_error(404, "not_found", f"{model.__name__.lower()} not found"))
     abort(404)

@@ -94,6 +94,19 @@ class VisitStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class FindingStatus(StrEnum):
+    DRAFT = "draft"  # before the notice
+    OPEN = "open"
+    REPORTED = "reported"  # the unit reported a fix
+    RESOLVED = "resolved"  # the team verified it
+
+
 class Agency(SQLModel, table=True):
     """The inspecting agency: one row, configuration data printed on every document."""
 
@@ -260,6 +273,9 @@ class Photo(SQLModel, table=True):
     links: list["PhotoLink"] = Relationship(
         back_populates="photo", sa_relationship_kwargs={"cascade": "all, delete-orphan"}
     )
+    finding_links: list["FindingPhoto"] = Relationship(
+        back_populates="photo", sa_relationship_kwargs={"cascade": "all, delete-orphan"}
+    )
 
 
 class PhotoLink(SQLModel, table=True):
@@ -276,6 +292,83 @@ class PhotoLink(SQLModel, table=True):
     linked_at: dt.datetime = created_field()
 
     photo: Photo = Relationship(back_populates="links")
+
+
+class Finding(SQLModel, table=True):
+    """A deficiency the team records: tied to the item that failed (`item_key`) or to none
+    (empty). One whose item no longer fails is `withdrawn`: kept, shown struck through, left
+    out of the notice."""
+
+    __tablename__ = "findings"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visits.id", index=True)
+    item_key: str = Field(default="", max_length=64)
+    text: str
+    remedy: str = Field(default="")
+    severity: str = Field(default=Severity.MEDIUM, max_length=8)
+    responsible: str = Field(default="", max_length=200)  # the person or office
+    due_on: dt.date | None = None
+    status: str = Field(default=FindingStatus.DRAFT, max_length=16)
+    withdrawn: bool = Field(default=False)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: dt.datetime = created_field()
+    updated_at: dt.datetime = created_field()
+    client_id: str | None = Field(default=None, max_length=64)
+    revision: int = Field(default=0)  # the visit revision of this finding's last change
+
+    created_by: User | None = Relationship()
+
+
+class FindingPhoto(SQLModel, table=True):
+    """A photo as evidence of a deficiency (beside its links to items, PhotoLink)."""
+
+    __tablename__ = "finding_photos"
+    photo_id: int = Field(foreign_key="photos.id", primary_key=True)
+    finding_id: int = Field(foreign_key="findings.id", primary_key=True, index=True)
+    linked_by_id: int | None = Field(default=None, foreign_key="users.id")
+    linked_at: dt.datetime = created_field()
+
+    photo: Photo = Relationship(back_populates="finding_links")
+
+
+class CheckExplanation(SQLModel, table=True):
+    """Why a raised consistency check is not an error (CHECKLIST-FORMAT.md); removed when one
+    of the check's items changes, so that it is asked for again."""
+
+    __tablename__ = "check_explanations"
+    __table_args__ = (UniqueConstraint("visit_id", "check_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visits.id", index=True)
+    check_key: str = Field(max_length=64)
+    explanation: str
+    explained_by_id: int | None = Field(default=None, foreign_key="users.id")
+    explained_at: dt.datetime = created_field()
+    revision: int = Field(default=0)
+
+    explained_by: User | None = Relationship()
+
+
+class ReviewComment(SQLModel, table=True):
+    """The lead's remark on an item, a deficiency or the visit (both empty) during review.
+    A return sends the unsent ones to the team (`sent_at`), who see them as a to-do list until
+    they submit again (`closed_at`)."""
+
+    __tablename__ = "review_comments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visits.id", index=True)
+    item_key: str = Field(default="", max_length=64)
+    finding_id: int | None = Field(default=None, foreign_key="findings.id")
+    text: str
+    author_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: dt.datetime = created_field()
+    sent_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    author: User | None = Relationship()
 
 
 class ClientRequest(SQLModel, table=True):

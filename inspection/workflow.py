@@ -1,10 +1,9 @@
 """A visit's lifecycle: its states, what each state allows, and the moves between them.
 
-One table says what each state lets people do; one table says which action moves a visit from
-which state to which. Services and views ask here; no other module compares a visit's status.
-Today's states and moves are those of the checklist: a visit is planned, its first accepted
-answer starts it. Review (submitted, returned, approved) and the documents (notice_issued,
-remediating, closed) add their rows here.
+One table says what each state lets people do (ALLOWS); one says which action moves a visit from
+which state to which (MOVES), and one who may make the moves that are a decision (BY: submit,
+return, approve, reopen). Services and views ask here; no other module compares a visit's status.
+The documents (notice_issued, remediating, closed) add their rows with the notice.
 """
 
 from __future__ import annotations
@@ -12,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from inspection.errors import N_, Conflict
-from inspection.models import Visit, VisitStatus
+from inspection.errors import N_, Conflict, Forbidden
+from inspection.models import Role, Visit, VisitStatus
 
 S = VisitStatus
 
@@ -22,19 +21,24 @@ S = VisitStatus
 class Allows:
     """What a visit in one state allows."""
 
-    answers: bool = False  # inspectors may save answers
+    answers: bool = False  # the team may save answers
     photos: bool = False  # photos may be added, captioned, removed
+    findings: bool = False  # the team may record deficiencies and explain warnings
+    review: bool = False  # the lead reviews: corrects answers (with a reason), deficiencies,
+    # explanations, and comments
     plan_edit: bool = False  # the lead may correct the date, place, team and participants
     unit_change: bool = False  # the inspected unit may change (no answer about one exists yet)
 
 
+TEAM = Allows(answers=True, photos=True, findings=True)
 ALLOWS: dict[VisitStatus, Allows] = {
-    S.PLANNED: Allows(answers=True, photos=True, plan_edit=True, unit_change=True),
-    S.IN_PROGRESS: Allows(answers=True, photos=True, plan_edit=True),
+    S.PLANNED: Allows(answers=True, photos=True, findings=True, plan_edit=True, unit_change=True),
+    S.IN_PROGRESS: Allows(answers=True, photos=True, findings=True, plan_edit=True),
     # Until the team hands the visit in for review, the lead may correct what was planned;
     # a returned visit takes answers again, but its plan stays as reviewed.
-    S.SUBMITTED: Allows(),
-    S.RETURNED: Allows(answers=True, photos=True),
+    S.SUBMITTED: Allows(review=True),
+    S.RETURNED: TEAM,
+    # Approval freezes answers, photos and deficiencies (the lead may reopen it).
     S.APPROVED: Allows(),
     S.NOTICE_ISSUED: Allows(),
     S.REMEDIATING: Allows(),
@@ -45,14 +49,35 @@ ALLOWS: dict[VisitStatus, Allows] = {
 class Action(StrEnum):
     ANSWER = "answer"  # an answer was accepted
     PHOTO = "photo"  # a photo was added, linked, captioned or removed
+    FINDING = "finding"  # a deficiency or an explanation was recorded
+    SUBMIT = "submit"  # the team hands the visit in for review
+    RETURN = "return"  # the lead sends it back with comments
+    APPROVE = "approve"  # the lead stands behind it
+    REOPEN = "reopen"  # the lead takes an approval back (until the notice)
 
 
-# (state, action) → the next state. An action allowed in a state but missing here leaves the
-# state as it is (a second answer keeps a visit in progress).
+# (state, action) → the next state. A change allowed in a state but missing here leaves the
+# state as it is (a second answer keeps a visit in progress); a decision missing here is refused.
 MOVES: dict[tuple[VisitStatus, Action], VisitStatus] = {
     (S.PLANNED, Action.ANSWER): S.IN_PROGRESS,
     (S.PLANNED, Action.PHOTO): S.IN_PROGRESS,
+    (S.PLANNED, Action.FINDING): S.IN_PROGRESS,
+    (S.IN_PROGRESS, Action.SUBMIT): S.SUBMITTED,
+    (S.RETURNED, Action.SUBMIT): S.SUBMITTED,
+    (S.SUBMITTED, Action.RETURN): S.RETURNED,
+    (S.SUBMITTED, Action.APPROVE): S.APPROVED,
+    (S.APPROVED, Action.REOPEN): S.SUBMITTED,
 }
+
+# Who makes each decision: the visit's assigned inspectors submit, the plan's lead decides
+# (which inspector and which lead, the access table checks: auth.py).
+BY: dict[Action, Role] = {
+    Action.SUBMIT: Role.INSPECTOR,
+    Action.RETURN: Role.LEAD,
+    Action.APPROVE: Role.LEAD,
+    Action.REOPEN: Role.LEAD,
+}
+DECISIONS = tuple(BY)
 
 
 class WrongState(Conflict):
@@ -109,6 +134,58 @@ def check_can_edit_plan(visit: Visit) -> None:
         raise VisitLocked()
 
 
+def can_record_findings(visit: Visit) -> bool:
+    return allows(visit).findings
+
+
+def can_review(visit: Visit) -> bool:
+    return allows(visit).review
+
+
+def check_can_record_findings(visit: Visit, role: str) -> None:
+    """The team while it works; the lead while reviewing."""
+    if role == Role.LEAD and can_review(visit):
+        return
+    if not can_record_findings(visit):
+        raise WrongState(f"the visit is {visit.status}: its deficiencies can no longer change")
+
+
+def check_can_correct(visit: Visit) -> None:
+    """The lead's correction of an answer during review."""
+    if not can_review(visit):
+        raise WrongState(f"the visit is {visit.status}: it is not under review")
+
+
+def can_decide(visit: Visit, action: Action, role: str) -> bool:
+    """Whether `role` may make the decision `action` on the visit as it is now."""
+    return BY.get(action) == role and (VisitStatus(visit.status), action) in MOVES
+
+
+def decide(visit: Visit, action: Action, role: str) -> VisitStatus:
+    """Make a decision (submit, return, approve, reopen): moves the visit, or refuses with
+    Forbidden (not this role's decision) or WrongState (not from this state). Returns the
+    state it left."""
+    if BY.get(action) != role:
+        raise Forbidden(f"only the {BY[action]} may {action} a visit")
+    before = VisitStatus(visit.status)
+    after = MOVES.get((before, action))
+    if after is None:
+        raise WrongState(REFUSED[action], extra={"status": before.value})
+    visit.status = after
+    return before
+
+
+# What a decision from the wrong state is told (the states it may start from, as MOVES has them).
+REFUSED = {
+    Action.SUBMIT: N_("Only a visit in progress or returned to the team can be submitted."),
+    Action.RETURN: N_("Only a submitted visit can be returned to the team."),
+    Action.APPROVE: N_("Only a submitted visit can be approved."),
+    Action.REOPEN: N_("Only an approved visit can be reopened, until its notice is issued."),
+}
+
+
 def record(visit: Visit, action: Action) -> None:
-    """Move the visit on after `action` was done (in the same transaction)."""
+    """Move the visit on after a change `action` was done (in the same transaction)."""
+    if action in BY:
+        raise ValueError(f"{action} is a decision: use decide()")
     visit.status = MOVES.get((VisitStatus(visit.status), action), visit.status)

@@ -373,3 +373,44 @@ def photo_folders(app: Flask) -> list[Path]:
     """The photo folders on disk (`<visit>/<folder>`, temporary ones included)."""
     root = Path(app.config["UPLOAD_DIR"])
     return sorted(p for p in root.glob("*/*") if p.is_dir())
+
+
+def visit_template(app: Flask, visit: Visit) -> dict:
+    """The template document the visit's plan pinned."""
+    with app.app_context():
+        session = get_session()
+        row = session.get(Visit, visit.id)
+        plan = row.plan
+        return app.extensions["inspection.library"].get(plan.form_key, plan.form_version).document
+
+
+def complete_visit(app: Flask, visit: Visit, username: str = "insp-a") -> ApiClient:
+    """Everything a submission needs, as the assigned inspector gives it: every item answered
+    at its best (builders.best_answers), each raised consistency warning explained, the photos
+    of items that require them. Returns the inspector's client."""
+    from tests.builders import best_answers, iter_items
+
+    inspector = ApiClient(app, username)
+    doc = visit_template(app, visit)
+    entries = [
+        {
+            "item_key": key,
+            "value": value,
+            "client_id": new_client_id(),
+            "answered_at": "2024-06-28T09:00:00+07:00",
+        }
+        for key, value in best_answers(doc).items()
+    ]
+    saved = inspector.post(f"/api/v1/visits/{visit.id}/answers", json={"answers": entries})
+    assert saved.status_code == 200, saved.get_json()
+    for warning in saved.get_json()["visit"]["score"]["warnings"]:
+        url = f"/api/v1/visits/{visit.id}/checks/{warning['key']}"
+        explained = inspector.put(url, json={"explanation": "Đã đối chiếu với sổ theo dõi"})
+        assert explained.status_code == 200, explained.get_json()
+    serial = 5000
+    for _, item in iter_items(doc):
+        for _n in range(item.get("photos_min", 1) if item.get("photo") == "required" else 0):
+            serial += 1
+            sent = upload_photo(inspector, visit, photo_bytes(serial), item_key=item["key"])
+            assert sent.status_code == 201, sent.get_json()
+    return inspector

@@ -17,6 +17,7 @@ from tests.builders import valid_template
 from tests.factories import (
     PASSWORD,
     ApiClient,
+    complete_visit,
     csrf_from,
     logged_in,
     make_unit,
@@ -24,6 +25,7 @@ from tests.factories import (
     make_visit,
     new_client_id,
     photo_bytes,
+    set_visit_status,
     upload_photo,
     upload_tree,
 )
@@ -120,6 +122,59 @@ CASES = {
     ),
     ("api.delete_photo", "DELETE"): ("/api/v1/photos/{photo}", None, VISIT_WRITERS),
     ("api.photo_file", "GET"): ("/api/v1/photos/{photo}/thumb", None, VISIT_READERS),
+    ("api.list_findings", "GET"): ("/api/v1/visits/{visit}/findings", None, VISIT_READERS),
+    ("api.create_finding", "POST"): (
+        "/api/v1/visits/{visit}/findings",
+        lambda role: {"text": "Thiếu", "remedy": "Bổ sung", "client_id": new_client_id()},
+        VISIT_WRITERS,
+    ),
+    ("api.update_finding", "PATCH"): (
+        "/api/v1/findings/{finding}",
+        {"severity": "high"},
+        VISIT_WRITERS,
+    ),
+    ("api.explain_check", "PUT"): (
+        "/api/v1/visits/{visit}/checks/khong-tre-han-nhung-duoi-100",
+        {"explanation": "Hồ sơ trễ do lỗi hệ thống"},
+        VISIT_WRITERS,
+    ),
+    ("api.visit_history", "GET"): ("/api/v1/visits/{visit}/history", None, VISIT_READERS),
+    # The decisions: one role each. The visit is put where the decision is allowed first.
+    ("api.submit_visit", "POST"): ("/api/v1/visits/{visit}/submit", {}, {"assigned"}),
+    ("api.return_visit", "POST"): (
+        "/api/v1/visits/{visit}/return",
+        {"comment": "Bổ sung ảnh niêm yết"},
+        {"plan_lead"},
+    ),
+    ("api.approve_visit", "POST"): ("/api/v1/visits/{visit}/approve", {}, {"plan_lead"}),
+    ("api.reopen_visit", "POST"): (
+        "/api/v1/visits/{visit}/reopen",
+        {"reason": "Sửa điểm SIPAS"},
+        {"plan_lead"},
+    ),
+    ("api.add_comment", "POST"): (
+        "/api/v1/visits/{visit}/comments",
+        {"item_key": "kh-cchc", "comment": "Xem lại ngày ban hành"},
+        {"plan_lead"},
+    ),
+}
+
+
+def _late_but_on_time(app, visit):
+    """Answers that raise the check "no late dossiers, yet below 100 % on time"."""
+    inspector = ApiClient(app, "insp-a")
+    for key, value in (("co-ho-so-tre-han", "no"), ("ty-le-dung-han", {"num": 9, "den": 10})):
+        assert inspector.put(f"/api/v1/visits/{visit.id}/answers/{key}", json={"value": value})
+
+
+# What a case needs of the visit before the roles try it (after the world is made).
+PREPARE = {
+    ("api.explain_check", "PUT"): _late_but_on_time,
+    ("api.submit_visit", "POST"): lambda app, visit: complete_visit(app, visit),
+    ("api.return_visit", "POST"): lambda app, visit: set_visit_status(app, visit, "submitted"),
+    ("api.approve_visit", "POST"): lambda app, visit: set_visit_status(app, visit, "submitted"),
+    ("api.reopen_visit", "POST"): lambda app, visit: set_visit_status(app, visit, "approved"),
+    ("api.add_comment", "POST"): lambda app, visit: set_visit_status(app, visit, "submitted"),
 }
 # Routes whose success is a file, not JSON (their refusals are JSON like every other).
 FILE_ROUTES = {"api.photo_file": "image/jpeg"}
@@ -161,13 +216,28 @@ def world(app, plan, visit):
     clients = {role: ApiClient(app, name) for role, name in usernames.items()}
     clients["anonymous"] = ApiClient(app)
 
+    def finding() -> int:
+        """A new deficiency of the visit, recorded by its assigned inspector."""
+        body = {"text": "Chưa niêm yết mã QR", "remedy": "Niêm yết mã QR"}
+        response = clients["assigned"].post(f"/api/v1/visits/{visit.id}/findings", json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
     def photo() -> int:
         """A new photo of the visit, sent by its assigned inspector."""
         response = upload_photo(clients["assigned"], visit, photo_bytes(next(PHOTO_SERIAL)))
         assert response.status_code == 201, response.get_json()
         return response.get_json()["id"]
 
-    return {"plan": plan.id, "visit": visit.id, "clients": clients, "photo": photo}
+    return {
+        "app": app,
+        "plan": plan.id,
+        "visit": visit.id,
+        "visit_row": visit,
+        "clients": clients,
+        "photo": photo,
+        "finding": finding,
+    }
 
 
 def request_as(client: ApiClient, method: str, url: str, body):
@@ -183,11 +253,16 @@ def request_as(client: ApiClient, method: str, url: str, body):
 def test_access_for_every_role(world, case):
     url_pattern, body, allowed = CASES[case]
     endpoint, method = case
+    if case in PREPARE:
+        PREPARE[case](world["app"], world["visit_row"])
     outcomes = {}
     for role in ROLES:
         client = world["clients"][role]
         photo = world["photo"]() if "{photo}" in url_pattern else None
-        url = url_pattern.format(plan=world["plan"], visit=world["visit"], photo=photo)
+        finding = world["finding"]() if "{finding}" in url_pattern else None
+        url = url_pattern.format(
+            plan=world["plan"], visit=world["visit"], photo=photo, finding=finding
+        )
         response = request_as(client, method, url, body(role) if callable(body) else body)
         response.get_data()
         response.close()  # a file's response holds it open until closed

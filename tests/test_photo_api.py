@@ -525,7 +525,7 @@ def test_a_removal_takes_one_link_and_the_photo_with_its_files_once_nothing_link
 
     first = insp.delete(f"{url}?item_key={ITEM}")
     assert first.status_code == 200, first.get_json()
-    assert first.get_json() == {"deleted": False, "item_keys": [OTHER_ITEM]}
+    assert first.get_json() == {"deleted": False, "item_keys": [OTHER_ITEM], "finding_ids": []}
     assert listed(insp, visit)[0]["item_keys"] == [OTHER_ITEM]
     assert sorted(p.name for p in folder.iterdir()) == ["display.jpg", "original.jpg", "thumb.jpg"]
     response, body = fetch(insp, photo["urls"]["original"])
@@ -536,7 +536,7 @@ def test_a_removal_takes_one_link_and_the_photo_with_its_files_once_nothing_link
 
     last = insp.delete(f"{url}?item_key={OTHER_ITEM}")
     assert last.status_code == 200, last.get_json()
-    assert last.get_json() == {"deleted": True, "item_keys": []}
+    assert last.get_json() == {"deleted": True, "item_keys": [], "finding_ids": []}
     assert listed(insp, visit) == []
     assert not folder.exists() and photo_folders(app) == []
     assert photo_records(app)["photos"] == photo_records(app)["photo_links"] == 0
@@ -568,7 +568,7 @@ def test_a_photo_with_one_link_is_removed_without_naming_it(app, visit, insp):
     photo = upload_photo(insp, visit, photo_bytes(23), item_key=ITEM).get_json()
     response = insp.delete(f"/api/v1/photos/{photo['id']}")
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"deleted": True, "item_keys": []}
+    assert response.get_json() == {"deleted": True, "item_keys": [], "finding_ids": []}
     assert photo_folders(app) == [] and photo_records(app)["photos"] == 0
 
 
@@ -693,10 +693,21 @@ def test_links_rows_match_what_the_api_says(app, visit, insp):
     assert links == [(photo["id"], ""), (photo["id"], ITEM)]
 
 
-@pytest.mark.parametrize("field", ["finding_id", "finding_client_id"])
-def test_a_photo_for_a_deficiency_is_refused_until_deficiencies_exist(app, visit, insp, field):
+@pytest.mark.parametrize(
+    ("field", "value", "status"),
+    [
+        ("finding_id", "7", 404),  # no such deficiency in the visit
+        ("finding_client_id", "1b4e28ba-2fa1-11d2-883f-0016d3cca427", 404),
+        ("finding_id", "bảy", 400),
+        ("finding_client_id", "7", 400),
+    ],
+)
+def test_a_photo_for_an_unknown_deficiency_is_refused_and_nothing_kept(
+    app, visit, insp, field, value, status
+):
     """Rather than kept as a photo of the whole visit without a word."""
-    response = upload_photo(insp, visit, photo_bytes(30), **{field: "7"})
-    assert response.status_code == 400
-    assert field in response.get_json()["error"]["fields"]
+    response = upload_photo(insp, visit, photo_bytes(30), **{field: value})
+    assert response.status_code == status
+    if status == 400:
+        assert field in response.get_json()["error"]["fields"]
     assert_nothing_stored(app, visit)

@@ -13,10 +13,11 @@ from inspection.db import get_session
 from inspection.errors import Conflict, NotFound, ValidationError, http_status
 from inspection.services import users
 from inspection.services.agency import AgencyUpdate
-from inspection.services.answers import MAX_NOTE, MAX_REVISION, AnswerWrite
+from inspection.services.answers import MAX_NOTE, AnswerWrite
 from inspection.services.plans import PlanCreate, TemplateUnavailable, VisitCreate
 from inspection.services.units import ImportTooLarge, UnitCreate, UnitUpdate
 from inspection.services.users import PasswordSet, UserCreate, UserUpdate
+from inspection.services.validation import MAX_REVISION
 from inspection.workflow import VisitLocked
 from tests.factories import post_form
 

@@ -177,10 +177,11 @@ class RaisedCheck:
     items: tuple[str, ...]
     message: str
     message_en: str
+    expected: str  # the item the check expects something of
 
     @classmethod
     def of(cls, check: Check) -> RaisedCheck:
-        return cls(check.key, check.items, check.message, check.message_en)
+        return cls(check.key, check.items, check.message, check.message_en, check.expect.item)
 
     def as_dict(self) -> dict[str, Any]:
         return {

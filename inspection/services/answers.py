@@ -8,9 +8,6 @@ and the record's revision, so two writers never both pass a check that only one 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,30 +21,32 @@ from inspection import audit, workflow
 from inspection import text as texts
 from inspection.checklist import Template
 from inspection.db import transaction
-from inspection.errors import Conflict, NotFound, ValidationError
+from inspection.errors import N_, Conflict, NotFound, ValidationError
 from inspection.library import TemplateLibrary
 from inspection.models import (
     Answer,
-    ClientRequest,
+    Role,
     User,
     Visit,
     stored_id,
     utcnow,
 )
 from inspection.scoring import ScoreSheet, score_sheet
+from inspection.services import explanations, findings
 from inspection.services.plans import lock_visit, pinned_template
+from inspection.services.replays import payload_hash, remember, replayed
 from inspection.services.validation import (
     ERRORS,
     FIRST_YEAR,
     LAST_YEAR,
     Input,
-    is_whole_number,
+    clean_client_id,
+    clean_revision,
     problem,
 )
 
 MAX_NOTE = 4000
 MAX_BATCH = 500
-MAX_REVISION = 2**53  # a revision a browser's number holds exactly; no visit gets near it
 
 
 def _item_key(value: Any) -> str:
@@ -65,22 +64,7 @@ def _note(value: Any) -> str | None:
 
 def _client_id(value: Any, info: ValidationInfo) -> str | None:
     """A UUID in its canonical spelling; a batch's entries must carry one."""
-    if value is None:
-        if _in_batch(info):
-            raise problem("is required")
-        return None
-    try:
-        if isinstance(value, str):
-            return str(uuid.UUID(value))
-    except ValueError:
-        pass
-    raise problem("must be a UUID")
-
-
-def _base_revision(value: Any) -> int | None:
-    if value is not None and (not is_whole_number(value) or not 0 <= value <= MAX_REVISION):
-        raise problem(f"must be a whole number from 0 to {MAX_REVISION}")
-    return value
+    return clean_client_id(value, required=_in_batch(info))
 
 
 def _answered_at(value: Any, info: ValidationInfo) -> dt.datetime | None:
@@ -116,8 +100,10 @@ class AnswerWrite(Input):
     value: Any
     note: Annotated[str | None, BeforeValidator(_note)] = None
     no_finding_reason: Annotated[str | None, BeforeValidator(_note)] = None
+    # Why the lead corrects an answer during review (required then; audited, shown to the team).
+    reason: Annotated[str | None, BeforeValidator(_note)] = None
     client_id: Annotated[str | None, BeforeValidator(_client_id)] = None
-    base_revision: Annotated[int | None, BeforeValidator(_base_revision)] = None
+    base_revision: Annotated[int | None, BeforeValidator(clean_revision)] = None
     answered_at: Annotated[dt.datetime | None, BeforeValidator(_answered_at)] = None
 
     @classmethod
@@ -146,6 +132,8 @@ class AnswerWrite(Input):
             "value": self.value,
             "note": self.note,
             "no_finding_reason": self.no_finding_reason,
+            # (Named only when given, so that the ids remembered before it existed still match.)
+            **({"reason": self.reason} if self.reason is not None else {}),
         }
 
 
@@ -164,11 +152,6 @@ def check_entry(entry: AnswerWrite, template: Template[Any]) -> None:
         return
     if problem := item.answer_problem(entry.value):
         entry.errors["value"] = str(problem)
-
-
-def payload_hash(content: dict[str, Any]) -> str:
-    data = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def answer_public(answer: Answer, sheet: ScoreSheet | None = None) -> dict[str, Any]:
@@ -237,18 +220,8 @@ def _replayed(
 ) -> dict[str, Any] | None:
     """The first result of an already processed client id, or None if it is new.
     Raises Conflict when the id was used for other content."""
-    if entry.client_id is None:
-        return None
-    seen = session.get(ClientRequest, entry.client_id)
-    if seen is None:
-        return None
-    content = entry.content(stored_id(visit))
-    if seen.payload_sha256 != payload_hash(content) or seen.user_id != user.id:
-        raise Conflict(
-            "this client_id was already used for other content",
-            extra={"client_id": entry.client_id},
-        )
-    return seen.result
+    request_hash = payload_hash(entry.content(stored_id(visit)))
+    return replayed(session, entry.client_id, request_hash, user)
 
 
 def _conflict(entry: AnswerWrite, current: Answer | None) -> bool:
@@ -282,17 +255,57 @@ def _store(
     answer.revision = revision
     session.add(answer)
     session.flush()
+    correction = _is_correction(visit, user)
+    after = _snapshot(answer)
+    if correction and after is not None:
+        after["reason"] = entry.reason
     audit.record(
         session,
         actor_id=user.id,
-        action="answer.update",
+        action="answer.correct" if correction else "answer.update",
         entity="answer",
         entity_id=answer.id,
         visit_id=visit.id,
         before=before,
-        after=_snapshot(answer),
+        after=after,
     )
     return answer
+
+
+def _is_correction(visit: Visit, user: User) -> bool:
+    """The lead changing an answer during review (not the team while it works)."""
+    return user.role == Role.LEAD and workflow.can_review(visit)
+
+
+NEEDS_REASON = N_("a correction during review needs a reason")
+
+
+def _check_writer(visit: Visit, user: User, entry: AnswerWrite) -> None:
+    """The team answers while the visit is theirs; the lead corrects during review, saying why."""
+    if _is_correction(visit, user):
+        if not (entry.reason or "").strip():
+            raise ValidationError(NEEDS_REASON, fields={"reason": NEEDS_REASON})
+        return
+    workflow.check_can_answer(visit)
+
+
+def _after_answers(
+    session: Session,
+    *,
+    visit: Visit,
+    user: User,
+    template: Template[Any],
+    before: ScoreSheet,
+    after: ScoreSheet,
+    keys: list[str],
+    revision: int,
+) -> None:
+    """What follows from changed answers, in their transaction: deficiencies of items that stop
+    (or start again) failing, explanations of the checks they name."""
+    findings.follow_answers(
+        session, visit=visit, user=user, before=before, after=after, keys=keys, revision=revision
+    )
+    explanations.clear_explanations(session, visit=visit, template=template, keys=keys, user=user)
 
 
 def _snapshot(answer: Answer | None) -> dict[str, Any] | None:
@@ -310,16 +323,9 @@ def _snapshot(answer: Answer | None) -> dict[str, Any] | None:
 def _remember(
     session: Session, entry: AnswerWrite, visit: Visit, user: User, result: dict[str, Any]
 ) -> None:
-    if entry.client_id is not None:
-        session.add(
-            ClientRequest(
-                client_id=entry.client_id,
-                user_id=stored_id(user),
-                scope=f"answer:{visit.id}:{entry.item_key}",
-                payload_sha256=payload_hash(entry.content(stored_id(visit))),
-                result=result,
-            )
-        )
+    request_hash = payload_hash(entry.content(stored_id(visit)))
+    scope = f"answer:{visit.id}:{entry.item_key}"
+    remember(session, entry.client_id, request_hash, user, scope=scope, result=result)
 
 
 def put_answer(
@@ -337,20 +343,31 @@ def put_answer(
         if (first := _replayed(session, data, visit, user)) is not None:
             session.rollback()
             return first, True
-        workflow.check_can_answer(visit)
+        _check_writer(visit, user, data)
         answers = visit_answers(session, visit)
         current = answers.get(data.item_key)
+        before = score_sheet(template, answer_values(answers))
         if current is not None and _conflict(data, current):
-            sheet = score_sheet(template, answer_values(answers))
-            copy = answer_public(current, sheet)
+            copy = answer_public(current, before)
             session.rollback()
             raise Conflict("this answer changed since your copy", extra={"current": copy})
         answer = _store(
             session, visit=visit, user=user, entry=data, current=current, revision=revision
         )
         answers[data.item_key] = answer
-        workflow.record(visit, workflow.Action.ANSWER)
+        if not _is_correction(visit, user):
+            workflow.record(visit, workflow.Action.ANSWER)
         sheet = score_sheet(template, answer_values(answers))
+        _after_answers(
+            session,
+            visit=visit,
+            user=user,
+            template=template,
+            before=before,
+            after=sheet,
+            keys=[data.item_key],
+            revision=revision,
+        )
         result = {**answer_public(answer, sheet), "visit": _visit_state(visit, sheet)}
         _remember(session, data, visit, user, result)
         session.commit()
@@ -412,8 +429,9 @@ def apply_batch(
             session.rollback()
             failed = BatchResult.INVALID if "invalid" in statuses else BatchResult.CONFLICT
             return BatchOutcome(failed, results)
-        if pending:
-            workflow.check_can_answer(visit)
+        for entry in pending:
+            _check_writer(visit, user, entry)
+        before_sheet = score_sheet(template, answer_values(answers))
         for entry in pending:
             answers[entry.item_key] = _store(
                 session,
@@ -427,8 +445,19 @@ def apply_batch(
             session.rollback()
             sheet = score_sheet(template, answer_values(answers))
             return BatchOutcome(BatchResult.APPLIED, results, _visit_state(visit, sheet))
-        workflow.record(visit, workflow.Action.ANSWER)
+        if not _is_correction(visit, user):
+            workflow.record(visit, workflow.Action.ANSWER)
         sheet = score_sheet(template, answer_values(answers))
+        _after_answers(
+            session,
+            visit=visit,
+            user=user,
+            template=template,
+            before=before_sheet,
+            after=sheet,
+            keys=list(dict.fromkeys(e.item_key for e in pending)),
+            revision=revision,
+        )
         for entry in pending:
             _remember(session, entry, visit, user, {"status": "ok", "client_id": entry.client_id})
         session.commit()

@@ -13,6 +13,7 @@ refuses them all at once. The messages are marked with N_ so that the pages show
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Self
 
@@ -104,6 +105,30 @@ def whole_number_rule(
         return int(value)
 
     return BeforeValidator(check)
+
+
+MAX_REVISION = 2**53  # a revision a browser's number holds exactly; no visit gets near it
+
+
+def clean_client_id(value: Any, *, required: bool = False) -> str | None:
+    """A client-generated id (API.md, "Idempotency"): a UUID, in its canonical spelling."""
+    if value is None or value == "":
+        if required:
+            raise problem(N_("is required"))
+        return None
+    try:
+        if isinstance(value, str):
+            return str(uuid.UUID(value))
+    except ValueError:
+        pass
+    raise problem(N_("must be a UUID"))
+
+
+def clean_revision(value: Any) -> int | None:
+    """A `base_revision`: the visit revision of the copy a write was made from."""
+    if value is not None and (not is_whole_number(value) or not 0 <= value <= MAX_REVISION):
+        raise problem(N_("must be a whole number from 0 to %(most)s") % {"most": MAX_REVISION})
+    return value
 
 
 def choice_rule(choices: Callable[[], Any], message: str) -> BeforeValidator:

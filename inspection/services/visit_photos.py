@@ -15,9 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -39,13 +38,25 @@ from inspection.errors import (
     ValidationError,
 )
 from inspection.library import TemplateLibrary
-from inspection.models import ClientRequest, Photo, PhotoLink, User, Visit, relation, stored_id
-from inspection.services.answers import payload_hash, template_of
+from inspection.models import (
+    Finding,
+    FindingPhoto,
+    Photo,
+    PhotoLink,
+    User,
+    Visit,
+    relation,
+    stored_id,
+)
+from inspection.services.answers import template_of
 from inspection.services.plans import lock_visit
+from inspection.services.replays import payload_hash, remember, replayed
 from inspection.services.validation import (
     FIRST_YEAR,
     LAST_YEAR,
     Input,
+    clean_client_id,
+    clean_revision,
     clean_text,
     is_whole_number,
     problem,
@@ -84,14 +95,7 @@ def _item_key(value: Any) -> str:
 
 
 def _client_id(value: Any) -> str:
-    if value is None or value == "":
-        raise problem(N_("is required"))
-    try:
-        if isinstance(value, str):
-            return str(uuid.UUID(value))
-    except ValueError:
-        pass
-    raise problem(N_("must be a UUID"))
+    return clean_client_id(value, required=True) or ""
 
 
 def _moment(value: Any) -> dt.datetime | None:
@@ -128,16 +132,18 @@ def _degrees(limit: float, message: str) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-def _no_finding(value: Any) -> None:
-    if value not in (None, ""):
-        raise problem(N_("deficiencies cannot take photos yet"))
-    return None
+def _finding_id(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isdigit() and len(value) < 16:
+        return int(value)
+    raise problem(N_("must be a deficiency's id"))
 
 
 class PhotoUpload(Input):
     """An upload's fields besides the file (multipart form fields: every value is a string).
-    `finding_id` and `finding_client_id` (API.md) are refused until deficiencies exist, rather
-    than the photo silently linked to the visit instead."""
+    A photo is evidence for an item (`item_key`), a deficiency (`finding_id`, or the
+    `finding_client_id` it was created with offline), or the visit (none of them)."""
 
     item_key: Annotated[str, BeforeValidator(_item_key)] = VISIT
     caption: Annotated[str, text_rule(MAX_CAPTION, multiline=True)] = ""
@@ -145,14 +151,17 @@ class PhotoUpload(Input):
     taken_at: Annotated[dt.datetime | None, BeforeValidator(_moment)] = None
     lat: Annotated[float | None, _degrees(90, N_("must be a latitude from -90 to 90"))] = None
     lon: Annotated[float | None, _degrees(180, N_("must be a longitude from -180 to 180"))] = None
-    finding_id: Annotated[None, BeforeValidator(_no_finding)] = None
-    finding_client_id: Annotated[None, BeforeValidator(_no_finding)] = None
+    finding_id: Annotated[int | None, BeforeValidator(_finding_id)] = None
+    finding_client_id: Annotated[str | None, BeforeValidator(clean_client_id)] = None
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> PhotoUpload:
         upload = super().parse(data)
         if (upload.lat is None) != (upload.lon is None) and not upload.errors:
             upload.errors["lat" if upload.lat is None else "lon"] = N_("give both lat and lon")
+        targets = [upload.item_key != VISIT, upload.finding_id, upload.finding_client_id]
+        if sum(1 for t in targets if t) > 1 and not upload.errors:
+            upload.errors["finding_id"] = N_("a photo goes to one item or one deficiency")
         return upload
 
 
@@ -166,15 +175,7 @@ def _caption(value: Any) -> str:
 
 class CaptionWrite(Input):
     caption: Annotated[str, BeforeValidator(_caption)] = ""
-    base_revision: Annotated[int | None, BeforeValidator(lambda v: _revision(v))] = None
-
-
-def _revision(value: Any) -> int | None:
-    if value is None:
-        return None
-    if not is_whole_number(value) or value < 0:
-        raise problem(N_("must be a whole number from 0"))
-    return int(value)
+    base_revision: Annotated[int | None, BeforeValidator(clean_revision)] = None
 
 
 # Reading ----------------------------------------------------------------------------------------
@@ -185,7 +186,11 @@ def visit_photos(session: Session, visit: Visit) -> list[Photo]:
     query = (
         select(Photo)
         .where(Photo.visit_id == visit.id)
-        .options(selectinload(relation(Photo.links)), selectinload(relation(Photo.uploaded_by)))
+        .options(
+            selectinload(relation(Photo.links)),
+            selectinload(relation(Photo.finding_links)),
+            selectinload(relation(Photo.uploaded_by)),
+        )
         .order_by(col(Photo.uploaded_at), col(Photo.id))
     )
     return list(session.exec(query))
@@ -220,6 +225,7 @@ def photo_fields(photo: Photo) -> dict[str, Any]:
         "uploaded_by": photo.uploaded_by.username if photo.uploaded_by else None,
         "uploaded_at": photo.uploaded_at.isoformat(),
         "item_keys": sorted(link.item_key for link in photo.links),
+        "finding_ids": sorted(link.finding_id for link in photo.finding_links),
         "revision": photo.revision,
     }
 
@@ -259,8 +265,12 @@ def upload_photo(
             "no such item", fields={"item_key": f"no item '{data.item_key}' in this checklist"}
         )
     sha256 = hashlib.sha256(content).hexdigest()
-    request_hash = payload_hash({"visit_id": visit.id, "sha256": sha256, "item_key": data.item_key})
-    if (first := _replayed(session, data.client_id, request_hash, user)) is not None:
+    finding = _finding(session, visit, data)
+    content_of = {"visit_id": visit.id, "sha256": sha256, "item_key": data.item_key}
+    if finding is not None:
+        content_of["finding_id"] = finding.id
+    request_hash = payload_hash(content_of)
+    if (first := replayed(session, data.client_id, request_hash, user)) is not None:
         return Uploaded(UploadResult.REPLAYED, first)
     made: pipeline.Photo | None = None
     folder: str | None = None
@@ -273,26 +283,40 @@ def upload_photo(
     try:
         revision = lock_visit(session, visit)
         with transaction(session):
-            if (first := _replayed(session, data.client_id, request_hash, user)) is not None:
+            if (first := replayed(session, data.client_id, request_hash, user)) is not None:
                 session.rollback()
                 return Uploaded(UploadResult.REPLAYED, first)
             workflow.check_can_change_photos(visit)
             existing = _photo_with(session, visit, sha256)  # or stored by another meanwhile
             if existing is not None:
-                _link_existing(session, existing, visit=visit, user=user, data=data)
+                _link_existing(session, existing, user=user, data=data, finding=finding)
                 photo, result = existing, UploadResult.EXISTING
             else:
                 if made is None or folder is None:  # it was there a moment ago, removed since
                     made = _process(content, max_bytes)
                     folder = _write_files(store, stored_id(visit), made, content)
                 photo = _new_row(
-                    session, made, folder, visit=visit, user=user, data=data, tz=timezone
+                    session,
+                    made,
+                    folder,
+                    visit=visit,
+                    user=user,
+                    data=data,
+                    tz=timezone,
+                    finding=finding,
                 )
                 result = UploadResult.CREATED
             photo.revision = revision
             workflow.record(visit, workflow.Action.PHOTO)
             fields = photo_fields(photo)
-            _remember(session, data.client_id, request_hash, visit, user, fields)
+            remember(
+                session,
+                data.client_id,
+                request_hash,
+                user,
+                scope=f"photo:{visit.id}",
+                result=fields,
+            )
             # A commit that fails may still have stored the row (a connection lost after the
             # server committed): its files stay, and the sweep removes them only if no row came.
             kept = result is UploadResult.CREATED
@@ -327,15 +351,50 @@ def _photo_with(session: Session, visit: Visit, sha256: str) -> Photo | None:
     return session.exec(query.options(selectinload(relation(Photo.links)))).first()
 
 
+def _finding(session: Session, visit: Visit, data: PhotoUpload) -> Finding | None:
+    """The deficiency the upload names, by id or by the client id it was created with."""
+    if data.finding_id is None and data.finding_client_id is None:
+        return None
+    query = select(Finding).where(Finding.visit_id == visit.id)
+    if data.finding_id is not None:
+        query = query.where(Finding.id == data.finding_id)
+    else:
+        query = query.where(Finding.client_id == data.finding_client_id)
+    finding = session.exec(query).first()
+    if finding is None:
+        raise NotFound(N_("No such deficiency in this visit."))
+    return finding
+
+
+def _attach(
+    photo: Photo, *, user: User, data: PhotoUpload, finding: Finding | None
+) -> dict[str, Any] | None:
+    """Link the photo to the upload's item or deficiency; returns what it was linked to, or
+    None when it already was."""
+    if finding is not None:
+        if stored_id(finding) in {link.finding_id for link in photo.finding_links}:
+            return None
+        photo.finding_links.append(
+            FindingPhoto(
+                photo_id=stored_id(photo), finding_id=stored_id(finding), linked_by_id=user.id
+            )
+        )
+        return {"finding_id": finding.id}
+    if data.item_key in {link.item_key for link in photo.links}:
+        return None
+    photo.links.append(
+        PhotoLink(photo_id=stored_id(photo), item_key=data.item_key, linked_by_id=user.id)
+    )
+    return {"item_key": data.item_key}
+
+
 def _link_existing(
-    session: Session, photo: Photo, *, visit: Visit, user: User, data: PhotoUpload
+    session: Session, photo: Photo, *, user: User, data: PhotoUpload, finding: Finding | None
 ) -> None:
-    """Link the visit's photo of the same bytes to the item too (a caption sent with it fills
-    an empty caption; it never replaces one)."""
-    if data.item_key not in {link.item_key for link in photo.links}:
-        link = PhotoLink(photo_id=stored_id(photo), item_key=data.item_key, linked_by_id=user.id)
-        photo.links.append(link)
-        _audit(session, photo, user, "photo.link", after={"item_key": data.item_key})
+    """Link the visit's photo of the same bytes to the item or deficiency too (a caption sent
+    with it fills an empty caption; it never replaces one)."""
+    if (target := _attach(photo, user=user, data=data, finding=finding)) is not None:
+        _audit(session, photo, user, "photo.link", after=target)
     if data.caption and not photo.caption:  # a caption sent with it fills an empty one
         photo.caption = data.caption
         _audit(
@@ -359,6 +418,7 @@ def _new_row(
     user: User,
     data: PhotoUpload,
     tz: str,
+    finding: Finding | None,
 ) -> Photo:
     """The row of a photo whose files are in `folder`, with its link and its audit event."""
     # What the camera wrote into the photo (the evidence itself) comes first; what the client
@@ -386,15 +446,14 @@ def _new_row(
     )
     session.add(photo)
     session.flush()
-    link = PhotoLink(photo_id=stored_id(photo), item_key=data.item_key, linked_by_id=user.id)
-    photo.links.append(link)
+    target = _attach(photo, user=user, data=data, finding=finding) or {}
     session.flush()
     _audit(
         session,
         photo,
         user,
         "photo.add",
-        after={"sha256": photo.sha256, "item_key": data.item_key, "caption": photo.caption},
+        after={"sha256": photo.sha256, **target, "caption": photo.caption},
     )
     return photo
 
@@ -417,38 +476,6 @@ def _camera_time(taken: dt.datetime | None, timezone: str) -> dt.datetime | None
     if taken is None or taken.tzinfo is not None:
         return taken
     return taken.replace(tzinfo=ZoneInfo(timezone))
-
-
-def _replayed(
-    session: Session, client_id: str, request_hash: str, user: User
-) -> dict[str, Any] | None:
-    seen = session.get(ClientRequest, client_id)
-    if seen is None:
-        return None
-    if seen.payload_sha256 != request_hash or seen.user_id != user.id:
-        raise Conflict(
-            "this client_id was already used for other content", extra={"client_id": client_id}
-        )
-    return dict(seen.result)
-
-
-def _remember(
-    session: Session,
-    client_id: str,
-    request_hash: str,
-    visit: Visit,
-    user: User,
-    fields: dict[str, Any],
-) -> None:
-    session.add(
-        ClientRequest(
-            client_id=client_id,
-            user_id=stored_id(user),
-            scope=f"photo:{visit.id}",
-            payload_sha256=request_hash,
-            result=fields,
-        )
-    )
 
 
 def set_caption(
@@ -485,7 +512,8 @@ def set_caption(
 @dataclass
 class Removal:
     photo_removed: bool  # the photo itself went (nothing links it any more)
-    item_keys: list[str]  # what still links it
+    item_keys: list[str]  # what still links it: items
+    finding_ids: list[int] = field(default_factory=list)  # and deficiencies
 
 
 def remove_photo(
@@ -496,30 +524,48 @@ def remove_photo(
     photo: Photo,
     user: User,
     item_key: str | None,
+    finding_id: int | None = None,
 ) -> Removal:
-    """Take away the photo's link to `item_key` (None: its only link); the photo and its files
-    go once nothing links it."""
+    """Take away the photo's link to `item_key` or to the deficiency `finding_id` (neither:
+    its only link); the photo and its files go once nothing links it."""
     lock_visit(session, visit)
     with transaction(session):
         workflow.check_can_change_photos(visit)
         session.refresh(photo)
         keys = [link.item_key for link in photo.links]
-        if item_key is None:
-            if len(keys) > 1:
+        findings = [link.finding_id for link in photo.finding_links]
+        if item_key is None and finding_id is None:
+            if len(keys) + len(findings) > 1:
                 raise ValidationError(
-                    "this photo is linked to several items: say which (item_key)",
+                    "this photo is linked to several items: say which (item_key or finding_id)",
                     fields={"item_key": "is required: the photo has several links"},
                 )
-            item_key = keys[0] if keys else VISIT
-        link = next((link for link in photo.links if link.item_key == item_key), None)
-        if link is None:
-            raise NotFound(
-                N_("This photo is not linked to this item."), fields={"item_key": item_key}
-            )
-        photo.links.remove(link)
-        remaining = sorted(k for k in keys if k != item_key)
-        gone = not remaining
-        before = {"sha256": photo.sha256, "item_key": item_key, "caption": photo.caption}
+            if findings:
+                finding_id = findings[0]
+            else:
+                item_key = keys[0] if keys else VISIT
+        if finding_id is not None:
+            by_finding = next((f for f in photo.finding_links if f.finding_id == finding_id), None)
+            if by_finding is None:
+                raise NotFound(
+                    N_("This photo is not linked to this deficiency."),
+                    fields={"finding_id": str(finding_id)},
+                )
+            photo.finding_links.remove(by_finding)
+            findings.remove(finding_id)
+            target: dict[str, Any] = {"finding_id": finding_id}
+        else:
+            link = next((link for link in photo.links if link.item_key == item_key), None)
+            if link is None:
+                raise NotFound(
+                    N_("This photo is not linked to this item."),
+                    fields={"item_key": item_key or VISIT},
+                )
+            photo.links.remove(link)
+            keys.remove(link.item_key)
+            target = {"item_key": item_key}
+        gone = not keys and not findings
+        before = {"sha256": photo.sha256, **target, "caption": photo.caption}
         _audit(session, photo, user, "photo.remove" if gone else "photo.unlink", before=before)
         folder = photo.folder
         if gone:
@@ -528,7 +574,7 @@ def remove_photo(
         session.commit()
     if gone:
         store.remove(stored_id(visit), folder)  # after the row: a crash leaves an orphan
-    return Removal(gone, remaining)
+    return Removal(gone, sorted(keys), sorted(findings))
 
 
 def sweep(session: Session, store: PhotoStore) -> list[str]:

@@ -24,7 +24,17 @@ from inspection.library import (
     get_library,
 )
 from inspection.models import Plan, Visit
-from inspection.services import answers, plans, templates, units, users, visit_photos
+from inspection.services import (
+    answers,
+    findings,
+    plans,
+    review,
+    templates,
+    units,
+    users,
+    visit_photos,
+)
+from inspection.services.explanations import explained, explanation_public
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -238,8 +248,11 @@ def visit_public(visit: Visit) -> dict[str, Any]:
         "form": pinned.document,  # as its author wrote it
         "answers": [answers.answer_public(a, sheet) for a in current.values()],
         "photos": visit_photo_list(visit),
-        "findings": [],
-        "review_comments": [],
+        "findings": findings.findings_public(session, visit),
+        "review_comments": [
+            review.comment_public(c) for c in review.visit_comments(session, visit)
+        ],
+        "explanations": [explanation_public(e) for e in explained(session, visit).values()],
         "score": sheet.as_dict(),
     }
 

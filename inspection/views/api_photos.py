@@ -83,8 +83,13 @@ def delete_photo(photo_id: int) -> Response:
         photo=g.photo,
         user=current_user,
         item_key=request.args.get("item_key"),
+        finding_id=request.args.get("finding_id", type=int),
     )
-    return jsonify(deleted=removal.photo_removed, item_keys=removal.item_keys)
+    return jsonify(
+        deleted=removal.photo_removed,
+        item_keys=removal.item_keys,
+        finding_ids=removal.finding_ids,
+    )
 
 
 @bp.get("/photos/<int:photo_id>/<any(original, display, thumb):kind>")
