@@ -170,7 +170,7 @@ def decide(visit: Visit, action: Action, role: str) -> VisitStatus:
     before = VisitStatus(visit.status)
     after = MOVES.get((before, action))
     if after is None:
-        raise WrongState(REFUSED[action], extra={"status": before.value})
+        raise WrongState(REFUSED[action], extra={"visit_status": before.value})
     visit.status = after
     return before
 

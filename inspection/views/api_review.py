@@ -17,7 +17,11 @@ from inspection.views.api import bp, json_body, visit_summary
 
 @bp.get("/visits/<int:visit_id>/findings")
 def list_findings(visit_id: int) -> Response:
-    return jsonify(findings=findings.findings_public(db.get_session(), g.visit))
+    """The deficiencies, and what each failed item without one proposes (`proposed`)."""
+    session = db.get_session()
+    record = review.read_record(session, get_library(), g.visit)
+    proposed = findings.proposals(record.template, record.sheet, record.findings, record.reasons)
+    return jsonify(findings=findings.findings_public(session, g.visit), proposed=proposed)
 
 
 @bp.post("/visits/<int:visit_id>/findings")
