@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
         api_review,  # noqa: F401  (adds the review routes to api.bp)
         auth,
         checklists,
+        findings,
         main,
         photos,
         plans,
@@ -102,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
 
     routing.init_app(app)
     assets.init_app(app)  # the static route serves scripts and stylesheets minified
-    for module in (main, auth, admin, checklists, plans, visits, photos, api):
+    for module in (main, auth, admin, checklists, plans, visits, photos, findings, api):
         app.register_blueprint(module.bp)
     # A JSON login cannot be forged cross-site (a JSON body needs a CORS preflight that this app
     # never grants); it is how an API client obtains its CSRF token.

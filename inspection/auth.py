@@ -170,6 +170,13 @@ ACCESS: dict[str, Rule] = {
     "photos.upload_photo": roles(INSPECTOR, check=_visit_filler),
     "photos.caption": roles(INSPECTOR, check=_visit_filler),
     "photos.remove": roles(INSPECTOR, check=_visit_filler),
+    "findings.view": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "findings.create": roles(LEAD, INSPECTOR, check=_visit_writer),
+    "findings.update": roles(LEAD, INSPECTOR, check=_visit_writer),
+    "findings.add_photos": roles(LEAD, INSPECTOR, check=_visit_writer),
+    "findings.no_finding": roles(INSPECTOR, check=_visit_filler),
+    "findings.explain": roles(LEAD, INSPECTOR, check=_visit_writer),
+    "findings.submit": roles(BY[Action.SUBMIT], check=_visit_filler),
 }
 
 SESSION_KEY = "login_session"  # in the signed cookie: the LoginSession row's id

@@ -1,5 +1,6 @@
-"""Translated labels of the stored codes (roles, unit kinds, visit statuses) for pages. (A checklist
-item's type and answers are worded by its class: inspection/checklist/items.py.)"""
+"""Translated labels of the stored codes (roles, unit kinds, visit statuses, deficiency
+severities) for pages. (A checklist item's type and answers are worded by its class:
+inspection/checklist/items.py.)"""
 
 from collections.abc import Iterable
 
@@ -30,6 +31,11 @@ STATUS_LABELS = {
     "notice_issued": _l("Notice issued"),
     "remediating": _l("Remediating"),
     "closed": _l("Closed"),
+}
+SEVERITY_LABELS = {
+    "low": _l("Low severity"),
+    "medium": _l("Medium severity"),
+    "high": _l("High severity"),
 }
 
 # The format's default bands (CHECKLIST-FORMAT.md) are written in Vietnamese; an English page
@@ -69,5 +75,6 @@ def init_app(app: Flask) -> None:
         role_label=lambda code: ROLE_LABELS.get(code, code),
         unit_kind_label=lambda code: UNIT_KIND_LABELS.get(code, code),
         status_label=lambda code: STATUS_LABELS.get(code, code),
+        severity_labels=SEVERITY_LABELS,
         band_label=band_label,
     )

@@ -20,6 +20,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 
 from inspection import body_limits, workflow
 from inspection.auth import can_fill_visit
@@ -83,17 +84,12 @@ def upload_photo(visit_id: int, item_key: str) -> ResponseReturnValue:
     form's, so a form sent twice stores nothing twice)."""
     visit = g.visit
     _item_or_404(visit, item_key)
-    files = [f for f in request.files.getlist("file") if f.filename or f.content_length]
+    files = chosen_files()
     if not files:
         return _page(visit, item_key, _("Choose or take a photo first."), 400)
-    try:
-        form_id = uuid.UUID(request.form.get("client_id", ""))
-    except ValueError:
-        abort(400)  # the page's own hidden field: no form of ours sends another
     fields = {"item_key": item_key, "caption": request.form.get("caption", "")}
     results = []
-    for number, file in enumerate(files):
-        client_id = str(uuid.uuid5(form_id, str(number)))
+    for file, client_id in zip(files, form_client_ids(len(files)), strict=True):
         try:
             results.append(upload(visit, file, {**fields, "client_id": client_id}).result)
         except DomainError as exc:
@@ -146,6 +142,21 @@ def remove(visit_id: int, photo_id: int) -> ResponseReturnValue:
 
 
 FIELD_NAMES = {"caption": N_("Caption"), "file": N_("Photo")}
+
+
+def chosen_files() -> list[FileStorage]:
+    """The files a form's file field sent (a browser sends an empty one when none is chosen)."""
+    return [f for f in request.files.getlist("file") if f.filename or f.content_length]
+
+
+def form_client_ids(count: int) -> list[str]:
+    """A client id for each file of a form, derived from the form's own: a form sent twice
+    stores nothing twice."""
+    try:
+        form_id = uuid.UUID(request.form.get("client_id", ""))
+    except ValueError:
+        abort(400)  # the page's own hidden field: no form of ours sends another
+    return [str(uuid.uuid5(form_id, str(number))) for number in range(count)]
 
 
 def refusal(exc: DomainError) -> str:

@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from flask import render_template
 from flask_babel import gettext as _
@@ -100,6 +100,25 @@ class Thumb:
     caption: str
 
 
+class Remark(NamedTuple):
+    """A line under an item: a raised consistency warning ("warn", its check's key), a comment
+    of the lead's review ("review"), a correction the lead made ("correction")."""
+
+    kind: str
+    key: str
+    text: str
+
+
+def warning_remarks(sheet: ScoreSheet, locale: str) -> dict[str, list[Remark]]:
+    """Each raised consistency warning under every item it names, in the page's language."""
+    found: dict[str, list[Remark]] = {}
+    for warning in sheet.warnings:
+        text = warning.message_en if locale == "en" and warning.message_en else warning.message
+        for key in warning.items:
+            found.setdefault(key, []).append(Remark("warn", warning.key, text))
+    return found
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What became of a plain form post (JavaScript off), shown inside its item on the page that
@@ -122,6 +141,7 @@ def item_state(
     timezone: str = "Asia/Ho_Chi_Minh",
     words: PageWords | None = None,
     photos: Sequence[Thumb] = (),
+    remarks: Sequence[Remark] = (),
 ) -> dict[str, Any]:
     """One item's answer and score as the page shows them (plain values: the template escapes),
     with the outcome of its form post when there is one, and, for a page that only shows it, the
@@ -151,6 +171,7 @@ def item_state(
         "at": "",
         "photos": photos,
         "need": "",
+        "remarks": remarks,
     }
     missing = item.photos_needed - len(photos)
     if missing > 0:  # shown while the item applies (an item that does not is hidden whole)
@@ -306,6 +327,7 @@ def _labels_now() -> dict[str, str]:
         "no": _("No"),
         "photos": _("Photos"),
         "photo": _("Photo"),
+        "deficiency": _("Deficiency"),
         "note_max": str(MAX_NOTE),
         "text_max": str(MAX_TEXT_ANSWER),
     }
@@ -386,6 +408,8 @@ def render_checklist(
     band_names: Mapping[str, str | None],
     outcome: Outcome | None = None,
     photos: Mapping[str, Sequence[Thumb]] | None = None,
+    remarks: Mapping[str, Sequence[Remark]] | None = None,
+    findings_url: str = "",
 ) -> str:
     """The score line and the sections with their items, TOKEN_MARK where the CSRF token goes;
     one item showing the outcome of its form post when `outcome` is given. `band_names`: each
@@ -393,6 +417,7 @@ def render_checklist(
     section whose every applicable item is answered is folded (the one showing an outcome stays
     open)."""
     words = PageWords(locale)
+    warned = warning_remarks(sheet, locale)
     states = {
         item.key: item_state(
             item,
@@ -403,12 +428,19 @@ def render_checklist(
             timezone=timezone,
             words=words,
             photos=(photos or {}).get(item.key, ()),
+            remarks=[*warned.get(item.key, ()), *(remarks or {}).get(item.key, ())],
         )
         for section in model.sections
         for item in section.items
     }
     keep_open = sheet.items[outcome.item_key].section if outcome is not None else None
-    page = {"action": action, "token": TOKEN_MARK, "writable": writable, "keep_open": keep_open}
+    page = {
+        "action": action,
+        "token": TOKEN_MARK,
+        "writable": writable,
+        "keep_open": keep_open,
+        "findings": findings_url,
+    }
     return render_template(
         "visits/_checklist.html",
         sections=model.sections,

@@ -39,12 +39,13 @@ from inspection.labels import band_label
 from inspection.library import get_library
 from inspection.models import Visit, stored_id
 from inspection.scoring import score_sheet
-from inspection.services import agency, answers, visit_photos
+from inspection.services import agency, answers, findings, history, review, visit_photos
 from inspection.views.api import photo_urls
 from inspection.views.visit_page import (
     TOKEN_MARK,
     ChecklistCache,
     Outcome,
+    Remark,
     Thumb,
     page_model,
     photo_words,
@@ -91,6 +92,8 @@ def _page(visit: Visit, outcome: Outcome | None = None) -> str:
             band_names={b.label: band_label(b.label, template.bands) for b in template.bands},
             outcome=outcome,
             photos=_thumbs(visit),
+            remarks=_remarks(visit),
+            findings_url=url_for("findings.view", visit_id=visit.id),
         )
         cached = (sheet, html)
         if outcome is None:  # an item showing its form post's outcome is this viewer's alone
@@ -101,12 +104,30 @@ def _page(visit: Visit, outcome: Outcome | None = None) -> str:
         "visits/view.html",
         visit=visit,
         sheet=sheet,
+        to_do=review.to_do(get_session(), visit),
         checklist=checklist,
         writable=writable,
         S=script_words(locale),
         P=photo_words(locale, current_app.config["MAX_UPLOAD_MB"]),
         back=_way_back(visit),
     )
+
+
+def _remarks(visit: Visit) -> dict[str, list[Remark]]:
+    """Under each item: the lead's comments the team is to act on, the lead's corrections."""
+    session = get_session()
+    found: dict[str, list[Remark]] = {}
+    item_of = {f.id: f.item_key for f in findings.visit_findings(session, visit)}
+    for comment in review.to_do(session, visit):
+        key = comment.item_key or item_of.get(comment.finding_id or 0, "")
+        if key:
+            said = _("Team lead: %(comment)s", comment=comment.text)
+            found.setdefault(key, []).append(Remark("review", "", said))
+    for key, event in history.corrections(session, visit).items():
+        reason = event.after.get("reason", "") if isinstance(event.after, dict) else ""
+        said = _("Corrected by the team lead: %(reason)s", reason=reason)
+        found.setdefault(key, []).append(Remark("correction", "", said))
+    return found
 
 
 def _thumbs(visit: Visit) -> dict[str, list[Thumb]]:

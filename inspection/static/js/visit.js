@@ -325,11 +325,12 @@
     }).catch(function () { /* the next save brings the score */ });
   }
 
+  function put(sel, text) {
+    var node = root.querySelector(sel);
+    if (node) node.textContent = text;
+  }
+
   function showScore(score) {
-    function put(sel, text) {
-      var node = root.querySelector(sel);
-      if (node) node.textContent = text;
-    }
     put("[data-total]", formatNumber(score.total));
     put("[data-max]", formatNumber(score.max));
     put("[data-percent-total]", score.percent === null ? "—" : formatNumber(score.percent) + "\u00a0%");
@@ -350,6 +351,27 @@
     score.sections.forEach(function (section) {
       var node = root.querySelector('[data-section="' + section.key + '"] [data-subtotal]');
       if (node) node.textContent = formatNumber(section.score) + " / " + formatNumber(section.max);
+    });
+    showWarnings(score.warnings || []);
+  }
+
+  // The raised consistency warnings: counted in the score bar, said under each item they name.
+  function showWarnings(warnings) {
+    put("[data-warnings]", warnings.length);
+    root.querySelector("[data-warn-count]").hidden = !warnings.length;
+    Array.prototype.forEach.call(root.querySelectorAll("p[data-warn]"), function (p) {
+      p.remove();
+    });
+    warnings.forEach(function (w) {
+      w.items.forEach(function (key) {
+        var state = items[key] && items[key].querySelector(".item-state");
+        if (!state) return;
+        var p = document.createElement("p");
+        p.className = "remark warn";
+        p.dataset.warn = w.key;
+        p.textContent = lang === "en" && w.message_en ? w.message_en : w.message;
+        state.after(p);
+      });
     });
   }
 
