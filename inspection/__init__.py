@@ -98,12 +98,13 @@ def register_blueprints(app: Flask) -> None:
         main,
         photos,
         plans,
+        review,
         visits,
     )
 
     routing.init_app(app)
     assets.init_app(app)  # the static route serves scripts and stylesheets minified
-    for module in (main, auth, admin, checklists, plans, visits, photos, findings, api):
+    for module in (main, auth, admin, checklists, plans, visits, photos, findings, review, api):
         app.register_blueprint(module.bp)
     # A JSON login cannot be forged cross-site (a JSON body needs a CORS preflight that this app
     # never grants); it is how an API client obtains its CSRF token.

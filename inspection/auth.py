@@ -177,6 +177,13 @@ ACCESS: dict[str, Rule] = {
     "findings.no_finding": roles(INSPECTOR, check=_visit_filler),
     "findings.explain": roles(LEAD, INSPECTOR, check=_visit_writer),
     "findings.submit": roles(BY[Action.SUBMIT], check=_visit_filler),
+    "review.view": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "review.item": roles(LEAD, check=_visit_lead),
+    "review.comment": roles(LEAD, check=_visit_lead),
+    "review.correct": roles(LEAD, check=_visit_lead),
+    "review.return_visit": roles(BY[Action.RETURN], check=_visit_lead),
+    "review.approve": roles(BY[Action.APPROVE], check=_visit_lead),
+    "review.reopen": roles(BY[Action.REOPEN], check=_visit_lead),
 }
 
 SESSION_KEY = "login_session"  # in the signed cookie: the LoginSession row's id

@@ -91,7 +91,7 @@ def _page(visit: Visit, outcome: Outcome | None = None) -> str:
             timezone=timezone,
             band_names={b.label: band_label(b.label, template.bands) for b in template.bands},
             outcome=outcome,
-            photos=_thumbs(visit),
+            photos=item_thumbs(visit),
             remarks=_remarks(visit),
             findings_url=url_for("findings.view", visit_id=visit.id),
         )
@@ -130,7 +130,7 @@ def _remarks(visit: Visit) -> dict[str, list[Remark]]:
     return found
 
 
-def _thumbs(visit: Visit) -> dict[str, list[Thumb]]:
+def item_thumbs(visit: Visit) -> dict[str, list[Thumb]]:
     """Each item's photos as the checklist shows them."""
     by_item = visit_photos.photos_by_item(visit_photos.visit_photos(get_session(), visit))
     shown: dict[str, list[Thumb]] = {}
