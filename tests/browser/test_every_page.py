@@ -25,7 +25,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from tests.browser.conftest import login, open_context
-from tests.factories import PASSWORD, make_plan, make_unit, make_user, make_visit
+from tests.factories import PASSWORD, ApiClient, make_plan, make_unit, make_user, make_visit
 
 CATALOG = Path(__file__).resolve().parents[2] / "inspection/translations/vi/LC_MESSAGES"
 SIZES = {"phone": (390, 844), "tablet": (768, 1024), "laptop": (1280, 800)}
@@ -184,6 +184,21 @@ def world(live_app) -> World:
     )
     plan = make_plan(live_app, lead)
     visit = make_visit(live_app, plan, ["insp-a"], unit_code="ninh-xuan")
+    # A failed item with its proposed deficiency, one recorded, a raised consistency warning.
+    inspector = ApiClient(live_app, "insp-a")
+    answers = f"/api/v1/visits/{visit.id}/answers"
+    for key, value in (
+        ("niem-yet-qr", "no"),
+        ("tiet-kiem", "no"),
+        ("co-ho-so-tre-han", "no"),
+        ("ty-le-dung-han", {"num": 95, "den": 100}),
+    ):
+        assert inspector.put(f"{answers}/{key}", json={"value": value}).status_code == 200
+    recorded = inspector.post(
+        f"/api/v1/visits/{visit.id}/findings",
+        json={"item_key": "tiet-kiem", "text": "Chưa ban hành Chương trình", "remedy": "Ban hành"},
+    )
+    assert recorded.status_code == 201
     return World(plan_id=plan.id, visit_id=visit.id, edited_user_id=unit_user.id)
 
 
@@ -191,6 +206,7 @@ def pages_of(role: str, world: World) -> dict[str, str]:
     """Every page the role reaches from its menu, by name."""
     common = {"home": "/", "change password": "/password"}
     plan, visit = f"/plans/{world.plan_id}", f"/visits/{world.visit_id}"
+    review = {"deficiencies": f"{visit}/findings", "review": f"{visit}/review"}
     library = {"checklists": "/checklists/", "checklist outline": "/checklists/cchc-xa/1"}
     if role == "admin":
         return {
@@ -198,6 +214,7 @@ def pages_of(role: str, world: World) -> dict[str, str]:
             "plans": "/plans/",
             "plan": plan,
             "visit": visit,
+            **review,
             **library,
             "users": "/admin/users",
             "new user": "/admin/users/new",
@@ -214,10 +231,12 @@ def pages_of(role: str, world: World) -> dict[str, str]:
             "new visit": f"{plan}/visits/new",
             "edit visit": f"{plan}/visits/{world.visit_id}/edit",
             "visit": visit,
+            **review,
+            "review item": f"{visit}/review/items/ty-le-dung-han",
             **library,
         }
     if role == "inspector":
-        return {**common, "visit": visit}
+        return {**common, "visit": visit, **review}
     return common
 
 
