@@ -1,5 +1,7 @@
-"""The logged-in visit page of the commune checklist, every item answered, against /api/v1/health
-of the same app: throughput ratio measured in one run, and the bytes the page moves.
+"""The logged-in visit page of the commune checklist, every item answered, and the lead's review
+page of a submitted visit of the same checklist (with deficiencies, a warning and comments),
+against /api/v1/health of the same app: throughput ratios measured in one run, and the bytes each
+page moves.
 
 The app is served by gunicorn (3 workers) on 127.0.0.1 and loaded with wrk (stress shape: no think
 time, 16 connections, bounded by duration). A Lua script makes wrk count every response that is not
@@ -28,6 +30,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -40,9 +43,17 @@ from sqlalchemy import create_engine  # noqa: E402
 from inspection import create_app, migrate  # noqa: E402
 from inspection.db import get_session  # noqa: E402
 from inspection.models import Visit  # noqa: E402
-from inspection.services import answers, users  # noqa: E402
+from inspection.services import answers, findings, review, users, visit_photos  # noqa: E402
+from inspection.storage import get_store  # noqa: E402
 from tests.builders import iter_items  # noqa: E402
-from tests.factories import PASSWORD, make_plan, make_unit, make_user, make_visit  # noqa: E402
+from tests.factories import (  # noqa: E402
+    PASSWORD,
+    make_plan,
+    make_unit,
+    make_user,
+    make_visit,
+    photo_bytes,
+)
 from tests.test_shipped_forms import best_answers  # noqa: E402
 
 DURATION_S = int(os.environ.get("BENCH_SECONDS", "5"))
@@ -94,10 +105,20 @@ class Expected:
     user_id: int
     item_keys: tuple[str, ...]  # every item of the template
     answered: tuple[str, ...]  # every item the bench answered
+    review_id: int  # the submitted visit the lead reviews
 
     @property
     def path(self) -> str:
         return f"/visits/{self.visit_id}"
+
+    @property
+    def review_path(self) -> str:
+        return f"/visits/{self.review_id}/review"
+
+    @property
+    def review_markers(self) -> tuple[str, ...]:
+        """The lead's review of this visit, with the decisions the lead may make."""
+        return f'action="/visits/{self.review_id}/approve"', 'class="card review-head"'
 
     @property
     def markers(self) -> tuple[str, ...]:
@@ -118,6 +139,7 @@ def prepare(instance: Path) -> tuple[dict[str, str], Expected]:
         "INSPECTION_SECRET_KEY": "bench-secret",
         "INSPECTION_DATABASE_URL": f"sqlite:///{instance / 'bench.db'}",
         "INSPECTION_LIBRARY_PATH": str(instance / "library.json"),
+        "INSPECTION_UPLOAD_DIR": str(instance / "uploads"),
     }
     os.environ.update(env)
     schema = create_engine(env["INSPECTION_DATABASE_URL"])
@@ -127,10 +149,14 @@ def prepare(instance: Path) -> tuple[dict[str, str], Expected]:
     make_unit(app, code="ninh-xuan", name="UBND xã Ninh Xuân")
     lead = make_user(app, "lead-a", "lead")
     inspector = make_user(app, "insp-a", "inspector")
-    visit = make_visit(app, make_plan(app, lead), ["insp-a"], unit_code="ninh-xuan")
+    plan = make_plan(app, lead)
+    visit = make_visit(app, plan, ["insp-a"], unit_code="ninh-xuan")
+    make_unit(app, code="ninh-da", name="UBND phường Ninh Đa")
+    reviewed = make_visit(app, plan, ["insp-a"], unit_code="ninh-da")
+    library = app.extensions["inspection.library"]
     with app.app_context():
         session = get_session()
-        template = app.extensions["inspection.library"].get("cchc-xa").document
+        template = library.get("cchc-xa").document
         values = best_answers(template)
         values.update(
             {
@@ -141,20 +167,63 @@ def prepare(instance: Path) -> tuple[dict[str, str], Expected]:
                 "co-website": "yes",
             }
         )
-        data = [answers.AnswerWrite.parse({"item_key": k, "value": v}) for k, v in values.items()]
-        outcome = answers.apply_batch(
-            session,
-            app.extensions["inspection.library"],
-            visit=session.get(Visit, visit.id),
-            user=users.find_by_username(session, "insp-a"),
-            data=data,
-        )
-        assert outcome.result == answers.BatchResult.APPLIED, outcome.results
+        user = users.find_by_username(session, "insp-a")
+        for target in (visit, reviewed):
+            data = [
+                answers.AnswerWrite.parse({"item_key": k, "value": v}) for k, v in values.items()
+            ]
+            outcome = answers.apply_batch(
+                session, library, visit=session.get(Visit, target.id), user=user, data=data
+            )
+            assert outcome.result == answers.BatchResult.APPLIED, outcome.results
         keys = tuple(item["key"] for _, item in iter_items(template))
+        _submitted_with_findings(session, library, session.get(Visit, reviewed.id), user)
     missing = sorted(set(keys) - set(values))
     assert not missing, f"the bench leaves items unanswered: {missing}"
     app.extensions["inspection.engine"].dispose()
-    return env, Expected(visit.id, inspector.id, keys, tuple(values))
+    return env, Expected(visit.id, inspector.id, keys, tuple(values), reviewed.id)
+
+
+def _submitted_with_findings(session, library, visit, user) -> None:
+    """The reviewed visit as a lead finds it: three failed items with their deficiencies, the
+    raised warning explained, a lead's comment, submitted."""
+    failed = {"niem-yet-qr": "no", "tiet-kiem": "no", "the-cong-chuc": "no"}
+    data = [answers.AnswerWrite.parse({"item_key": k, "value": v}) for k, v in failed.items()]
+    answers.apply_batch(session, library, visit=visit, user=user, data=data)
+    template = library.get(visit.plan.form_key, visit.plan.form_version).form
+    for key in failed:
+        item = template.by_key[key]
+        write = findings.FindingWrite.parse(
+            {"item_key": key, "text": item.deficiency, "remedy": item.remedy}
+        )
+        findings.create_finding(session, library, visit=visit, user=user, data=write)
+    sheet = answers.visit_sheet(session, library, visit)
+    for warning in sheet.warnings:
+        explanation = review.ExplanationWrite.parse({"explanation": "Đã đối chiếu sổ theo dõi"})
+        review.explain(
+            session, library, visit=visit, user=user, check_key=warning.key, data=explanation
+        )
+    for item in template.items():  # photo: required, as the tablets uploaded them
+        key = item.key
+        for number in range(item.photos_needed):
+            upload = visit_photos.PhotoUpload.parse(
+                {"item_key": key, "client_id": str(uuid.uuid4())}
+            )
+            visit_photos.upload_photo(
+                session,
+                library,
+                get_store(),
+                visit=visit,
+                user=user,
+                data=upload,
+                content=photo_bytes(hash((key, number)) % 1000),
+                max_bytes=25 * 1024 * 1024,
+                timezone="Asia/Ho_Chi_Minh",
+            )
+    try:
+        review.submit(session, library, visit=visit, user=user)
+    except review.Incomplete as exc:
+        raise RuntimeError(f"the reviewed visit cannot be submitted: {exc.extra}") from None
 
 
 def get(base: str, path: str, cookie: str) -> tuple[int, dict[str, str], bytes]:
@@ -169,10 +238,10 @@ def get(base: str, path: str, cookie: str) -> tuple[int, dict[str, str], bytes]:
         conn.close()
 
 
-def login(base: str) -> str:
+def login(base: str, username: str = "insp-a") -> str:
     request = urllib.request.Request(
         f"{base}/api/v1/login",
-        data=f'{{"username": "insp-a", "password": "{PASSWORD}"}}'.encode(),
+        data=f'{{"username": "{username}", "password": "{PASSWORD}"}}'.encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request) as response:
@@ -217,6 +286,25 @@ def check_page(base: str, cookie: str, expected: Expected, when: str) -> bytes:
         problems.append(f"{len(unanswered)} items shown unanswered: {unanswered[:5]}")
     if problems:
         raise RuntimeError(f"{where} is not the answered checklist: " + "; ".join(problems))
+    return body
+
+
+def check_review(base: str, cookie: str, expected: Expected, when: str) -> bytes:
+    """The review page, not followed through any redirect, must be the lead's real review of the
+    submitted visit: its decisions and every item."""
+    status, headers, body = get(base, expected.review_path, cookie)
+    where = f"{expected.review_path} {when} loading"
+    if status != 200:
+        raise RuntimeError(f"{where}: {status} (Location: {headers.get('Location')}), not 200")
+    html = body.decode()
+    problems = [f"{needle} missing" for needle in expected.review_markers if needle not in html]
+    absent = [k for k in expected.item_keys if f'id="item-{k}"' not in html]
+    if absent:
+        problems.append(f"{len(absent)} of {len(expected.item_keys)} items missing: {absent[:5]}")
+    if html.count('class="finding-text"') != 3:
+        problems.append("the three deficiencies are not all shown")
+    if problems:
+        raise RuntimeError(f"{where} is not the lead's review: " + "; ".join(problems))
     return body
 
 
@@ -332,9 +420,16 @@ def page_bytes(base: str, page: bytes, cookie: str) -> tuple[int, list[tuple[str
     return sum(size for _, size in parts), parts
 
 
-def measure(
-    env: dict[str, str], expected: Expected, load, script: Path
-) -> tuple[float, float, int, list]:
+@dataclass
+class Measured:
+    health_rps: float
+    page_rps: float
+    review_rps: float
+    page_bytes: tuple[int, list[tuple[str, int]]]
+    review_bytes: tuple[int, list[tuple[str, int]]]
+
+
+def measure(env: dict[str, str], expected: Expected, load, script: Path) -> Measured:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -356,22 +451,29 @@ def measure(
     try:
         wait_until_up(base)
         cookie = login(base)
+        lead = login(base, "lead-a")
         check_health(base)
         check_page(base, cookie, expected, "before")
+        check_review(base, lead, expected, "before")
         page = base + expected.path
+        review_page = base + expected.review_path
         health = f"{base}/api/v1/health"
         load(page, cookie, expected.markers, script)  # warm up every worker
-        # Interleaved, best of two rounds each: a shared machine's noise hits both alike.
-        health_rps = page_rps = 0.0
+        load(review_page, lead, expected.review_markers, script)
+        # Interleaved, best of two rounds each: a shared machine's noise hits all alike.
+        health_rps = page_rps = review_rps = 0.0
         for _ in range(2):
             health_rps = max(health_rps, load(health, cookie, (), script))
             page_rps = max(page_rps, load(page, cookie, expected.markers, script))
+            review_rps = max(review_rps, load(review_page, lead, expected.review_markers, script))
         body = check_page(base, cookie, expected, "after")
-        total, parts = page_bytes(base, body, cookie)
+        review_body = check_review(base, lead, expected, "after")
+        sizes = page_bytes(base, body, cookie)
+        review_sizes = page_bytes(base, review_body, lead)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    return health_rps, page_rps, total, parts
+    return Measured(health_rps, page_rps, review_rps, sizes, review_sizes)
 
 
 def main() -> None:
@@ -401,25 +503,34 @@ def main() -> None:
         # change to a visit gives it one); with the cache off every request is one.
         modes = (("cache hit", "64"), ("cache miss: rendered every request", "0"))
         for label, cache in modes:
-            health_rps, page_rps, total, parts = measure(
-                {**env, "INSPECTION_PAGE_CACHE_SIZE": cache}, expected, load, script
-            )
-            ratio = page_rps / health_rps
-            if cache == "0":  # what a visit page costs after each change; reported, no target
-                verdict = "reported"
-            else:
-                verdict = f"target ≥ {TARGET_RATIO}: " + (
-                    "ok" if ratio >= TARGET_RATIO else "BELOW TARGET"
+            measured = measure({**env, "INSPECTION_PAGE_CACHE_SIZE": cache}, expected, load, script)
+            for name, rps in (
+                ("visit page", measured.page_rps),
+                ("review page", measured.review_rps),
+            ):
+                ratio = rps / measured.health_rps
+                if cache == "0":  # what a page costs after each change; reported, no target
+                    verdict = "reported"
+                else:
+                    verdict = f"target ≥ {TARGET_RATIO}: " + (
+                        "ok" if ratio >= TARGET_RATIO else "BELOW TARGET"
+                    )
+                print(
+                    f"[{label}] health {measured.health_rps:6.0f} req/s, {name} {rps:6.0f} req/s, "
+                    f"ratio {ratio:.3f} ({verdict})"
+                    + ("" if use_wrk else " [python fallback: flattered]")
                 )
-            print(
-                f"[{label}] health {health_rps:6.0f} req/s, visit page {page_rps:6.0f} req/s, "
-                f"ratio {ratio:.3f} ({verdict})"
-                + ("" if use_wrk else " [python fallback: flattered]")
-            )
-    for name, size in parts:
-        print(f"  {name:<40} {size / 1024:7.1f} KB")
-    verdict = "ok" if total <= TARGET_BYTES else "ABOVE TARGET"
-    print(f"page with its assets: {total / 1024:.1f} KB uncompressed (target ≤ 150 KB: {verdict})")
+    for title, (total, parts) in (
+        ("visit page", measured.page_bytes),
+        ("review page", measured.review_bytes),
+    ):
+        for name, size in parts:
+            print(f"  {name:<40} {size / 1024:7.1f} KB")
+        verdict = "ok" if total <= TARGET_BYTES else "ABOVE TARGET"
+        print(
+            f"{title} with its assets: {total / 1024:.1f} KB uncompressed "
+            f"(target ≤ 150 KB: {verdict})"
+        )
 
 
 if __name__ == "__main__":

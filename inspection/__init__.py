@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     from inspection.views.visit_page import ChecklistCache
 
     app.extensions["inspection.checklist_cache"] = ChecklistCache(app.config["PAGE_CACHE_SIZE"])
+    app.extensions["inspection.review_cache"] = ChecklistCache(app.config["PAGE_CACHE_SIZE"])
     responses.init_app(app)
     strict_json.init_app(app)
     i18n.init_app(app)

@@ -180,6 +180,7 @@ ACCESS: dict[str, Rule] = {
     "review.view": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
     "review.item": roles(LEAD, check=_visit_lead),
     "review.comment": roles(LEAD, check=_visit_lead),
+    "review.comment_finding": roles(LEAD, check=_visit_lead),
     "review.correct": roles(LEAD, check=_visit_lead),
     "review.return_visit": roles(BY[Action.RETURN], check=_visit_lead),
     "review.approve": roles(BY[Action.APPROVE], check=_visit_lead),

@@ -136,3 +136,23 @@ def test_others_read_the_review_but_neither_comment_nor_decide(app, visit):
     assert ApiClient(app, "lead-a").get(f"/api/v1/visits/{visit.id}").get_json()["status"] == (
         "submitted"
     )
+
+
+def test_a_comment_on_a_deficiency_is_shown_with_it_and_sent_with_the_return(app, visit):
+    submitted(app, visit)
+    lead = logged_in(app, "lead-a")
+    html = review_page(lead, visit)
+    finding = re.search(r'id="finding-(\d+)"', html).group(1)
+    saved = lead.post(
+        f"/visits/{visit.id}/review/findings/{finding}/comment",
+        data={"csrf_token": csrf_from(html), "comment": "Nêu rõ năm của Chương trình"},
+    )
+    assert saved.status_code == 302
+    after = review_page(lead, visit)
+    shown = after.split(f'id="finding-{finding}"')[1].split("</li>")[0]
+    assert "Nêu rõ năm của Chương trình" in shown and "chưa gửi" in shown
+    lead.post(f"/visits/{visit.id}/return", data={"csrf_token": csrf_from(after)})
+    checklist = page_of(logged_in(app, "insp-a"), visit)
+    # The deficiency belongs to tiet-kiem: its comment is shown on that item.
+    item = checklist.split('id="item-tiet-kiem"')[1].split("</article>")[0]
+    assert "Trưởng đoàn: Nêu rõ năm của Chương trình" in item

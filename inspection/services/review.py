@@ -371,6 +371,11 @@ def visit_comments(session: Session, visit: Visit) -> list[ReviewComment]:
     return list(session.exec(query))
 
 
+def unsent(session: Session, visit: Visit) -> list[ReviewComment]:
+    """The lead's comments written during this review, to go with the next return."""
+    return _comments(session, visit, sent=False)
+
+
 def to_do(session: Session, visit: Visit) -> list[ReviewComment]:
     """The comments the team received with the last return and has not yet answered by
     submitting again."""

@@ -25,6 +25,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from inspection import formatting, workflow
 from inspection.auth import leads_plan
@@ -32,9 +34,17 @@ from inspection.db import get_session
 from inspection.errors import DomainError, http_status
 from inspection.i18n import page_words
 from inspection.library import get_library
-from inspection.models import Visit
+from inspection.models import Visit, stored_id
+from inspection.scoring import ScoreSheet
 from inspection.services import agency, answers, findings, history, review
-from inspection.views.visit_page import item_state, labels, page_model, warning_remarks
+from inspection.views.visit_page import (
+    TOKEN_MARK,
+    ChecklistCache,
+    item_state,
+    labels,
+    page_model,
+    warning_remarks,
+)
 from inspection.views.visits import form_answer, item_thumbs
 
 bp = Blueprint("review", __name__, url_prefix="/visits")
@@ -75,9 +85,33 @@ def view(visit_id: int) -> ResponseReturnValue:
 
 
 def _page(visit: Visit, error: str = "", status: int = 200) -> ResponseReturnValue:
+    is_lead = leads_plan(current_user, visit.plan)
+    can_comment = is_lead and workflow.can_review(visit)
+    locale = str(get_locale())
+    cache: ChecklistCache = current_app.extensions["inspection.review_cache"]
+    key = (stored_id(visit), visit.revision, visit.status, can_comment, locale)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _record(visit, locale, can_comment)
+        cache.put(key, cached)
+    sheet, html = cached
+    page = render_template(
+        "review/view.html",
+        visit=visit,
+        record=Markup(html.replace(TOKEN_MARK, generate_csrf())),
+        drafts=review.unsent(get_session(), visit),
+        may=lambda action: is_lead and workflow.can_decide(visit, action, current_user.role),
+        Action=workflow.Action,
+        error=error,
+    )
+    return page, status
+
+
+def _record(visit: Visit, locale: str, can_comment: bool) -> tuple[ScoreSheet, str]:
+    """The record's part of the page (review/_record.html), TOKEN_MARK where the CSRF token
+    goes."""
     session = get_session()
     record = review.read_record(session, get_library(), visit)
-    locale = str(get_locale())
     timezone = _timezone()
     model = page_model(record.template, visit.plan.form_sha256, locale)
     rows = answers.answer_rows(session, visit)
@@ -85,8 +119,12 @@ def _page(visit: Visit, error: str = "", status: int = 200) -> ResponseReturnVal
     warned = warning_remarks(record.sheet, locale)
     comments = review.visit_comments(session, visit)
     by_item: dict[str, list[Any]] = {}
+    on_findings: dict[int, list[Any]] = {}
     for comment in comments:
-        by_item.setdefault(comment.item_key, []).append(comment)
+        if comment.finding_id is not None:
+            on_findings.setdefault(comment.finding_id, []).append(comment)
+        else:
+            by_item.setdefault(comment.item_key, []).append(comment)
     states = {
         item.key: item_state(
             item,
@@ -101,9 +139,8 @@ def _page(visit: Visit, error: str = "", status: int = 200) -> ResponseReturnVal
         for item in section.items
     }
     events = history.events(session, visit)
-    is_lead = leads_plan(current_user, visit.plan)
-    page = render_template(
-        "review/view.html",
+    html = render_template(
+        "review/_record.html",
         visit=visit,
         sheet=record.sheet,
         sections=model.sections,
@@ -114,7 +151,7 @@ def _page(visit: Visit, error: str = "", status: int = 200) -> ResponseReturnVal
         withdrawn=[f for f in record.findings if f.withdrawn],
         finding_photos=findings.photo_ids(session, record.findings),
         comments=by_item,
-        drafts=[c for c in comments if c.sent_at is None],
+        comments_on_findings=on_findings,
         warnings=[
             {
                 "key": w.key,
@@ -128,12 +165,10 @@ def _page(visit: Visit, error: str = "", status: int = 200) -> ResponseReturnVal
         corrected=history.corrections(session, visit),
         events=[(formatting.format_moment(e.at, timezone), e) for e in reversed(events)],
         event_labels=EVENT_LABELS,
-        may=lambda action: is_lead and workflow.can_decide(visit, action, current_user.role),
-        Action=workflow.Action,
-        can_comment=is_lead and workflow.can_review(visit),
-        error=error,
+        can_comment=can_comment,
+        token=TOKEN_MARK,
     )
-    return page, status
+    return record.sheet, html
 
 
 def _decided(visit: Visit, said: str) -> ResponseReturnValue:
@@ -233,6 +268,20 @@ def comment(visit_id: int, item_key: str) -> ResponseReturnValue:
         return _item_page(visit, item_key, _refusal(exc), dict(request.form), http_status(exc))
     flash(_("The comment is kept; the team receives it when you return the visit."), "success")
     return redirect(url_for("review.view", visit_id=visit.id, _anchor=f"item-{item_key}"))
+
+
+@bp.post("/<int:visit_id>/review/findings/<int:finding_id>/comment")
+def comment_finding(visit_id: int, finding_id: int) -> ResponseReturnValue:
+    visit = g.visit
+    data = review.CommentWrite.parse(
+        {"finding_id": finding_id, "comment": request.form.get("comment")}
+    )
+    try:
+        review.add_comment(get_session(), get_library(), visit=visit, user=current_user, data=data)
+    except DomainError as exc:
+        return _page(visit, _refusal(exc), http_status(exc))
+    flash(_("The comment is kept; the team receives it when you return the visit."), "success")
+    return redirect(url_for("review.view", visit_id=visit.id, _anchor=f"finding-{finding_id}"))
 
 
 @bp.post("/<int:visit_id>/review/items/<item_key>/correct")
