@@ -77,9 +77,16 @@ def test_message_is_required_and_message_en_optional():
 
 
 def test_unknown_keys_in_a_check_are_refused_not_ignored():
-    document = doc(check(expect={"item": "so-tthc", "min": 1, "unit": "cái"}, severity="high"))
+    document = doc(
+        check(
+            when={"item": "tre-han", "equals": "no", "note": "?"},
+            expect={"item": "so-tthc", "min": 1, "unit": "cái"},
+            severity="high",
+        )
+    )
     assert errors(document) == {
         "checks[0].severity": "unknown_member",
+        "checks[0].when.note": "unknown_member",
         "checks[0].expect.unit": "unknown_member",
     }
 
@@ -238,9 +245,29 @@ def test_equals_raises_when_the_answer_differs():
 
 def test_dates_compare_on_or_before_and_on_or_after_inclusively():
     before = doc(check(expect={"item": "ngay-ke-hoach", "on_or_before": "ngay-bao-cao"}))
+    after = doc(check(expect={"item": "ngay-bao-cao", "on_or_after": "ngay-ke-hoach"}))
     same = {"ngay-ke-hoach": "2024-03-01", "ngay-bao-cao": "2024-03-01"}
-    assert raised(before, same) == []
-    assert raised(before, {**same, "ngay-ke-hoach": "2024-03-02"}) == ["c"]
+    assert raised(before, same) == [] and raised(after, same) == []
+    later_plan = {**same, "ngay-ke-hoach": "2024-03-02"}
+    assert raised(before, later_plan) == ["c"] and raised(after, later_plan) == ["c"]
+    earlier_plan = {**same, "ngay-ke-hoach": "2024-02-29"}
+    assert raised(before, earlier_plan) == [] and raised(after, earlier_plan) == []
+
+
+def test_max_percent_raises_above_its_bound():
+    document = doc(check(expect={"item": "dung-han", "max_percent": 99.99}))
+    assert raised(document, {"dung-han": {"num": 100, "den": 100}}) == ["c"]
+    assert raised(document, {"dung-han": {"num": 9999, "den": 10000}}) == []
+
+
+def test_a_check_whose_when_item_is_hidden_is_not_evaluated():
+    """cap-nhat applies only with a website: a check conditioned on it waits for it."""
+    document = doc(
+        check(when={"item": "cap-nhat", "equals": "no"}, expect={"item": "so-tthc", "min": 1})
+    )
+    stale = {"website": "no", "cap-nhat": "no", "so-tthc": 0}  # cap-nhat's answer, now hidden
+    assert raised(document, stale) == []
+    assert raised(document, {**stale, "website": "yes"}) == ["c"]
 
 
 def test_the_score_sheet_lists_each_raised_check_with_its_items_and_messages():
@@ -274,3 +301,48 @@ def test_the_commune_template_version_2_ships_checks_on_version_1s_items():
     late = {"co-ho-so-tre-han": "no", "ty-le-dung-han": {"num": 995, "den": 1000}}
     assert "khong-tre-han-nhung-duoi-100" in raised(two, late)
     assert score_sheet(parse(one), late).warnings == []
+
+
+def test_a_visit_pinned_to_version_1_keeps_it_and_raises_nothing(app, visit):
+    """The fixture's plan pins the latest version (2); a plan made before version 2 existed
+    pinned version 1, and keeps it: its sheet has no checks to raise."""
+    from inspection.db import get_session
+    from inspection.models import Plan
+    from tests.factories import ApiClient, make_plan, make_unit, make_visit, user_named
+
+    lead = user_named(app, "lead-a")
+    older = make_plan(app, lead, number="1/KH-UBND", year=2023)
+    with app.app_context():
+        session = get_session()
+        row = session.get(Plan, older.id)
+        v1 = app.extensions["inspection.library"].get("cchc-xa", 1)
+        row.form_version, row.form_sha256 = 1, v1.sha256
+        session.add(row)
+        session.commit()
+    make_unit(app, code="ninh-da-2", name="UBND xã Ninh Đa 2")
+    pinned = make_visit(app, older, ["insp-a"], unit_code="ninh-da-2")
+    api = ApiClient(app, "insp-a")
+    for visit_id in (pinned.id, visit.id):
+        base = f"/api/v1/visits/{visit_id}/answers"
+        api.put(f"{base}/co-ho-so-tre-han", json={"value": "no"})
+        api.put(f"{base}/ty-le-dung-han", json={"value": {"num": 9, "den": 10}})
+    old = api.get(f"/api/v1/visits/{pinned.id}").get_json()
+    new = api.get(f"/api/v1/visits/{visit.id}").get_json()
+    assert (old["form"]["version"], new["form"]["version"]) == (1, 2)
+    assert old["score"]["warnings"] == []
+    assert [w["key"] for w in new["score"]["warnings"]] == ["khong-tre-han-nhung-duoi-100"]
+
+
+def test_an_english_page_says_the_check_in_english(app, visit):
+    from tests.factories import ApiClient, logged_in, page_of
+
+    api = ApiClient(app, "insp-a")
+    api.put(f"/api/v1/visits/{visit.id}/answers/co-ho-so-tre-han", json={"value": "no"})
+    api.put(
+        f"/api/v1/visits/{visit.id}/answers/ty-le-dung-han", json={"value": {"num": 9, "den": 10}}
+    )
+    browser = logged_in(app, "insp-a")
+    assert "tỷ lệ hồ sơ giải quyết đúng hạn dưới 100%" in page_of(browser, visit)
+    browser.get("/lang/en")
+    english = page_of(browser, visit)
+    assert "No late dossiers was chosen, yet fewer than 100% of dossiers" in english

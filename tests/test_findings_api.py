@@ -153,6 +153,20 @@ def test_a_deficiency_of_another_visit_is_not_found_through_this_one(app, visit,
     )
 
 
+def test_a_withdrawn_deficiency_comes_back_only_while_its_item_fails(app, visit, insp):
+    answer(insp, visit, "niem-yet-qr", "no")
+    made = insp.post(findings_url(visit), json=DEFICIENCY).get_json()
+    answer(insp, visit, "niem-yet-qr", "yes")  # withdrawn
+    url = f"/api/v1/findings/{made['id']}"
+    refused = insp.patch(url, json={"withdrawn": False})
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "item_passes"
+    assert insp.get(findings_url(visit)).get_json()["findings"][0]["withdrawn"] is True
+    loose = insp.post(findings_url(visit), json={"text": "Khác", "remedy": "Sửa"}).get_json()
+    loose_url = f"/api/v1/findings/{loose['id']}"
+    assert insp.patch(loose_url, json={"withdrawn": True}).status_code == 200
+    assert insp.patch(loose_url, json={"withdrawn": False}).status_code == 200  # tied to no item
+
+
 # Photos of a deficiency --------------------------------------------------------------------------
 
 
@@ -174,6 +188,15 @@ def test_photos_go_to_a_deficiency_by_its_id_or_its_client_id(app, visit, insp):
     last = insp.delete(f"/api/v1/photos/{by_client.get_json()['id']}")
     assert last.get_json()["deleted"] is True
     assert [link.photo_id for link in rows(app, FindingPhoto)] == []
+
+
+@pytest.mark.parametrize("given", ["abc", "0", "99999999999"])
+def test_a_removal_naming_no_real_deficiency_is_refused_and_keeps_the_photo(visit, insp, given):
+    photo = upload_photo(insp, visit, photo_bytes(5), item_key="niem-yet-qr").get_json()
+    refused = insp.delete(f"/api/v1/photos/{photo['id']}?finding_id={given}")
+    assert refused.status_code == 400
+    photos = insp.get(f"/api/v1/visits/{visit.id}/photos").get_json()["photos"]
+    assert [p["item_keys"] for p in photos] == [["niem-yet-qr"]]
 
 
 def test_a_photo_goes_to_one_item_or_one_deficiency(visit, insp):
@@ -216,6 +239,14 @@ def test_an_explanation_is_cleared_when_an_item_of_its_check_changes(app, visit,
     answer(insp, visit, "ty-le-dung-han", {"num": 8, "den": 10})
     assert insp.get(f"/api/v1/visits/{visit.id}").get_json()["explanations"] == []
     assert [e.before["explanation"] for e in audit_events(app, "check.clear")] == ["Lỗi phần mềm"]
+
+
+def test_an_explanation_survives_a_note_or_the_same_answer_again(app, visit, insp):
+    raise_check(insp, visit)
+    insp.put(f"/api/v1/visits/{visit.id}/checks/{CHECK}", json={"explanation": "Lỗi phần mềm"})
+    answer(insp, visit, "ty-le-dung-han", {"num": 9, "den": 10}, note="Số liệu từ Hệ thống")
+    answer(insp, visit, "co-ho-so-tre-han", "no")
+    assert len(insp.get(f"/api/v1/visits/{visit.id}").get_json()["explanations"]) == 1
 
 
 def test_an_unknown_or_unraised_check_is_refused(visit, insp):

@@ -103,6 +103,10 @@ def test_a_reason_for_no_deficiency_takes_the_item_off_the_missing_list(app, vis
     after = page(browser, visit)
     assert 'href="#f-tiet-kiem"' not in after and "Đã ban hành trong buổi kiểm tra" in after
     assert "Nộp cho trưởng đoàn" in after
+    # Only the reason changed: the answer is still the one the inspector gave, when given.
+    events = ApiClient(app, "lead-a").get(f"/api/v1/visits/{visit.id}/history").get_json()
+    reasons = [e for e in events["events"] if e["action"] == "answer.reason"]
+    assert len(reasons) == 1 and reasons[0]["after"]["value"] == "no"
 
 
 def test_a_warning_is_shown_on_the_checklist_and_explained_on_this_page(app, visit):

@@ -257,6 +257,53 @@ def test_the_lead_corrects_an_answer_in_review_only_with_a_reason(app, visit):
     assert inspector.put(url(visit, "answers/sipas-diem"), json={"value": 12}).status_code == 409
 
 
+def test_the_lead_answers_only_while_reviewing(app, visit):
+    lead = ApiClient(app, "lead-a")
+    for state in ("planned", "in_progress", "returned"):
+        set_visit_status(app, visit, state)
+        refused = lead.put(url(visit, "answers/kh-cchc"), json={"value": "yes", "reason": "x"})
+        assert refused.status_code == 409, state
+        assert "while reviewing" in refused.get_json()["error"]["message"]
+    answers = ApiClient(app, "insp-a").get(f"/api/v1/visits/{visit.id}").get_json()["answers"]
+    assert answers == []
+
+
+def test_approval_needs_what_submission_needs(app, visit):
+    """A correction in review may make an item fail: approving then lists what is missing."""
+    inspector = complete_visit(app, visit)
+    assert inspector.post(url(visit, "submit"), json={}).status_code == 200
+    lead = ApiClient(app, "lead-a")
+    fixed = lead.put(url(visit, "answers/tiet-kiem"), json={"value": "no", "reason": "Chưa có"})
+    assert fixed.status_code == 200
+    refused = lead.post(url(visit, "approve"), json={})
+    assert missing_of(refused) == [("finding", "tiet-kiem")]
+    assert status_of(app, visit) == "submitted"
+    lead.post(
+        url(visit, "findings"),
+        json={"item_key": "tiet-kiem", "text": "Thiếu", "remedy": "Ban hành"},
+    )
+    assert lead.post(url(visit, "approve"), json={}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"finding_id": 10**20, "comment": "Quá lớn"},
+        {"finding_id": "abc", "comment": "Không phải số"},
+        {"item_key": "kh-cchc", "finding_id": 1, "comment": "Cả hai"},
+    ],
+)
+def test_a_comment_names_one_real_target(app, visit, body):
+    complete_visit(app, visit)
+    set_visit_status(app, visit, "submitted")
+    lead = ApiClient(app, "lead-a")
+    refused = lead.post(url(visit, "comments"), json=body)
+    assert refused.status_code == 400 and "finding_id" in refused.get_json()["error"]["fields"]
+    returned = lead.post(url(visit, "return"), json={"items": [body]})
+    assert returned.status_code == 400
+    assert status_of(app, visit) == "submitted"
+
+
 # Approval freezes everything; reopening ----------------------------------------------------------
 
 

@@ -156,3 +156,15 @@ def test_a_comment_on_a_deficiency_is_shown_with_it_and_sent_with_the_return(app
     # The deficiency belongs to tiet-kiem: its comment is shown on that item.
     item = checklist.split('id="item-tiet-kiem"')[1].split("</article>")[0]
     assert "Trưởng đoàn: Nêu rõ năm của Chương trình" in item
+
+
+def test_the_leads_comments_reach_the_team_only_with_the_return(app, visit):
+    submitted(app, visit)
+    lead = logged_in(app, "lead-a")
+    item_url = f"/visits/{visit.id}/review/items/kh-cchc"
+    token = csrf_from(lead.get(item_url).get_data(as_text=True))
+    lead.post(f"{item_url}/comment", data={"csrf_token": token, "comment": "Bản nháp"})
+    assert "Bản nháp" in review_page(lead, visit)
+    assert "Bản nháp" not in review_page(logged_in(app, "insp-a"), visit)
+    lead.post(f"/visits/{visit.id}/return", data={"csrf_token": token})
+    assert "Bản nháp" in review_page(logged_in(app, "insp-a"), visit)

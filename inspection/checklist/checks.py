@@ -110,13 +110,19 @@ class Expect(BaseModel):
         return bound if name in ("on_or_before", "on_or_after") else None
 
 
+class When(ShowIf):
+    """`when` has the form of `show_if`; as everywhere in a check, an unknown key is refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
 class Check(BaseModel):
     """One consistency check of a template."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     key: Key
-    when: ShowIf | None = None
+    when: When | None = None
     expect: Expect
     message: CheckMessage
     message_en: CheckMessageEn = ""

@@ -200,6 +200,7 @@ class ScoreItem(NumberInput):
 
     type: Literal["score"]
     label: ClassVar[str] = N_("Points given by the team")
+    conditions: ClassVar[frozenset[str]] = Item.conditions | {"min", "max"}
     points: Points
 
     def max_points(self) -> Decimal:
@@ -212,8 +213,6 @@ class ScoreItem(NumberInput):
 
     def score(self, value: Any) -> Decimal:
         return round2(to_decimal(value))
-
-    conditions: ClassVar[frozenset[str]] = Item.conditions | {"min", "max"}
 
     def measure(self, value: Any) -> Decimal:
         return to_decimal(value)
@@ -248,6 +247,7 @@ class RatioItem(RatioInput):
 
     type: Literal["ratio"]
     label: ClassVar[str] = N_("Percentage")
+    conditions: ClassVar[frozenset[str]] = Item.conditions | {"min_percent", "max_percent"}
     points: Points
     target: Annotated[Target, schema_default(100)] = Decimal(100)
     steps: Annotated[
@@ -302,8 +302,6 @@ class RatioItem(RatioInput):
     def percent(self, value: Any) -> Decimal | None:
         return percent_of(value["num"], value["den"]) if value["den"] else None
 
-    conditions: ClassVar[frozenset[str]] = Item.conditions | {"min_percent", "max_percent"}
-
     def measure(self, value: Any) -> Decimal | None:
         return self.percent(value)
 
@@ -348,11 +346,10 @@ class NumberItem(NumberInput):
     type: Literal["number"]
     label: ClassVar[str] = N_("Number")
     can_control: ClassVar[bool] = True
+    conditions: ClassVar[frozenset[str]] = Item.conditions | {"min", "max"}
 
     def value_problem(self, value: Any) -> Message | None:
         return None if is_number(value) else message("number", "must be a number")
-
-    conditions: ClassVar[frozenset[str]] = Item.conditions | {"min", "max"}
 
     def measure(self, value: Any) -> Decimal:
         return to_decimal(value)
@@ -386,11 +383,10 @@ class DateItem(DateInput):
     type: Literal["date"]
     label: ClassVar[str] = N_("Date")
     can_control: ClassVar[bool] = True
+    conditions: ClassVar[frozenset[str]] = Item.conditions | {"on_or_before", "on_or_after"}
 
     def value_problem(self, value: Any) -> Message | None:
         return None if parse_date(value) else message("date", "must be a date YYYY-MM-DD")
-
-    conditions: ClassVar[frozenset[str]] = Item.conditions | {"on_or_before", "on_or_after"}
 
     def measure(self, value: Any) -> dt.date | None:
         return parse_date(value)

@@ -272,6 +272,11 @@ def _store(
     return answer
 
 
+def _changed(keys: list[str], before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The keys whose answer is not what it was."""
+    return [key for key in keys if before.get(key) != after.get(key)]
+
+
 def _is_correction(visit: Visit, user: User) -> bool:
     """The lead changing an answer during review (not the team while it works)."""
     return user.role == Role.LEAD and workflow.can_review(visit)
@@ -281,12 +286,18 @@ NEEDS_REASON = N_("a correction during review needs a reason")
 
 
 def _check_writer(visit: Visit, user: User, entry: AnswerWrite) -> None:
-    """The team answers while the visit is theirs; the lead corrects during review, saying why."""
+    """The team answers while the visit is theirs; the lead corrects during review, saying why
+    (API.md: "the lead during review"), and not otherwise."""
     if _is_correction(visit, user):
         if not (entry.reason or "").strip():
             raise ValidationError(NEEDS_REASON, fields={"reason": NEEDS_REASON})
         return
+    if user.role == Role.LEAD:
+        raise workflow.WrongState(LEAD_IN_REVIEW)
     workflow.check_can_answer(visit)
+
+
+LEAD_IN_REVIEW = N_("The team lead corrects answers while reviewing a submitted visit.")
 
 
 def _after_answers(
@@ -298,14 +309,18 @@ def _after_answers(
     before: ScoreSheet,
     after: ScoreSheet,
     keys: list[str],
+    changed: list[str],
     revision: int,
 ) -> None:
-    """What follows from changed answers, in their transaction: deficiencies of items that stop
-    (or start again) failing, explanations of the checks they name."""
+    """What follows from answers written to `keys`, in their transaction: deficiencies of items
+    that stop (or start again) failing; the explanations of the checks naming an item whose
+    value `changed` (a note saved alone, or the same value sent again, keeps them)."""
     findings.follow_answers(
         session, visit=visit, user=user, before=before, after=after, keys=keys, revision=revision
     )
-    explanations.clear_explanations(session, visit=visit, template=template, keys=keys, user=user)
+    explanations.clear_explanations(
+        session, visit=visit, template=template, keys=changed, user=user
+    )
 
 
 def _snapshot(answer: Answer | None) -> dict[str, Any] | None:
@@ -346,7 +361,8 @@ def put_answer(
         _check_writer(visit, user, data)
         answers = visit_answers(session, visit)
         current = answers.get(data.item_key)
-        before = score_sheet(template, answer_values(answers))
+        values_before = answer_values(answers)
+        before = score_sheet(template, values_before)
         if current is not None and _conflict(data, current):
             copy = answer_public(current, before)
             session.rollback()
@@ -366,6 +382,7 @@ def put_answer(
             before=before,
             after=sheet,
             keys=[data.item_key],
+            changed=_changed([data.item_key], values_before, answer_values(answers)),
             revision=revision,
         )
         result = {**answer_public(answer, sheet), "visit": _visit_state(visit, sheet)}
@@ -376,6 +393,49 @@ def put_answer(
 
 def _visit_state(visit: Visit, sheet: ScoreSheet) -> dict[str, Any]:
     return {"revision": visit.revision, "status": visit.status, "score": sheet.as_dict()}
+
+
+def set_no_finding_reason(
+    session: Session,
+    library: TemplateLibrary,
+    *,
+    visit: Visit,
+    user: User,
+    item_key: str,
+    reason: str,
+) -> None:
+    """Why a failed item has no deficiency: only the answer's reason changes (who answered it,
+    and when, stay as they were)."""
+    if template_of(library, visit).item(item_key) is None:
+        raise NotFound(f"no item '{item_key}' in this checklist")
+    if why := texts.text_problem(reason, limit=MAX_NOTE):
+        raise ValidationError(REASON_REFUSED, fields={"no_finding_reason": why})
+    revision = lock_visit(session, visit)
+    with transaction(session):
+        workflow.check_can_answer(visit)
+        answer = visit_answers(session, visit).get(item_key)
+        if answer is None or answer.value is None:
+            raise ValidationError(REASON_REFUSED, fields={"no_finding_reason": ANSWER_FIRST})
+        before = _snapshot(answer)
+        answer.no_finding_reason = reason
+        answer.updated_at = utcnow()
+        answer.revision = revision
+        session.add(answer)
+        audit.record(
+            session,
+            actor_id=user.id,
+            action="answer.reason",
+            entity="answer",
+            entity_id=answer.id,
+            visit_id=visit.id,
+            before=before,
+            after=_snapshot(answer),
+        )
+        session.commit()
+
+
+REASON_REFUSED = N_("The reason was not saved: see the fields.")
+ANSWER_FIRST = N_("answer the item first")
 
 
 class BatchResult(StrEnum):
@@ -431,7 +491,8 @@ def apply_batch(
             return BatchOutcome(failed, results)
         for entry in pending:
             _check_writer(visit, user, entry)
-        before_sheet = score_sheet(template, answer_values(answers))
+        values_before = answer_values(answers)
+        before_sheet = score_sheet(template, values_before)
         for entry in pending:
             answers[entry.item_key] = _store(
                 session,
@@ -448,6 +509,7 @@ def apply_batch(
         if not _is_correction(visit, user):
             workflow.record(visit, workflow.Action.ANSWER)
         sheet = score_sheet(template, answer_values(answers))
+        written = list(dict.fromkeys(e.item_key for e in pending))
         _after_answers(
             session,
             visit=visit,
@@ -455,7 +517,8 @@ def apply_batch(
             template=template,
             before=before_sheet,
             after=sheet,
-            keys=list(dict.fromkeys(e.item_key for e in pending)),
+            keys=written,
+            changed=_changed(written, values_before, answer_values(answers)),
             revision=revision,
         )
         for entry in pending:

@@ -24,6 +24,7 @@ from inspection.db import transaction
 from inspection.errors import N_, Conflict, NotFound, ValidationError
 from inspection.library import TemplateLibrary
 from inspection.models import (
+    Answer,
     Finding,
     FindingPhoto,
     Role,
@@ -33,7 +34,7 @@ from inspection.models import (
     stored_id,
     utcnow,
 )
-from inspection.scoring import ScoreSheet
+from inspection.scoring import ScoreSheet, score_sheet
 from inspection.services.agency import get_agency
 from inspection.services.plans import lock_visit, pinned_template
 from inspection.services.replays import payload_hash, remember, replayed
@@ -275,9 +276,17 @@ def create_finding(
 
 
 def update_finding(
-    session: Session, *, visit: Visit, finding: Finding, user: User, data: FindingUpdate
+    session: Session,
+    library: TemplateLibrary,
+    *,
+    visit: Visit,
+    finding: Finding,
+    user: User,
+    data: FindingUpdate,
 ) -> dict[str, Any]:
-    """Change a deficiency's wording, severity, responsible, due date or withdrawal."""
+    """Change a deficiency's wording, severity, responsible, due date or withdrawal. One tied to
+    an item that passes (or does not apply) cannot be brought back: it would reach the notice
+    for an item that did not fail."""
     if data.errors:
         raise ValidationError(
             N_("The deficiency was not saved: see the fields."), fields=data.errors
@@ -293,6 +302,8 @@ def update_finding(
                 N_("This deficiency was changed by someone else since you opened it."),
                 extra={"current": current},
             )
+        if data.changes.get("withdrawn") is False and finding.withdrawn:
+            _check_restorable(session, library, visit, finding)
         before = snapshot(finding)
         for name, value in data.changes.items():
             setattr(finding, name, value)
@@ -311,6 +322,29 @@ def update_finding(
         result = finding_public(finding, photo_ids(session, [finding])[stored_id(finding)])
         session.commit()
         return result
+
+
+class ItemPasses(Conflict):
+    code = "item_passes"
+
+
+def _check_restorable(
+    session: Session, library: TemplateLibrary, visit: Visit, finding: Finding
+) -> None:
+    """A deficiency of a scored item comes back only while the item fails."""
+    if not finding.item_key:
+        return
+    template = pinned_template(library, visit.plan).form
+    values = {
+        a.item_key: a.value
+        for a in session.exec(select(Answer).where(Answer.visit_id == visit.id))
+        if a.value is not None
+    }
+    result = score_sheet(template, values).items.get(finding.item_key)
+    if result is None:
+        return
+    if not result.visible or result.not_applicable or (result.scorable and not result.failed):
+        raise ItemPasses(N_("Its item does not fail now: the deficiency stays withdrawn."))
 
 
 def follow_answers(

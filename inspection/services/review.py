@@ -33,7 +33,7 @@ from inspection.services import visit_photos
 from inspection.services.answers import answer_values, template_of, visit_answers
 from inspection.services.explanations import explained, explanation_public
 from inspection.services.plans import lock_visit
-from inspection.services.validation import Input, clean_text, problem
+from inspection.services.validation import Input, clean_id, clean_text, problem
 
 MAX_COMMENT = 4000
 MAX_EXPLANATION = 4000
@@ -167,13 +167,7 @@ def _key(value: Any) -> str:
 
 
 def _id(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise problem(N_("must be a deficiency's id"))
-    return value
+    return clean_id(value, N_("must be a deficiency's id"))
 
 
 class VisitComment(Input):
@@ -245,11 +239,19 @@ def return_visit(
         return len(unsent)
 
 
-def approve(session: Session, *, visit: Visit, user: User) -> None:
-    """The lead stands behind the visit: answers, photos and deficiencies are frozen."""
+def approve(session: Session, library: TemplateLibrary, *, visit: Visit, user: User) -> None:
+    """The lead stands behind the visit: answers, photos and deficiencies are frozen. What a
+    submission needs must still hold (a correction in review may have made an item fail)."""
     lock_visit(session, visit)
     with transaction(session):
         before = workflow.decide(visit, workflow.Action.APPROVE, user.role)
+        missing = gaps(read_record(session, library, visit))
+        if missing:
+            session.rollback()
+            raise Incomplete(
+                N_("The visit cannot be approved yet: complete what is listed."),
+                extra={"missing": [m.as_dict() for m in missing]},
+            )
         _audit_move(session, visit, user, "visit.approve", before)
         session.commit()
 

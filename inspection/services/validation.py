@@ -23,6 +23,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError, PydanticUndefined
 
 from inspection import text
 from inspection.errors import N_
+from inspection.routing import MAX_ID
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 PROBLEM = "problem"  # the pydantic error type of our rules' refusals
@@ -129,6 +130,18 @@ def clean_revision(value: Any) -> int | None:
     if value is not None and (not is_whole_number(value) or not 0 <= value <= MAX_REVISION):
         raise problem(N_("must be a whole number from 0 to %(most)s") % {"most": MAX_REVISION})
     return value
+
+
+def clean_id(value: Any, message: str) -> int | None:
+    """A row's id as a body or a form gives it (a number, or its digits): 1 to MAX_ID, the ids a
+    row can have; empty is none."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if not is_whole_number(value) or not 1 <= value <= MAX_ID:
+        raise problem(message)
+    return int(value)
 
 
 def choice_rule(choices: Callable[[], Any], message: str) -> BeforeValidator:

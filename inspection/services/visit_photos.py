@@ -56,6 +56,7 @@ from inspection.services.validation import (
     LAST_YEAR,
     Input,
     clean_client_id,
+    clean_id,
     clean_revision,
     clean_text,
     is_whole_number,
@@ -133,11 +134,7 @@ def _degrees(limit: float, message: str) -> BeforeValidator:
 
 
 def _finding_id(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str) and value.isdigit() and len(value) < 16:
-        return int(value)
-    raise problem(N_("must be a deficiency's id"))
+    return clean_id(value, N_("must be a deficiency's id"))
 
 
 class PhotoUpload(Input):

@@ -18,6 +18,7 @@ from inspection import body_limits, db
 from inspection.errors import N_, NotFound, ValidationError
 from inspection.library import get_library
 from inspection.models import Photo, Visit
+from inspection.routing import MAX_ID
 from inspection.services import agency, visit_photos
 from inspection.services.visit_photos import Uploaded
 from inspection.storage import DISPLAY, ORIGINAL, THUMB, get_store
@@ -83,12 +84,23 @@ def delete_photo(photo_id: int) -> Response:
         photo=g.photo,
         user=current_user,
         item_key=request.args.get("item_key"),
-        finding_id=request.args.get("finding_id", type=int),
+        finding_id=_finding_id(request.args.get("finding_id")),
     )
     return jsonify(
         deleted=removal.photo_removed,
         item_keys=removal.item_keys,
         finding_ids=removal.finding_ids,
+    )
+
+
+def _finding_id(value: str | None) -> int | None:
+    """The deficiency a removal names (`?finding_id=`), or a 400: never read as "none"."""
+    if value is None:
+        return None
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID:
+        return int(value)
+    raise ValidationError(
+        N_("No such deficiency."), fields={"finding_id": N_("must be a deficiency's id")}
     )
 
 

@@ -37,7 +37,12 @@ def create_finding(visit_id: int) -> tuple[Response, int]:
 def update_finding(finding_id: int) -> Response:
     data = findings.FindingUpdate.parse(json_body())
     result = findings.update_finding(
-        db.get_session(), visit=g.visit, finding=g.finding, user=current_user, data=data
+        db.get_session(),
+        get_library(),
+        visit=g.visit,
+        finding=g.finding,
+        user=current_user,
+        data=data,
     )
     return jsonify(result)
 
@@ -73,7 +78,7 @@ def return_visit(visit_id: int) -> Response:
 
 @bp.post("/visits/<int:visit_id>/approve")
 def approve_visit(visit_id: int) -> Response:
-    review.approve(db.get_session(), visit=g.visit, user=current_user)
+    review.approve(db.get_session(), get_library(), visit=g.visit, user=current_user)
     return jsonify(visit_summary(g.visit))
 
 

@@ -96,6 +96,7 @@ def _page(visit: Visit, refused: Refused | None = None, status: int = 200) -> Re
         texts=texts,
         photos=photos,
         editable=editable,
+        team=team,
         can_submit=workflow.can_decide(visit, workflow.Action.SUBMIT, current_user.role)
         and can_fill_visit(current_user, visit),
         default_due=findings.default_due(session, visit),
@@ -194,7 +195,7 @@ def update(visit_id: int, finding_id: int) -> ResponseReturnValue:
     data = findings.FindingUpdate.parse(body)
     try:
         findings.update_finding(
-            get_session(), visit=visit, finding=finding, user=current_user, data=data
+            get_session(), get_library(), visit=visit, finding=finding, user=current_user, data=data
         )
     except DomainError as exc:
         return _refused(visit, exc, anchor)
@@ -230,16 +231,15 @@ def no_finding(visit_id: int, item_key: str) -> ResponseReturnValue:
     """Why a failed item has no deficiency (the answer's `no_finding_reason`)."""
     visit = g.visit
     anchor = f"f-{item_key}"
-    current = answers.visit_answers(get_session(), visit).get(item_key)
-    body = {
-        "value": current.value if current else None,
-        "no_finding_reason": request.form.get("no_finding_reason", ""),
-    }
-    if current is not None:
-        body["base_revision"] = current.revision
-    data = answers.AnswerWrite.parse(body, item_key=item_key)
     try:
-        answers.put_answer(get_session(), get_library(), visit=visit, user=current_user, data=data)
+        answers.set_no_finding_reason(
+            get_session(),
+            get_library(),
+            visit=visit,
+            user=current_user,
+            item_key=item_key,
+            reason=request.form.get("no_finding_reason", ""),
+        )
     except DomainError as exc:
         return _refused(visit, exc, anchor)
     flash(_("The reason is saved."), "success")

@@ -55,6 +55,7 @@ EVENT_LABELS = {
     "visit.update": _l("changed the visit's plan"),
     "answer.update": _l("answered"),
     "answer.correct": _l("corrected an answer"),
+    "answer.reason": _l("said why a failed item has no deficiency"),
     "photo.add": _l("added a photo"),
     "photo.link": _l("linked a photo"),
     "photo.caption": _l("captioned a photo"),
@@ -89,10 +90,11 @@ def _page(visit: Visit, error: str = "", status: int = 200) -> ResponseReturnVal
     can_comment = is_lead and workflow.can_review(visit)
     locale = str(get_locale())
     cache: ChecklistCache = current_app.extensions["inspection.review_cache"]
-    key = (stored_id(visit), visit.revision, visit.status, can_comment, locale)
+    # The plan's lead sees the comments not yet sent; the team sees them once they are.
+    key = (stored_id(visit), visit.revision, visit.status, can_comment, is_lead, locale)
     cached = cache.get(key)
     if cached is None:
-        cached = _record(visit, locale, can_comment)
+        cached = _record(visit, locale, can_comment, drafts=is_lead)
         cache.put(key, cached)
     sheet, html = cached
     page = render_template(
@@ -107,9 +109,11 @@ def _page(visit: Visit, error: str = "", status: int = 200) -> ResponseReturnVal
     return page, status
 
 
-def _record(visit: Visit, locale: str, can_comment: bool) -> tuple[ScoreSheet, str]:
+def _record(
+    visit: Visit, locale: str, can_comment: bool, *, drafts: bool
+) -> tuple[ScoreSheet, str]:
     """The record's part of the page (review/_record.html), TOKEN_MARK where the CSRF token
-    goes."""
+    goes; `drafts`: with the lead's comments not yet sent."""
     session = get_session()
     record = review.read_record(session, get_library(), visit)
     timezone = _timezone()
@@ -117,7 +121,7 @@ def _record(visit: Visit, locale: str, can_comment: bool) -> tuple[ScoreSheet, s
     rows = answers.answer_rows(session, visit)
     thumbs = item_thumbs(visit)
     warned = warning_remarks(record.sheet, locale)
-    comments = review.visit_comments(session, visit)
+    comments = [c for c in review.visit_comments(session, visit) if drafts or c.sent_at is not None]
     by_item: dict[str, list[Any]] = {}
     on_findings: dict[int, list[Any]] = {}
     for comment in comments:
@@ -193,7 +197,7 @@ def return_visit(visit_id: int) -> ResponseReturnValue:
 def approve(visit_id: int) -> ResponseReturnValue:
     visit = g.visit
     try:
-        review.approve(get_session(), visit=visit, user=current_user)
+        review.approve(get_session(), get_library(), visit=visit, user=current_user)
     except DomainError as exc:
         return _page(visit, _refusal(exc), http_status(exc))
     return _decided(visit, _("The visit is approved: its record is frozen."))

@@ -365,7 +365,7 @@ def _item(item: Item, words: PageWords) -> ItemView:
 TOKEN_MARK = "\x01csrf-token\x01"
 
 # (visit id, revision, status, writable, language) → (score sheet, checklist HTML)
-CacheKey = tuple[int, int, str, bool, str]
+CacheKey = tuple[Any, ...]  # what a rendered part depends on (the visit, its revision, …)
 Checklist = tuple[ScoreSheet, str]
 
 
