@@ -4,6 +4,8 @@ corrections and comments, the audit trail, and several people on one visit at on
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from tests.factories import (
@@ -323,6 +325,7 @@ def test_approval_freezes_answers_photos_deficiencies_and_explanations(app, visi
             client.patch(f"/api/v1/photos/{photo['id']}", json={"caption": "Khác"}),
             client.delete(f"/api/v1/photos/{photo['id']}"),
             upload_photo(client, visit, photo_bytes(78)),
+            upload_photo(client, visit, photo_bytes(79), finding_id=str(made.get_json()["id"])),
             client.put(url(visit, "checks/khong-tre-han-nhung-duoi-100"), json={"explanation": ""}),
         ]
         assert [a.status_code for a in attempts] == [409] * len(attempts), [
@@ -434,3 +437,49 @@ def test_two_inspectors_and_the_lead_on_one_visit(app, plan):
         x["item_key"]: x["value"] for x in a.get(f"/api/v1/visits/{visit.id}").get_json()["answers"]
     }
     assert answers == {"kh-cchc": "no", "bao-cao-cchc": "yes"}
+
+
+def test_three_people_at_once_different_records_land_the_same_item_conflicts(app, plan):
+    """In threads, from one copy of the visit: two inspectors answer different items and the
+    lead records deficiencies, all at once; two writes of one item from that copy: one lands,
+    the other is a conflict showing the first."""
+    make_user(app, "insp-b", "inspector")
+    make_unit(app)
+    visit = make_visit(app, plan, ["insp-a", "insp-b"])
+    clients = {n: ApiClient(app, n) for n in ("insp-a", "insp-b", "lead-a")}
+    base = clients["insp-a"].get(f"/api/v1/visits/{visit.id}").get_json()["revision"]
+    a_items = ["kh-cchc", "bao-cao-cchc", "tuyen-truyen", "tu-kiem-tra"]
+    b_items = ["ra-soat-vbqppl", "theo-doi-thi-hanh", "pbgdpl", "quy-che-lam-viec"]
+    writes = [("insp-a", "put", f"answers/{k}", {"value": "yes"}) for k in a_items]
+    writes += [("insp-b", "put", f"answers/{k}", {"value": "no"}) for k in b_items]
+    writes += [
+        ("lead-a", "post", "findings", {"text": f"Thiếu sót {n}", "remedy": "Khắc phục"})
+        for n in range(3)
+    ]
+    writes += [
+        ("insp-a", "put", "answers/sipas-diem", {"value": 10}),
+        ("insp-b", "put", "answers/sipas-diem", {"value": 11}),
+    ]
+
+    def send(write):
+        who, method, rest, body = write
+        client = clients[who]
+        response = getattr(client, method)(url(visit, rest), json={**body, "base_revision": base})
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(send, writes))
+    statuses = [status for status, _ in results]
+    assert statuses[:8] == [200] * 8 and statuses[8:11] == [201] * 3
+    clash = sorted(results[11:], key=lambda r: r[0])
+    assert [status for status, _ in clash] == [200, 409]
+    landed = clash[0][1]["value"]
+    assert clash[1][1]["current"]["value"] == landed  # the loser is shown the winner's answer
+    record = clients["lead-a"].get(f"/api/v1/visits/{visit.id}").get_json()
+    stored = {a["item_key"]: a["value"] for a in record["answers"]}
+    assert stored == {
+        **dict.fromkeys(a_items, "yes"),
+        **dict.fromkeys(b_items, "no"),
+        "sipas-diem": landed,
+    }
+    assert len(record["findings"]) == 3
