@@ -33,8 +33,8 @@ class Event:
         return ""
 
 
-def events(session: Session, visit: Visit) -> list[Event]:
-    """The visit's events, oldest first, with who did each."""
+def events(session: Session, visit: Visit, *, action: str | None = None) -> list[Event]:
+    """The visit's events (of one `action`, or all), oldest first, with who did each."""
     query = (
         sa.select(
             col(AuditEvent.at),
@@ -50,6 +50,8 @@ def events(session: Session, visit: Visit) -> list[Event]:
         .where(col(AuditEvent.visit_id) == visit.id)
         .order_by(col(AuditEvent.at), col(AuditEvent.id))
     )
+    if action is not None:
+        query = query.where(col(AuditEvent.action) == action)
     return [Event(*row) for row in session.execute(query)]
 
 
@@ -71,7 +73,7 @@ def events_public(session: Session, visit: Visit) -> list[dict[str, Any]]:
 def corrections(session: Session, visit: Visit) -> dict[str, Event]:
     """The lead's latest correction of each item's answer during review (shown to the team)."""
     found: dict[str, Event] = {}
-    for event in events(session, visit):
-        if event.action == "answer.correct" and event.item_key:
+    for event in events(session, visit, action="answer.correct"):
+        if event.item_key:
             found[event.item_key] = event
     return found
