@@ -69,8 +69,11 @@ def test_a_comment_on_an_item_goes_to_the_team_with_the_return(app, visit):
     assert ApiClient(app, "insp-a").get(f"/api/v1/visits/{visit.id}").get_json()["status"] == (
         "returned"
     )
-    checklist = page_of(logged_in(app, "insp-a"), visit)
+    inspector = logged_in(app, "insp-a")
+    checklist = page_of(inspector, visit)
     assert "Bổ sung trong ngày" in checklist and "Trưởng đoàn: Ghi số văn bản" in checklist
+    home = inspector.get("/").get_data(as_text=True)
+    assert '<span class="badge attention">Trả lại</span>' in home  # stands out in "My visits"
 
 
 def test_a_correction_needs_its_reason_and_keeps_what_was_typed(app, visit):
