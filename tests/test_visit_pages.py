@@ -21,10 +21,12 @@ from tests.factories import (
     make_user,
     make_visit,
     page_of,
+    photo_bytes,
     post_item,
     set_visit_status,
     stored_answers,
     token_of,
+    upload_photo,
 )
 
 
@@ -525,6 +527,37 @@ def test_a_complete_section_folds_away_for_the_inspector_only(app, visit):
     mine = opened(page_of(logged_in(app, "insp-a"), visit))
     assert mine[first["key"]] is False and all(v for k, v in mine.items() if k != first["key"])
     assert all(opened(page_of(logged_in(app, "lead-a"), visit)).values())
+
+
+def test_a_section_lacking_a_required_photo_stays_open(app, visit):
+    """Every item of the one-stop section answered, but its posting items have no photo yet: the
+    section stays open with their "more photos needed" badges, and folds once they have them (or,
+    where allowed, are answered "not applicable")."""
+    template = app.extensions["inspection.library"].get("cchc-xa", 2).document
+    section = next(s for s in template["sections"] if s["key"] == "tthc-mot-cua")
+    answers = best_answers({"sections": [section]})
+    api = ApiClient(app, "insp-a")
+    for key, value in answers.items():
+        api.put(f"/api/v1/visits/{visit.id}/answers/{key}", json={"value": value})
+    needing = [i for i in section["items"] if i.get("photo") == "required"]
+    assert needing and any(i.get("allow_na", True) for i in needing)
+
+    def section_open(page: str) -> bool:
+        attrs = re.search(r'<details class="section card" id="section-tthc-mot-cua"([^>]*)>', page)
+        return " open" in attrs.group(1)
+
+    assert section_open(page_of(logged_in(app, "insp-a"), visit))
+    serial = 900
+    for item in needing:
+        if item.get("allow_na", True):
+            api.put(f"/api/v1/visits/{visit.id}/answers/{item['key']}", json={"value": "na"})
+            continue
+        for _ in range(item.get("photos_min", 1)):
+            serial += 1
+            sent = upload_photo(api, visit, photo_bytes(serial), item_key=item["key"])
+            assert sent.status_code == 201
+        assert section_open(page_of(logged_in(app, "insp-a"), visit)) is (item != needing[-1])
+    assert not section_open(page_of(logged_in(app, "insp-a"), visit))
 
 
 def test_the_band_is_said_in_the_pages_language(app, visit):

@@ -433,7 +433,13 @@ def render_checklist(
         for section in model.sections
         for item in section.items
     }
-    keep_open = sheet.items[outcome.item_key].section if outcome is not None else None
+    keep_open = {sheet.items[outcome.item_key].section} if outcome is not None else set()
+    # A section that still lacks a required photo stays open too: its badge says how many.
+    keep_open |= {
+        sheet.items[key].section
+        for key, state in states.items()
+        if state["need"] and sheet.items[key].visible and state["value"] != NA
+    }
     page = {
         "action": action,
         "token": TOKEN_MARK,
