@@ -21,6 +21,7 @@ from inspection.library import TemplateLibrary
 from inspection.models import (
     CheckExplanation,
     Finding,
+    Photo,
     ReviewComment,
     User,
     Visit,
@@ -84,20 +85,19 @@ class VisitRecord:
     sheet: ScoreSheet
     reasons: dict[str, str]  # no_finding_reason by item key
     findings: list[Finding]
-    photo_counts: dict[str, int]  # photos by item key
+    photos: list[Photo]  # the visit's photos with their links to items and deficiencies
     explanations: dict[str, CheckExplanation]  # by check key
 
 
 def read_record(session: Session, library: TemplateLibrary, visit: Visit) -> VisitRecord:
     template = template_of(library, visit)
     answers = visit_answers(session, visit)
-    photos = visit_photos.photos_by_item(visit_photos.visit_photos(session, visit))
     return VisitRecord(
         template=template,
         sheet=score_sheet(template, answer_values(answers)),
         reasons={k: a.no_finding_reason for k, a in answers.items() if a.no_finding_reason},
         findings=findings_service.visit_findings(session, visit),
-        photo_counts={k: len(v) for k, v in photos.items()},
+        photos=visit_photos.visit_photos(session, visit),
         explanations=explained(session, visit),
     )
 
@@ -106,12 +106,13 @@ def gaps(record: VisitRecord) -> list[Missing]:
     """Everything missing before the visit can be submitted, in the checklist's order."""
     found: list[Missing] = []
     recorded = findings_service.active_by_item(record.findings)
+    photo_counts = {k: len(v) for k, v in visit_photos.photos_by_item(record.photos).items()}
     for result in record.sheet.items.values():
         key = result.key
         if result.waiting:
             found.append(Missing(UNANSWERED, key))
         needed = record.template.by_key[key].photos_needed
-        have = record.photo_counts.get(key, 0)
+        have = photo_counts.get(key, 0)
         if result.visible and not result.not_applicable and have < needed:
             found.append(Missing(PHOTOS, key, needed=needed - have))
         if result.failed and key not in recorded and not record.reasons.get(key, "").strip():
@@ -123,6 +124,14 @@ def gaps(record: VisitRecord) -> list[Missing]:
     return found
 
 
+def _check_complete(session: Session, library: TemplateLibrary, visit: Visit, refusal: str) -> None:
+    """Refuse (Incomplete, 409, listing each gap) unless nothing is missing."""
+    missing = gaps(read_record(session, library, visit))
+    if missing:
+        session.rollback()
+        raise Incomplete(refusal, extra={"missing": [m.as_dict() for m in missing]})
+
+
 # The decisions -----------------------------------------------------------------------------------
 
 
@@ -131,13 +140,12 @@ def submit(session: Session, library: TemplateLibrary, *, visit: Visit, user: Us
     lock_visit(session, visit)
     with transaction(session):
         before = workflow.decide(visit, workflow.Action.SUBMIT, user.role)
-        missing = gaps(read_record(session, library, visit))
-        if missing:
-            session.rollback()
-            raise Incomplete(
-                N_("The visit cannot be submitted yet: complete what is listed."),
-                extra={"missing": [m.as_dict() for m in missing]},
-            )
+        _check_complete(
+            session,
+            library,
+            visit,
+            N_("The visit cannot be submitted yet: complete what is listed."),
+        )
         now = utcnow()
         for comment in _comments(session, visit, sent=True, closed=False):
             comment.closed_at = now
@@ -245,13 +253,12 @@ def approve(session: Session, library: TemplateLibrary, *, visit: Visit, user: U
     lock_visit(session, visit)
     with transaction(session):
         before = workflow.decide(visit, workflow.Action.APPROVE, user.role)
-        missing = gaps(read_record(session, library, visit))
-        if missing:
-            session.rollback()
-            raise Incomplete(
-                N_("The visit cannot be approved yet: complete what is listed."),
-                extra={"missing": [m.as_dict() for m in missing]},
-            )
+        _check_complete(
+            session,
+            library,
+            visit,
+            N_("The visit cannot be approved yet: complete what is listed."),
+        )
         _audit_move(session, visit, user, "visit.approve", before)
         session.commit()
 

@@ -25,8 +25,8 @@ from inspection.db import get_session
 from inspection.errors import DomainError, http_status
 from inspection.formatting import parse_typed_date
 from inspection.library import get_library
-from inspection.models import Visit, stored_id
-from inspection.services import answers, findings, review, visit_photos
+from inspection.models import Photo, Visit, stored_id
+from inspection.services import answers, findings, review
 from inspection.services.history import corrections
 from inspection.views.api import photo_urls
 from inspection.views.api_photos import upload
@@ -59,7 +59,7 @@ def _page(visit: Visit, refused: Refused | None = None, status: int = 200) -> Re
     locale = str(get_locale())
     by_item = findings.active_by_item(record.findings)
     withdrawn = [f for f in record.findings if f.withdrawn]
-    photos = _finding_thumbs(visit)
+    photos = _finding_thumbs(record.photos)
     failed = [
         {
             "key": r.key,
@@ -108,9 +108,10 @@ def _page(visit: Visit, refused: Refused | None = None, status: int = 200) -> Re
     return page, status
 
 
-def _finding_thumbs(visit: Visit) -> dict[int, list[Thumb]]:
+def _finding_thumbs(photos: list[Photo]) -> dict[int, list[Thumb]]:
+    """Each deficiency's photos, by its id."""
     shown: dict[int, list[Thumb]] = {}
-    for photo in visit_photos.visit_photos(get_session(), visit):
+    for photo in photos:
         urls = photo_urls(stored_id(photo))
         for link in photo.finding_links:
             thumb = Thumb(stored_id(photo), urls["thumb"], urls["display"], photo.caption)

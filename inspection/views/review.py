@@ -119,7 +119,7 @@ def _record(
     timezone = _timezone()
     model = page_model(record.template, visit.plan.form_sha256, locale)
     rows = answers.answer_rows(session, visit)
-    thumbs = item_thumbs(visit)
+    thumbs = item_thumbs(visit, record.photos)
     warned = warning_remarks(record.sheet, locale)
     comments = [c for c in review.visit_comments(session, visit) if drafts or c.sent_at is not None]
     by_item: dict[str, list[Any]] = {}

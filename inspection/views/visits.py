@@ -37,7 +37,7 @@ from inspection.formatting import parse_whole_number
 from inspection.i18n import PageWords, format_number, page_words
 from inspection.labels import band_label
 from inspection.library import get_library
-from inspection.models import Visit, stored_id
+from inspection.models import Photo, Visit, stored_id
 from inspection.scoring import score_sheet
 from inspection.services import agency, answers, findings, history, review, visit_photos
 from inspection.views.api import photo_urls
@@ -130,12 +130,14 @@ def _remarks(visit: Visit) -> dict[str, list[Remark]]:
     return found
 
 
-def item_thumbs(visit: Visit) -> dict[str, list[Thumb]]:
-    """Each item's photos as the checklist shows them."""
-    by_item = visit_photos.photos_by_item(visit_photos.visit_photos(get_session(), visit))
+def item_thumbs(visit: Visit, photos: list[Photo] | None = None) -> dict[str, list[Thumb]]:
+    """Each item's photos as the checklist shows them (`photos`: the visit's, if already read)."""
+    if photos is None:
+        photos = visit_photos.visit_photos(get_session(), visit)
+    by_item = visit_photos.photos_by_item(photos)
     shown: dict[str, list[Thumb]] = {}
-    for key, photos in by_item.items():
-        for photo in photos:
+    for key, linked in by_item.items():
+        for photo in linked:
             urls = photo_urls(stored_id(photo))
             thumb = Thumb(stored_id(photo), urls["thumb"], urls["display"], photo.caption)
             shown.setdefault(key, []).append(thumb)
