@@ -40,7 +40,7 @@ run: $(STAMP) translations
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Debian packages the browser tests need (real Chromium, fonts with Vietnamese letters).
-SYSTEM_PACKAGES := chromium fonts-liberation2 fonts-dejavu-core fonts-noto-core poppler-utils \
+SYSTEM_PACKAGES := chromium fonts-liberation2 fonts-dejavu-core fonts-noto-core poppler-utils zbar-tools \
 	postgresql
 
 system-deps:

@@ -91,12 +91,14 @@ def register_blueprints(app: Flask) -> None:
     from inspection.views import (
         admin,
         api,
+        api_notices,  # noqa: F401  (adds the notice routes to api.bp)
         api_photos,  # noqa: F401  (adds the photo routes to api.bp)
         api_review,  # noqa: F401  (adds the review routes to api.bp)
         auth,
         checklists,
         findings,
         main,
+        notices,
         photos,
         plans,
         review,
@@ -105,7 +107,19 @@ def register_blueprints(app: Flask) -> None:
 
     routing.init_app(app)
     assets.init_app(app)  # the static route serves scripts and stylesheets minified
-    for module in (main, auth, admin, checklists, plans, visits, photos, findings, review, api):
+    for module in (
+        main,
+        auth,
+        admin,
+        checklists,
+        plans,
+        visits,
+        photos,
+        findings,
+        review,
+        notices,
+        api,
+    ):
         app.register_blueprint(module.bp)
     # A JSON login cannot be forged cross-site (a JSON body needs a CORS preflight that this app
     # never grants); it is how an API client obtains its CSRF token.

@@ -18,9 +18,19 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from inspection.db import get_session
 from inspection.errors import is_api_request, json_error
-from inspection.models import Finding, Photo, Plan, Role, User, Visit, VisitInspector, relation
+from inspection.models import (
+    Finding,
+    Notice,
+    Photo,
+    Plan,
+    Role,
+    User,
+    Visit,
+    VisitInspector,
+    relation,
+)
 from inspection.services import login_sessions, login_throttle
-from inspection.workflow import BY, Action
+from inspection.workflow import BY, Action, has_notice
 
 login_manager = LoginManager()
 
@@ -99,7 +109,31 @@ def _visit_lead(user: User) -> bool:
     return leads_plan(user, g.visit.plan)
 
 
-ADMIN, LEAD, INSPECTOR = Role.ADMIN, Role.LEAD, Role.INSPECTOR
+def _photo_reader(user: User) -> bool:
+    """Whoever reads the visit; its unit's users too, once its notice is issued (until then,
+    and for another unit's photos, a unit user is told the photo does not exist)."""
+    if user.role == Role.UNIT:
+        if not _unit_sees(user, g.visit):
+            _not_found(Photo)
+        return True
+    return can_read_visit(user, g.visit)
+
+
+def _unit_sees(user: User, visit: Visit) -> bool:
+    return user.unit_id is not None and visit.unit_id == user.unit_id and has_notice(visit)
+
+
+def _notice_reader(user: User) -> bool:
+    """The team (the lead, admins, the visit's inspectors) and the notice's unit; another
+    unit's users are told the notice does not exist."""
+    if user.role == Role.UNIT:
+        if not _unit_sees(user, g.visit):
+            _not_found(Notice)
+        return True
+    return can_read_visit(user, g.visit)
+
+
+ADMIN, LEAD, INSPECTOR, UNIT = Role.ADMIN, Role.LEAD, Role.INSPECTOR, Role.UNIT
 
 ACCESS: dict[str, Rule] = {
     "static": PUBLIC,
@@ -127,7 +161,7 @@ ACCESS: dict[str, Rule] = {
     "api.list_photos": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
     "api.update_photo": roles(LEAD, INSPECTOR, check=_visit_writer),
     "api.delete_photo": roles(LEAD, INSPECTOR, check=_visit_writer),
-    "api.photo_file": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "api.photo_file": roles(ADMIN, LEAD, INSPECTOR, UNIT, check=_photo_reader),
     "api.list_findings": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
     "api.create_finding": roles(LEAD, INSPECTOR, check=_visit_writer),
     "api.update_finding": roles(LEAD, INSPECTOR, check=_visit_writer),
@@ -139,6 +173,11 @@ ACCESS: dict[str, Rule] = {
     "api.reopen_visit": roles(BY[Action.REOPEN], check=_visit_lead),
     "api.add_comment": roles(LEAD, check=_visit_lead),
     "api.visit_history": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "api.get_notice_draft": roles(LEAD, check=_visit_lead),
+    "api.put_notice_draft": roles(LEAD, check=_visit_lead),
+    "api.issue_notice": roles(BY[Action.ISSUE], check=_visit_lead),
+    "api.get_notice": roles(ADMIN, LEAD, INSPECTOR, UNIT, check=_notice_reader),
+    "api.supersede_notice": roles(BY[Action.SUPERSEDE], check=_visit_lead),
     # Pages
     "main.index": LOGGED_IN,
     "main.set_language": PUBLIC,
@@ -185,14 +224,26 @@ ACCESS: dict[str, Rule] = {
     "review.return_visit": roles(BY[Action.RETURN], check=_visit_lead),
     "review.approve": roles(BY[Action.APPROVE], check=_visit_lead),
     "review.reopen": roles(BY[Action.REOPEN], check=_visit_lead),
+    "notices.draft": roles(ADMIN, LEAD, check=_visit_reader),
+    "notices.save_draft": roles(LEAD, check=_visit_lead),
+    "notices.preview": roles(ADMIN, LEAD, check=_visit_reader),
+    "notices.preview_pdf": roles(ADMIN, LEAD, check=_visit_reader),
+    "notices.issue": roles(BY[Action.ISSUE], check=_visit_lead),
+    "notices.view": roles(ADMIN, LEAD, INSPECTOR, UNIT, check=_notice_reader),
+    "notices.file": roles(ADMIN, LEAD, INSPECTOR, UNIT, check=_notice_reader),
+    "notices.supersede": roles(BY[Action.SUPERSEDE], check=_visit_lead),
+    "notices.mine": roles(UNIT),
+    "notices.verify": PUBLIC,
 }
 
 SESSION_KEY = "login_session"  # in the signed cookie: the LoginSession row's id
-LOADERS: dict[str, type[Plan] | type[Visit] | type[Photo] | type[Finding]] = {
+Loaded = type[Plan] | type[Visit] | type[Photo] | type[Finding] | type[Notice]
+LOADERS: dict[str, Loaded] = {
     "plan_id": Plan,
     "visit_id": Visit,
     "photo_id": Photo,
     "finding_id": Finding,
+    "notice_id": Notice,
 }
 # What every visit route needs, loaded with the visit in one round trip.
 VISIT_OPTIONS = (
@@ -301,10 +352,10 @@ def _load_objects() -> None:
         obj = session.get(model, args[arg], options=VISIT_OPTIONS if model is Visit else ())
         if obj is None:
             _not_found(model)
-        if isinstance(obj, Photo | Finding):
+        if isinstance(obj, Photo | Finding | Notice):
             if "visit" in g and g.visit.id != obj.visit_id:  # /visits/1/…/<another's photo>
                 _not_found(model)
-            setattr(g, "photo" if isinstance(obj, Photo) else "finding", obj)
+            setattr(g, type(obj).__name__.lower(), obj)
             obj = session.get(Visit, obj.visit_id, options=VISIT_OPTIONS)
         if isinstance(obj, Visit):
             if "plan" in g and g.plan.id != obj.plan_id:  # /plans/1/visits/<another's>
@@ -315,7 +366,7 @@ def _load_objects() -> None:
             g.plan = obj
 
 
-def _not_found(model: type[Plan] | type[Visit] | type[Photo] | type[Finding]) -> NoReturn:
+def _not_found(model: Loaded) -> NoReturn:
     if is_api_request():
         abort(json_error(404, "not_found", f"{model.__name__.lower()} not found"))
     abort(404)

@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_WINDOW_MINUTES": 60,  # failures are forgotten after this long without one
     "LOGIN_LOCK_SECONDS": 30,  # the first lock; each further failure doubles it
     "LOGIN_LOCK_MAX_SECONDS": 900,
+    # Unknown tokens asked of the notice verification page, per address, before it is locked
+    # (the same window and locks as logins): a printed notice's reader asks once or twice.
+    "VERIFY_FAILURES": 20,
     # Login sessions (services/login_sessions.py). Idle: a whole day in the field without
     # signal, the night, and the next morning's sync still find the session open (answers wait in
     # the browser meanwhile, and a re-login sends them). Absolute: a tablet logged in for a whole
@@ -46,6 +49,7 @@ POSITIVE_SETTINGS = (
     "LOGIN_WINDOW_MINUTES",
     "LOGIN_LOCK_SECONDS",
     "LOGIN_LOCK_MAX_SECONDS",
+    "VERIFY_FAILURES",
     "SESSION_IDLE_HOURS",
     "SESSION_MAX_DAYS",
 )

@@ -3,7 +3,8 @@
 One table says what each state lets people do (ALLOWS); one says which action moves a visit from
 which state to which (MOVES), and one who may make the moves that are a decision (BY: submit,
 return, approve, reopen). Services and views ask here; no other module compares a visit's status.
-The documents (notice_issued, remediating, closed) add their rows with the notice.
+Issuing the conclusion notice moves an approved visit to notice_issued, and on to closed at once
+when the notice lists no deficiency (remediation, later, adds the unit's moves).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Allows:
     review: bool = False  # the lead reviews: corrects answers (with a reason), deficiencies,
     # explanations, and comments
     plan_edit: bool = False  # the lead may correct the date, place, team and participants
+    notice_draft: bool = False  # the lead drafts the conclusion notice
     unit_change: bool = False  # the inspected unit may change (no answer about one exists yet)
 
 
@@ -39,7 +41,7 @@ ALLOWS: dict[VisitStatus, Allows] = {
     S.SUBMITTED: Allows(review=True),
     S.RETURNED: TEAM,
     # Approval freezes answers, photos and deficiencies (the lead may reopen it).
-    S.APPROVED: Allows(),
+    S.APPROVED: Allows(notice_draft=True),
     S.NOTICE_ISSUED: Allows(),
     S.REMEDIATING: Allows(),
     S.CLOSED: Allows(),
@@ -54,6 +56,9 @@ class Action(StrEnum):
     RETURN = "return"  # the lead sends it back with comments
     APPROVE = "approve"  # the lead stands behind it
     REOPEN = "reopen"  # the lead takes an approval back (until the notice)
+    ISSUE = "issue"  # the lead issues the conclusion notice
+    SUPERSEDE = "supersede"  # the lead issues a corrected notice in place of the last one
+    CLOSE = "close"  # nothing is left to remediate
 
 
 # (state, action) → the next state. A change allowed in a state but missing here leaves the
@@ -67,6 +72,12 @@ MOVES: dict[tuple[VisitStatus, Action], VisitStatus] = {
     (S.SUBMITTED, Action.RETURN): S.RETURNED,
     (S.SUBMITTED, Action.APPROVE): S.APPROVED,
     (S.APPROVED, Action.REOPEN): S.SUBMITTED,
+    (S.APPROVED, Action.ISSUE): S.NOTICE_ISSUED,
+    (S.NOTICE_ISSUED, Action.CLOSE): S.CLOSED,
+    # A corrected notice changes the text, not where the remediation stands.
+    (S.NOTICE_ISSUED, Action.SUPERSEDE): S.NOTICE_ISSUED,
+    (S.REMEDIATING, Action.SUPERSEDE): S.REMEDIATING,
+    (S.CLOSED, Action.SUPERSEDE): S.CLOSED,
 }
 
 # Who makes each decision: the visit's assigned inspectors submit, the plan's lead decides
@@ -76,8 +87,11 @@ BY: dict[Action, Role] = {
     Action.RETURN: Role.LEAD,
     Action.APPROVE: Role.LEAD,
     Action.REOPEN: Role.LEAD,
+    Action.ISSUE: Role.LEAD,
+    Action.SUPERSEDE: Role.LEAD,
 }
 DECISIONS = tuple(BY)
+NOTICE_STATES = frozenset({S.NOTICE_ISSUED, S.REMEDIATING, S.CLOSED})
 
 
 class WrongState(Conflict):
@@ -156,6 +170,29 @@ def check_can_correct(visit: Visit) -> None:
         raise WrongState(f"the visit is {visit.status}: it is not under review")
 
 
+def can_draft_notice(visit: Visit) -> bool:
+    return allows(visit).notice_draft
+
+
+def check_can_draft_notice(visit: Visit) -> None:
+    if not can_draft_notice(visit):
+        raise WrongState(REFUSED[Action.ISSUE], extra={"visit_status": visit.status})
+
+
+def has_notice(visit: Visit) -> bool:
+    """Whether the visit's conclusion notice has been issued (its unit may read it)."""
+    return VisitStatus(visit.status) in NOTICE_STATES
+
+
+def issue_notice(visit: Visit, role: str, *, deficiencies: int) -> VisitStatus:
+    """Issue the notice: the visit moves to notice_issued, or straight on to closed when the
+    notice lists no deficiency. Returns the state it left."""
+    before = decide(visit, Action.ISSUE, role)
+    if deficiencies == 0:
+        record(visit, Action.CLOSE)
+    return before
+
+
 def can_decide(visit: Visit, action: Action, role: str) -> bool:
     """Whether `role` may make the decision `action` on the visit as it is now."""
     return BY.get(action) == role and (VisitStatus(visit.status), action) in MOVES
@@ -181,6 +218,8 @@ REFUSED = {
     Action.RETURN: N_("Only a submitted visit can be returned to the team."),
     Action.APPROVE: N_("Only a submitted visit can be approved."),
     Action.REOPEN: N_("Only an approved visit can be reopened, until its notice is issued."),
+    Action.ISSUE: N_("A notice can be issued only for an approved visit that has none yet."),
+    Action.SUPERSEDE: N_("Only the notice in force of a visit can be corrected."),
 }
 
 

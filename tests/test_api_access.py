@@ -158,6 +158,21 @@ CASES = {
         {"item_key": "kh-cchc", "comment": "Xem lại ngày ban hành"},
         {"plan_lead"},
     ),
+    # The conclusion notice: drafted and issued by the plan's lead; read by the team and the
+    # visit's own unit (`unit-user` is of ninh-da, the visit's unit).
+    ("api.get_notice_draft", "GET"): ("/api/v1/visits/{visit}/notice/draft", None, {"plan_lead"}),
+    ("api.put_notice_draft", "PUT"): (
+        "/api/v1/visits/{visit}/notice/draft",
+        {"results": "Đơn vị thực hiện tốt"},
+        {"plan_lead"},
+    ),
+    ("api.issue_notice", "POST"): ("/api/v1/visits/{visit}/notice", {}, {"plan_lead"}),
+    ("api.get_notice", "GET"): ("/api/v1/notices/{notice}", None, VISIT_READERS | {"unit"}),
+    ("api.supersede_notice", "POST"): (
+        "/api/v1/notices/{notice}/supersede",
+        {"reason": "Sửa thời hạn"},
+        {"plan_lead"},
+    ),
 }
 
 
@@ -179,7 +194,17 @@ PREPARE = {
     ),
     ("api.reopen_visit", "POST"): lambda app, visit: set_visit_status(app, visit, "approved"),
     ("api.add_comment", "POST"): lambda app, visit: set_visit_status(app, visit, "submitted"),
+    ("api.get_notice_draft", "GET"): lambda app, visit: approve(app, visit),
+    ("api.put_notice_draft", "PUT"): lambda app, visit: approve(app, visit),
+    ("api.issue_notice", "POST"): lambda app, visit: approve(app, visit),
 }
+
+
+def approve(app, visit) -> None:
+    complete_visit(app, visit)
+    set_visit_status(app, visit, "approved")
+
+
 # Routes whose success is a file, not JSON (their refusals are JSON like every other).
 FILE_ROUTES = {"api.photo_file": "image/jpeg"}
 
@@ -233,6 +258,17 @@ def world(app, plan, visit):
         assert response.status_code == 201, response.get_json()
         return response.get_json()["id"]
 
+    issued: list[int] = []
+
+    def notice() -> int:
+        """The visit's conclusion notice, issued once by its lead (the visit approved first)."""
+        if not issued:
+            approve(app, visit)
+            response = clients["plan_lead"].post(f"/api/v1/visits/{visit.id}/notice", json={})
+            assert response.status_code == 201, response.get_json()
+            issued.append(response.get_json()["id"])
+        return issued[0]
+
     return {
         "app": app,
         "plan": plan.id,
@@ -241,6 +277,7 @@ def world(app, plan, visit):
         "clients": clients,
         "photo": photo,
         "finding": finding,
+        "notice": notice,
     }
 
 
@@ -264,8 +301,9 @@ def test_access_for_every_role(world, case):
         client = world["clients"][role]
         photo = world["photo"]() if "{photo}" in url_pattern else None
         finding = world["finding"]() if "{finding}" in url_pattern else None
+        notice = world["notice"]() if "{notice}" in url_pattern else None
         url = url_pattern.format(
-            plan=world["plan"], visit=world["visit"], photo=photo, finding=finding
+            plan=world["plan"], visit=world["visit"], photo=photo, finding=finding, notice=notice
         )
         response = request_as(client, method, url, body(role) if callable(body) else body)
         response.get_data()
@@ -292,6 +330,9 @@ REFUSED = {
     # The lead corrects answers while reviewing, not while the team works (test_review.py).
     ("api.put_answer", "PUT", "plan_lead"): (409, "wrong_state"),
     ("api.batch_answers", "POST", "plan_lead"): (409, "wrong_state"),
+    # The unit reads a visit's photos once its notice is issued; before, as for another unit's,
+    # it is told they do not exist.
+    ("api.photo_file", "GET", "unit"): (404, "not_found"),
 }
 
 
@@ -369,8 +410,10 @@ def test_who_is_not_on_the_visit_can_neither_send_nor_see_its_photos(app, world,
         **{kind: read_closed(client, f"/api/v1/photos/{photo}/{kind}") for kind in PHOTO_KINDS},
     }
     for what, response in refused.items():
-        assert response.status_code == 403, (what, response.status_code)
-        assert response.get_json()["error"]["code"] == "forbidden", what
+        expected = (
+            (404, "not_found") if role == "unit" and what in PHOTO_KINDS else (403, "forbidden")
+        )
+        assert (response.status_code, response.get_json()["error"]["code"]) == expected, what
     assert photos_of(app) == before
 
 
@@ -389,9 +432,10 @@ def test_a_photo_that_does_not_exist_is_404_for_those_who_may_reach_photos(world
         client = clients[role]
         assert client.patch(f"/api/v1/photos/{missing}", json={"caption": "x"}).status_code == 404
         assert client.delete(f"/api/v1/photos/{missing}").status_code == 404
-    # A role with no business with photos learns nothing of which ids exist.
+    # A unit user learns nothing of which ids exist: a photo of a visit without its notice is
+    # as missing to it as one that is not there (test_who_is_not_on_the_visit...).
     for kind in PHOTO_KINDS:
-        assert read_closed(clients["unit"], f"/api/v1/photos/{missing}/{kind}").status_code == 403
+        assert read_closed(clients["unit"], f"/api/v1/photos/{missing}/{kind}").status_code == 404
     assert clients["anonymous"].get(f"/api/v1/photos/{missing}/thumb").status_code == 401
 
 

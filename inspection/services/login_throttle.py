@@ -163,6 +163,38 @@ def record_failure(
     session.commit()
 
 
+def verify_key(address: str | None) -> str:
+    """The notice verification page's count of unknown tokens from one address."""
+    return "verify:" + client_network(address)
+
+
+def locked_seconds(session: Session, key: str, now: dt.datetime) -> int | None:
+    """Seconds until `key` is unlocked, or None when it is not locked."""
+    query = select(LoginThrottle.locked_until).where(
+        LoginThrottle.key == key, col(LoginThrottle.locked_until) > now
+    )
+    end = session.exec(query).first()
+    return None if end is None else max(1, math.ceil((end - now).total_seconds()))
+
+
+def record_miss(
+    session: Session, *, key: str, limit: int, limits: Limits, now: dt.datetime
+) -> None:
+    """Count a failed guess other than a login (an unknown verification token) under the same
+    rule as failed logins; audit the lock it imposes."""
+    locked = _count(session, key, limit, limits, now)
+    if locked is not None:
+        audit.record(
+            session,
+            actor_id=None,
+            action="verify.throttle",
+            entity="address",
+            entity_id=key.split(":", 1)[1],
+            after={"scope": "verify", **locked},
+        )
+    session.commit()
+
+
 def forget_username(session: Session, username: str) -> None:
     """A successful login, or a new password set by the admin: the username starts afresh."""
     session.exec(delete(LoginThrottle).where(col(LoginThrottle.key) == user_key(username)))

@@ -19,6 +19,8 @@ def index() -> ResponseReturnValue:
         return redirect(url_for("admin.users"))
     if current_user.role == Role.LEAD:
         return redirect(url_for("plans.index"))
+    if current_user.role == Role.UNIT:
+        return redirect(url_for("notices.mine"))
     visits: list[Visit] = []
     if current_user.role == Role.INSPECTOR:
         visits = plans.visits_of_inspector(get_session(), current_user)

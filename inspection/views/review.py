@@ -34,7 +34,7 @@ from inspection.db import get_session
 from inspection.errors import DomainError, http_status
 from inspection.i18n import page_words
 from inspection.library import get_library
-from inspection.models import Visit, stored_id
+from inspection.models import Role, Visit, stored_id
 from inspection.scoring import ScoreSheet
 from inspection.services import agency, answers, findings, history, review
 from inspection.views.visit_page import (
@@ -104,6 +104,8 @@ def _page(visit: Visit, error: str = "", status: int = 200) -> ResponseReturnVal
         drafts=review.unsent(get_session(), visit),
         may=lambda action: is_lead and workflow.can_decide(visit, action, current_user.role),
         Action=workflow.Action,
+        notice_link=current_user.role in (Role.LEAD, Role.ADMIN)
+        and (workflow.can_draft_notice(visit) or workflow.has_notice(visit)),
         error=error,
     )
     return page, status

@@ -422,3 +422,11 @@ class AuditEvent(SQLModel, table=True):
     visit_id: int | None = Field(default=None, index=True)
     before: Any = Field(default=None, sa_column=Column(JSON))
     after: Any = Field(default=None, sa_column=Column(JSON))
+
+
+# The conclusion notice's tables live in their own module (imported here so that every table is
+# registered, and importable from here, as the others are).
+from inspection.models.notices import Notice as Notice  # noqa: E402
+from inspection.models.notices import NoticeDraft as NoticeDraft  # noqa: E402
+from inspection.models.notices import NoticeFile as NoticeFile  # noqa: E402
+from inspection.models.notices import NoticeSeries as NoticeSeries  # noqa: E402
