@@ -47,6 +47,11 @@ class Area(_Frozen):
     max: str
     narrative: str = ""
 
+    @property
+    def heading(self) -> str:
+        """What heads the lead's paragraph on the area: "Cải cách thể chế (7/7 điểm):"."""
+        return f"{self.title} ({vn_number(self.score)}/{vn_number(self.max)} điểm):"
+
 
 class Deficiency(_Frozen):
     finding_id: int

@@ -363,19 +363,16 @@ def _add_people(document: Document, people: Sequence[Person]) -> None:
 
 
 def _add_results(document: Document, content: NoticeContent) -> None:
-    """I.: the overall assessment, each area with its points and narrative, the score table and
-    the total."""
+    """I.: the overall assessment, the lead's paragraph on each area that has one (numbered as
+    the score table's rows), the score table and the total."""
     _body(document, SECTION_RESULTS, bold=True)
     _body(document, content.results)
     for number, area in enumerate(content.areas, start=1):
-        _body(document, f"{number}. {area.title}: {_points(area.score, area.max)}.", bold=True)
-        _body(document, area.narrative)
+        if area.narrative.strip():
+            _body(document, f"{number}. {area.heading}", bold=True)
+            _body(document, area.narrative)
     _add_score_table(document, content)
     _body(document, content.score_line)
-
-
-def _points(score: str, maximum: str) -> str:
-    return f"{vn_number(score)}/{vn_number(maximum)} điểm"
 
 
 def _add_score_table(document: Document, content: NoticeContent) -> None:

@@ -24,8 +24,11 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from inspection.db import get_session
+from inspection.models import Notice
 from tests.browser.conftest import login, open_context
 from tests.factories import PASSWORD, ApiClient, make_plan, make_unit, make_user, make_visit
+from tests.notice_helpers import approved_visit
 
 CATALOG = Path(__file__).resolve().parents[2] / "inspection/translations/vi/LC_MESSAGES"
 SIZES = {"phone": (390, 844), "tablet": (768, 1024), "laptop": (1280, 800)}
@@ -170,6 +173,9 @@ class World:
     plan_id: int
     visit_id: int
     edited_user_id: int
+    approved_id: int  # a visit approved, its notice in draft
+    notice_id: int  # the notice of a third visit
+    notice_token: str  # its verification token
 
 
 @pytest.fixture
@@ -199,7 +205,29 @@ def world(live_app) -> World:
         json={"item_key": "tiet-kiem", "text": "Chưa ban hành Chương trình", "remedy": "Ban hành"},
     )
     assert recorded.status_code == 201
-    return World(plan_id=plan.id, visit_id=visit.id, edited_user_id=unit_user.id)
+    approved = make_visit(
+        live_app, plan, ["insp-a"], unit_code="ninh-xuan", scheduled_on="2024-07-01"
+    )
+    approved_visit(live_app, approved)
+    issued = make_visit(
+        live_app, plan, ["insp-a"], unit_code="ninh-xuan", scheduled_on="2024-07-02"
+    )
+    lead_api = approved_visit(live_app, issued)
+    notice = lead_api.post(f"/api/v1/visits/{issued.id}/notice", json={})
+    assert notice.status_code == 201, notice.get_json()
+    return World(
+        plan_id=plan.id,
+        visit_id=visit.id,
+        edited_user_id=unit_user.id,
+        approved_id=approved.id,
+        notice_id=notice.get_json()["id"],
+        notice_token=token_of_notice(live_app, notice.get_json()["id"]),
+    )
+
+
+def token_of_notice(app, notice_id: int) -> str:
+    with app.app_context():
+        return get_session().get(Notice, notice_id).token
 
 
 def pages_of(role: str, world: World) -> dict[str, str]:
@@ -207,6 +235,8 @@ def pages_of(role: str, world: World) -> dict[str, str]:
     common = {"home": "/", "change password": "/password"}
     plan, visit = f"/plans/{world.plan_id}", f"/visits/{world.visit_id}"
     review = {"deficiencies": f"{visit}/findings", "review": f"{visit}/review"}
+    notice = {"notice": f"/notices/{world.notice_id}"}
+    draft = f"/visits/{world.approved_id}/notice"
     library = {"checklists": "/checklists/", "checklist outline": "/checklists/cchc-xa/1"}
     if role == "admin":
         return {
@@ -221,6 +251,7 @@ def pages_of(role: str, world: World) -> dict[str, str]:
             "edit user": f"/admin/users/{world.edited_user_id}",
             "units": "/admin/units",
             "agency": "/admin/agency",
+            **notice,
         }
     if role == "lead":
         return {
@@ -234,10 +265,19 @@ def pages_of(role: str, world: World) -> dict[str, str]:
             **review,
             "review item": f"{visit}/review/items/ty-le-dung-han",
             **library,
+            "notice draft": draft,
+            "notice preview": f"{draft}/preview",
+            **notice,
+            "notice correction": f"/notices/{world.notice_id}/supersede",
         }
     if role == "inspector":
-        return {**common, "visit": visit, **review}
-    return common
+        return {**common, "visit": visit, **review, **notice}
+    return {**common, "our notices": "/notices", **notice, "verification": verify_path(world)}
+
+
+def verify_path(world: World) -> str:
+    """The public page a notice's QR code leads to (its token, read from the database)."""
+    return f"/verify/{world.notice_token}"
 
 
 ROLES = {"admin": "admin-a", "lead": "lead-a", "inspector": "insp-a", "unit": "unit-a"}
