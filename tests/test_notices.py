@@ -463,3 +463,77 @@ def test_the_pdf_path_is_a_pure_function_of_the_snapshot(app, visit, lead, tmp_p
         session.commit()
     read = lead.get(f"/api/v1/notices/{body['id']}").get_json()
     assert read["content"]["issuer"] == body["content"]["issuer"] != "TỔ KIỂM TRA KHÁC"
+
+
+# Bad input --------------------------------------------------------------------------------------
+
+BAD_DRAFTS = [
+    ({"areas": ["a"]}, "areas"),
+    ({"areas": {"x": 5}}, "areas"),
+    ({"due_dates": {"abc": "2025-01-01"}}, "due_dates"),
+    ({"due_dates": {"1": "31/02/2025"}}, "due_dates"),
+    ({"due_dates": ["2025-01-01"]}, "due_dates"),
+    ({"report_due_on": "tomorrow"}, "report_due_on"),
+    ({"photo_annex": "maybe"}, "photo_annex"),
+    ({"opening": "x" * 8001}, "opening"),
+    ({"opening": "chuông\x07"}, "opening"),
+    ({"signer_name": "Tên\nhai dòng"}, "signer_name"),
+    ({"base_revision": -1}, "base_revision"),
+]
+
+
+@pytest.mark.parametrize(("body", "field"), BAD_DRAFTS)
+def test_a_bad_draft_is_a_400_naming_the_field_and_saves_nothing(app, visit, lead, body, field):
+    url = f"/api/v1/visits/{visit.id}/notice/draft"
+    answer = lead.put(url, json=body)
+    assert answer.status_code == 400, answer.get_json()
+    assert field in " ".join(answer.get_json()["error"]["fields"])
+    assert lead.get(url).get_json()["draft"]["revision"] == 0
+
+
+BAD_CORRECTIONS = [
+    {"reason": ""},
+    {"reason": "x", "findings": "all"},
+    {"reason": "x", "findings": [{"text": "không có id"}]},
+    {"reason": "x", "findings": [{"id": "abc"}]},
+    {"reason": "x", "findings": [{"id": 1, "due_on": "2025-13-01"}]},
+    {"reason": "x", "narrative": {"title": "Đổi tiêu đề"}},
+    {"reason": "x", "narrative": "văn bản"},
+]
+
+
+@pytest.mark.parametrize("body", BAD_CORRECTIONS)
+def test_a_bad_correction_is_a_400_and_issues_nothing(app, visit, lead, body):
+    notice = issue(lead, visit).get_json()
+    answer = lead.post(f"/api/v1/notices/{notice['id']}/supersede", json=body)
+    assert answer.status_code == 400, answer.get_json()
+    assert answer.get_json()["error"]["code"] == "validation_error"
+    with app.app_context():
+        assert len(get_session().exec(select(Notice)).all()) == 1
+    assert lead.get(f"/api/v1/notices/{notice['id']}").get_json()["superseded_by"] is None
+
+
+def test_odd_requests_to_the_notice_routes_are_clear_refusals(app, visit, lead):
+    assert lead.get("/api/v1/notices/999999").status_code == 404
+    assert lead.get("/api/v1/notices/99999999999999999999").status_code == 404
+    not_json = lead.client.put(
+        f"/api/v1/visits/{visit.id}/notice/draft",
+        data="opening=x",
+        headers={"X-CSRFToken": lead.token, "Content-Type": "text/plain"},
+    )
+    assert not_json.status_code == 400 and not_json.is_json
+    page = logged_in(app, "lead-a")
+    assert page.get("/notices/999999").status_code == 404
+    assert page.get("/notices/1/notice.exe").status_code == 404
+    html = page.get(f"/visits/{visit.id}/notice").get_data(as_text=True)
+    stale = page.post(
+        f"/visits/{visit.id}/notice/draft",
+        data={"csrf_token": csrf_from(html), "base_revision": "99999999999999999999"},
+    )
+    assert stale.status_code in (302, 409)
+    no_token = page.post(f"/visits/{visit.id}/notice/issue", data={})
+    assert no_token.status_code == 400
+    with app.app_context():
+        assert len(get_session().exec(select(Notice)).all()) == 0
+    anyone = app.test_client()
+    assert anyone.get("/verify/" + "x" * 500).status_code == 404
