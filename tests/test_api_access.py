@@ -160,7 +160,11 @@ CASES = {
     ),
     # The conclusion notice: drafted and issued by the plan's lead; read by the team and the
     # visit's own unit (`unit-user` is of ninh-da, the visit's unit).
-    ("api.get_notice_draft", "GET"): ("/api/v1/visits/{visit}/notice/draft", None, {"plan_lead"}),
+    ("api.get_notice_draft", "GET"): (
+        "/api/v1/visits/{visit}/notice/draft",
+        None,
+        {"admin", "plan_lead", "other_lead"},
+    ),
     ("api.put_notice_draft", "PUT"): (
         "/api/v1/visits/{visit}/notice/draft",
         {"results": "Đơn vị thực hiện tốt"},

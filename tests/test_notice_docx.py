@@ -220,11 +220,12 @@ def test_the_body_opens_with_the_basis_and_the_members(notice: Document) -> None
     basis = next(t for t in body if t.startswith("Thực hiện Kế hoạch số 12/KH-UBND"))
     assert "ngày 20 tháng 12 năm 2024" in basis
     start = body.index("Thành phần Đoàn kiểm tra:")
-    assert body[start + 1 : start + 5] == [
-        "- Nguyễn Văn An, Trưởng phòng Nội vụ, Trưởng đoàn",
-        "- Lê Thị Hồng, Chuyên viên Phòng Nội vụ",
+    assert body[start + 1 : start + 6] == [
+        "- Nguyễn Văn An, Trưởng phòng Nội vụ, Trưởng đoàn;",
+        "- Lê Thị Hồng, Chuyên viên Phòng Nội vụ;",
         "Đại diện UBND xã Ninh Xuân:",
-        "- Trần Thị Bình, Chủ tịch UBND xã",
+        "- Trần Thị Bình, Chủ tịch UBND xã;",
+        "Đoàn kiểm tra thông báo kết luận kiểm tra như sau:",
     ]
     paragraph = next(p for p in notice.paragraphs if p.text == basis)
     assert paragraph.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY

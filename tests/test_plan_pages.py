@@ -342,7 +342,7 @@ def test_inspectors_and_units_get_403_on_every_plan_page(app, plan, username):
     client = logged_in(app, username)
     for url in ("/plans/", "/plans/new", f"/plans/{plan.id}", f"/plans/{plan.id}/visits/new"):
         assert client.get(url).status_code == 403, url
-    token = csrf_from(client.get("/").get_data(as_text=True))
+    token = csrf_from(client.get("/", follow_redirects=True).get_data(as_text=True))
     assert client.post("/plans/new", data={**PLAN_FORM, "csrf_token": token}).status_code == 403
     assert client.post(f"/plans/{plan.id}/visits/new", data=visit_form(token)).status_code == 403
     assert len(rows(app, Plan)) == 1 and rows(app, Visit) == []

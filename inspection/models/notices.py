@@ -30,7 +30,7 @@ class NoticeDraft(SQLModel, table=True):
 
     __tablename__ = "notice_drafts"
     visit_id: int = Field(foreign_key="visits.id", primary_key=True)
-    # {"opening": str, "areas": {section_key: str}, "requirements": str, "implementation": str}
+    # {"opening", "results", "requirements", "implementation": str, "areas": {section key: str}}
     narrative: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     # The deadline the notice sets for each deficiency: {finding id: "YYYY-MM-DD"}
     due_dates: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))

@@ -14,7 +14,7 @@ from typing import Any
 from inspection.checklist import Template
 from inspection.formatting import format_moment
 from inspection.models import Agency, Finding, Photo, User, Visit
-from inspection.notices.content import AnnexPhoto, Area, Deficiency, Earlier, NoticeContent, Person
+from inspection.notices.content import AnnexPhoto, Area, Deficiency, NoticeContent, Person
 from inspection.scoring import ScoreSheet
 
 SUMMARY = "Kết luận kiểm tra công tác cải cách hành chính tại {unit}"
@@ -22,7 +22,7 @@ SUMMARY = "Kết luận kiểm tra công tác cải cách hành chính tại {un
 
 @dataclass(frozen=True)
 class Draft:
-    """The lead's part of a notice (a NoticeDraft row, or the corrections of a superseding one)."""
+    """The lead's part of a notice (from its NoticeDraft row)."""
 
     narrative: Mapping[str, Any] = field(default_factory=dict)
     due_dates: Mapping[int, dt.date] = field(default_factory=dict)
@@ -50,15 +50,8 @@ class Record:
     timezone: str
 
 
-def build_content(
-    record: Record,
-    draft: Draft,
-    *,
-    issued_on: dt.date,
-    number: str | None = None,
-    verify_url: str = "",
-    supersedes: Earlier | None = None,
-) -> NoticeContent:
+def build_content(record: Record, draft: Draft, *, issued_on: dt.date) -> NoticeContent:
+    """The notice as issued on `issued_on`, without its number (given when it is issued)."""
     visit, agency, sheet = record.visit, record.agency, record.sheet
     plan, unit_name = visit.plan, visit.unit.name
     narrative = draft.narrative
@@ -68,7 +61,6 @@ def build_content(
         issuer=agency.issuer_name,
         code=agency.notice_code,
         place_name=agency.place_name,
-        number=number,
         issued_on=issued_on,
         unit_name=unit_name,
         summary=SUMMARY.format(unit=unit_name),
@@ -112,8 +104,6 @@ def build_content(
         recipients=recipient_lines(draft.recipients)
         or default_recipients(unit_name, agency.notice_code),
         annex=annex(record) if draft.photo_annex else [],
-        verify_url=verify_url,
-        supersedes=supersedes,
     )
 
 
@@ -137,14 +127,13 @@ def deficiencies_of(record: Record, draft: Draft) -> list[Deficiency]:
     for f in active:
         fid = f.id or 0
         item = record.template.by_key.get(f.item_key)
-        corrected = draft.texts.get(fid, {})
         found.append(
             Deficiency(
                 finding_id=fid,
                 item_key=f.item_key,
                 item_title=item.text if item is not None else "",
-                text=corrected.get("text") or f.text,
-                remedy=corrected.get("remedy") or f.remedy,
+                text=f.text,
+                remedy=f.remedy,
                 severity=f.severity,
                 responsible=f.responsible,
                 due_on=draft.due_dates.get(fid, f.due_on),

@@ -26,6 +26,8 @@ SECTION_REQUIREMENTS = "III. YÊU CẦU, KIẾN NGHỊ"
 SECTION_IMPLEMENTATION = "IV. TỔ CHỨC THỰC HIỆN"
 RECIPIENTS = "Nơi nhận:"
 ANNEX_TITLE = "PHỤ LỤC: ẢNH CHỤP TẠI BUỔI KIỂM TRA"
+NO_DEFICIENCIES = "Không có hạn chế, tồn tại."
+VERIFY_WORDS = "Kiểm tra tính xác thực: "
 SEVERITY_WORDS = {"low": "Thấp", "medium": "Trung bình", "high": "Cao"}
 
 
@@ -36,6 +38,12 @@ class _Frozen(BaseModel):
 class Person(_Frozen):
     name: str
     position: str = ""
+
+    @property
+    def line(self) -> str:
+        """ "- Trần Văn Bình, Trưởng phòng Nội vụ - Trưởng đoàn;" (one line, whatever was typed)."""
+        name, position = " ".join(self.name.split()), " ".join(self.position.split())
+        return f"- {name}, {position};" if position else f"- {name};"
 
 
 class Area(_Frozen):
@@ -129,7 +137,7 @@ class NoticeContent(_Frozen):
     deficiencies: list[Deficiency]
     requirements: str = ""  # the sentence before the list of requirements
     # IV.
-    implementation: str = ""
+    implementation: str = ""  # the lead's words, before the fixed report_line
     report_due_on: dt.date | None = None
     # Signature and recipients
     signer_on_behalf: str  # "TM. ĐOÀN KIỂM TRA"
@@ -177,6 +185,30 @@ class NoticeContent(_Frozen):
         )
 
     @property
+    def team_intro(self) -> str:
+        return f"Thành phần {_issuer_words(self.issuer)}:"
+
+    @property
+    def unit_intro(self) -> str:
+        return f"Đại diện {self.unit_name}:"
+
+    @property
+    def conclusion_intro(self) -> str:
+        return f"{_issuer_words(self.issuer)} thông báo kết luận kiểm tra như sau:"
+
+    @property
+    def supersedes_line(self) -> str:
+        """The sentence under the title of a corrected notice ("" for the first)."""
+        earlier = self.supersedes
+        if earlier is None:
+            return ""
+        line = f"Thông báo này thay thế Thông báo số {earlier.number} ngày"
+        line += f" {short_date(earlier.issued_on)}"
+        if earlier.reason:
+            line += f". Lý do: {' '.join(earlier.reason.split())}"
+        return _sentence(line)
+
+    @property
     def score_line(self) -> str:
         line = f"Tổng điểm đạt: {vn_number(self.total)}/{vn_number(self.max)} điểm"
         if self.percent is not None:
@@ -189,6 +221,8 @@ class NoticeContent(_Frozen):
     def report_line(self) -> str:
         """IV's fixed sentence: the unit's remediation plan and its written report by a date."""
         by = f" trước ngày {short_date(self.report_due_on)}" if self.report_due_on else ""
+        if not self.deficiencies:
+            return f"{self.unit_name} tiếp tục duy trì, phát huy các kết quả đạt được."
         return (
             f"{self.unit_name} xây dựng kế hoạch khắc phục các hạn chế, tồn tại nêu tại Thông báo"
             f" này và báo cáo kết quả khắc phục bằng văn bản về {_issuer_words(self.issuer)}{by}."

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app, render_template
 from markupsafe import Markup
+from PIL import ImageFile
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -18,6 +19,11 @@ from inspection.notices import content as words
 from inspection.notices.content import AnnexPhoto, NoticeContent, vn_number
 from inspection.notices.dates import short_date
 from inspection.notices.fonts import serif_font
+
+# WeasyPrint switches Pillow, process-wide, to accepting truncated images on import. Photos are
+# evidence: the photo pipeline (photos.py) must refuse a truncated upload, so it is switched back
+# here, the one place that imports WeasyPrint (the notice's own images are whole thumbnails).
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 # The renderer never reaches the network: images come inline, fonts from local files.
 LOCAL = ("data", "file")

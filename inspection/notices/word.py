@@ -32,12 +32,14 @@ from inspection.notices.content import (
     DRAFT_MARK,
     MOTTO,
     MOTTO_STATE,
+    NO_DEFICIENCIES,
     RECIPIENTS,
     SECTION_DEFICIENCIES,
     SECTION_IMPLEMENTATION,
     SECTION_REQUIREMENTS,
     SECTION_RESULTS,
     TITLE,
+    VERIFY_WORDS,
     AnnexPhoto,
     Area,
     Deficiency,
@@ -45,7 +47,6 @@ from inspection.notices.content import (
     Person,
     vn_number,
 )
-from inspection.notices.dates import short_date
 
 FONT = "Times New Roman"
 BLACK = RGBColor(0, 0, 0)
@@ -55,8 +56,6 @@ HEADER_COLUMNS = (Cm(6.5), Cm(10.0))
 SCORE_COLUMNS = (Cm(1.2), Cm(9.3), Cm(3.0), Cm(3.0))
 CLOSING_COLUMNS = (Cm(7.5), Cm(9.0))
 ANNEX_COLUMNS = (Cm(4.6), Cm(11.9))
-NO_DEFICIENCIES = "Không có hạn chế, tồn tại."
-VERIFY_WORDS = "Kiểm tra tính xác thực: "
 # Characters XML 1.0 forbids (all but \t \n \r below 0x20, lone surrogates, U+FFFE and U+FFFF).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -333,13 +332,8 @@ def _add_title(document: Document, content: NoticeContent) -> None:
     for line in lines_of(content.summary):
         _line(document, line, bold=True)
     _rule(document, Cm(3.5), TEXT_WIDTH)
-    earlier = content.supersedes
-    if earlier is not None:
-        text = f"Thông báo này thay thế Thông báo số {earlier.number} ngày"
-        text += f" {short_date(earlier.issued_on)}"
-        if earlier.reason:
-            text += f". Lý do: {earlier.reason}"
-        _body(document, text + ".", italic=True)
+    if content.supersedes_line:
+        _body(document, content.supersedes_line, italic=True)
 
 
 # --- The body ----------------------------------------------------------------------------------
@@ -349,17 +343,16 @@ def _add_opening(document: Document, content: NoticeContent) -> None:
     """The legal basis, the lead's opening words, and who took part on each side."""
     _body(document, content.basis)
     _body(document, content.opening)
-    _body(document, "Thành phần Đoàn kiểm tra:")
+    _body(document, content.team_intro)
     _add_people(document, content.team)
-    _body(document, f"Đại diện {content.unit_name}:")
+    _body(document, content.unit_intro)
     _add_people(document, content.unit_people)
+    _body(document, content.conclusion_intro)
 
 
 def _add_people(document: Document, people: Sequence[Person]) -> None:
     for person in people:
-        name = " ".join(lines_of(person.name))
-        position = " ".join(lines_of(person.position))
-        _body(document, f"- {name}, {position}" if position else f"- {name}")
+        _body(document, person.line)
 
 
 def _add_results(document: Document, content: NoticeContent) -> None:
@@ -415,7 +408,8 @@ def _add_requirements(document: Document, content: NoticeContent) -> None:
 
 def _add_implementation(document: Document, content: NoticeContent) -> None:
     _body(document, SECTION_IMPLEMENTATION, bold=True)
-    _body(document, content.implementation or content.report_line)
+    _body(document, content.implementation)
+    _body(document, content.report_line)
 
 
 # --- The closing, the verification code and the annex ------------------------------------------

@@ -42,8 +42,9 @@ from inspection.notices import render, word
 from inspection.notices.build import Draft, Record, build_content
 from inspection.notices.content import Deficiency, Earlier, NoticeContent
 from inspection.notices.qr import qr_png, qr_svg
-from inspection.services import review
+from inspection.services import login_throttle, review
 from inspection.services.agency import get_agency
+from inspection.services.findings import MAX_FINDING_TEXT
 from inspection.services.plans import lock_visit
 from inspection.services.validation import (
     Input,
@@ -130,10 +131,15 @@ class DraftWrite(Input):
     base_revision: Annotated[int | None, BeforeValidator(clean_revision)] = None
 
 
+def _finding_text(value: Any) -> str:
+    """A corrected deficiency or remedy: the deficiencies' own limit."""
+    return clean_text(value, limit=MAX_FINDING_TEXT, multiline=True)
+
+
 class FindingCorrection(Input):
     id: Annotated[int | None, BeforeValidator(lambda v: clean_id(v, N_("is not a deficiency")))]
-    text: Annotated[str, BeforeValidator(_paragraph)] = ""
-    remedy: Annotated[str, BeforeValidator(_paragraph)] = ""
+    text: Annotated[str, BeforeValidator(_finding_text)] = ""
+    remedy: Annotated[str, BeforeValidator(_finding_text)] = ""
     due_on: Annotated[dt.date | None, date_rule()] = None
 
 
@@ -261,6 +267,35 @@ def by_token(session: Session, token: str) -> Notice | None:
     return session.exec(select(Notice).where(Notice.token == token)).first()
 
 
+@dataclass(frozen=True)
+class Verification:
+    """What the public verification page says: the notice, or that the address must wait."""
+
+    notice: Notice | None
+    retry_after: int | None = None
+
+
+def verify(
+    session: Session,
+    token: str,
+    *,
+    address: str | None,
+    limits: login_throttle.Limits,
+    limit: int,
+) -> Verification:
+    """The notice a printed QR code names. Unknown tokens are counted per address like failed
+    logins (login_throttle's rule); a locked address is told to wait, even with a right token."""
+    key = login_throttle.verify_key(address)
+    now = login_throttle.clock()
+    wait = login_throttle.locked_seconds(session, key, now)
+    if wait is not None:
+        return Verification(None, retry_after=wait)
+    notice = by_token(session, token)
+    if notice is None:
+        login_throttle.record_miss(session, key=key, limit=limit, limits=limits, now=now)
+    return Verification(notice)
+
+
 # The draft ----------------------------------------------------------------------------------------
 
 
@@ -352,6 +387,13 @@ class Rendering:
     today: dt.date
 
 
+class PastDeadlines(Conflict):
+    """Issuing was asked to confirm deadlines already past on the notice's date, and they were
+    not confirmed."""
+
+    code = "past_deadlines"
+
+
 def issue(
     session: Session,
     library: TemplateLibrary,
@@ -359,8 +401,11 @@ def issue(
     visit: Visit,
     user: User,
     rendering: Rendering,
+    past_deadlines_confirmed: bool = True,
 ) -> Notice:
-    """Issue the visit's notice: 409 unless it is approved and has none yet."""
+    """Issue the visit's notice: 409 unless it is approved and has none yet; 409
+    `past_deadlines` when deadlines already past are not confirmed (the page asks; the API's
+    client reads `past_deadlines` from the draft beforehand)."""
     get_agency(session)  # created (and committed) now if missing, not inside the transaction
     lock_visit(session, visit)
     with transaction(session):
@@ -370,12 +415,20 @@ def issue(
             active = [f for f in record.findings if not f.withdrawn]
             before = workflow.issue_notice(visit, user.role, deficiencies=len(active))
         content = build_content(record, draft, issued_on=rendering.today)
+        late = content.past_deadlines()
+        if late and not past_deadlines_confirmed:
+            raise PastDeadlines(
+                N_("Some deadlines are already past: change them, or confirm that they stand."),
+                extra={"past_deadlines": [d.finding_id for d in late]},
+            )
         notice = _store(session, visit=visit, user=user, content=content, rendering=rendering)
         for finding in active:
             finding.status = FindingStatus.OPEN
             finding.due_on = draft.due_dates.get(stored_id(finding), finding.due_on)
+            finding.updated_at = utcnow()
+            finding.revision = visit.revision
             session.add(finding)
-        _audit_issue(session, visit, user, notice, "notice.issue", before=str(before))
+        _audit_issue(session, visit, user, notice, "notice.issue", {"status": str(before)})
         session.commit()
     return notice
 
@@ -422,8 +475,17 @@ def supersede(
         notice.superseded_by_id = new.id
         notice.superseded_at = utcnow()
         session.add(notice)
-        _apply_corrections(session, visit, corrected)
-        _audit_issue(session, visit, user, new, "notice.supersede", before=notice.number)
+        changed = _apply_corrections(session, visit, corrected)
+        _audit_issue(
+            session,
+            visit,
+            user,
+            new,
+            "notice.supersede",
+            {"number": notice.number},
+            reason=data.reason,
+            findings=changed,
+        )
         session.commit()
     return new
 
@@ -456,8 +518,10 @@ def _corrected_deficiencies(old: NoticeContent, data: SupersedeWrite) -> list[De
     return found
 
 
-def _apply_corrections(session: Session, visit: Visit, corrected: list[Deficiency]) -> None:
+def _apply_corrections(session: Session, visit: Visit, corrected: list[Deficiency]) -> list[int]:
+    """The deficiencies take the corrected notice's texts and deadlines; returns their ids."""
     rows = {f.id: f for f in session.exec(select(Finding).where(Finding.visit_id == visit.id))}
+    changed = []
     for d in corrected:
         row = rows.get(d.finding_id)
         if row is not None and (row.text, row.remedy, row.due_on) != (d.text, d.remedy, d.due_on):
@@ -465,6 +529,8 @@ def _apply_corrections(session: Session, visit: Visit, corrected: list[Deficienc
             row.updated_at = utcnow()
             row.revision = visit.revision
             session.add(row)
+            changed.append(d.finding_id)
+    return changed
 
 
 def _store(
@@ -582,7 +648,13 @@ def format_number(sequence: int, code: str) -> str:
 
 
 def _audit_issue(
-    session: Session, visit: Visit, user: User, notice: Notice, action: str, *, before: str
+    session: Session,
+    visit: Visit,
+    user: User,
+    notice: Notice,
+    action: str,
+    before: dict[str, Any],
+    **more: Any,
 ) -> None:
     audit.record(
         session,
@@ -591,13 +663,15 @@ def _audit_issue(
         entity="notice",
         entity_id=notice.id,
         visit_id=visit.id,
-        before={"status": before} if action == "notice.issue" else {"number": before},
-        after={"number": notice.number, "sha256": notice.sha256, "status": visit.status},
+        before=before,
+        after={"number": notice.number, "sha256": notice.sha256, "status": visit.status, **more},
     )
 
 
 def notice_public(notice: Notice, urls: Mapping[str, str]) -> dict[str, Any]:
+    """The notice as the API gives it: `url` its page (API.md), `urls` its renderings."""
     return {
+        "url": urls["html"],
         "id": notice.id,
         "visit_id": notice.visit_id,
         "number": notice.number,

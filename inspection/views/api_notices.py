@@ -8,14 +8,17 @@ from flask_login import current_user
 
 from inspection import db
 from inspection.library import get_library
-from inspection.models import Notice
+from inspection.models import Notice, Role
 from inspection.services import notices
 from inspection.views.api import bp, json_body
 from inspection.views.notices import notice_urls, rendering, timezone, today
 
 
 def _public(notice: Notice) -> dict[str, object]:
-    return notices.notice_public(notice, notice_urls(notice))
+    urls = notice_urls(notice)
+    if current_user.role == Role.UNIT:  # the Word copy is the team's (auth.ACCESS)
+        urls.pop("docx")
+    return notices.notice_public(notice, urls)
 
 
 @bp.get("/visits/<int:visit_id>/notice/draft")

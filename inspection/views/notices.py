@@ -6,6 +6,7 @@ notices, and the public verification page a printed copy's QR code leads to."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,10 +28,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from inspection import workflow
 from inspection.db import get_session
-from inspection.errors import DomainError, http_status
+from inspection.errors import N_, Conflict, DomainError, http_status
 from inspection.formatting import parse_typed_date
 from inspection.library import get_library
-from inspection.models import Notice, Role, Visit
+from inspection.models import Notice, Role, Visit, utcnow
 from inspection.notices import render
 from inspection.notices.content import NoticeContent, vn_number
 from inspection.notices.qr import qr_svg
@@ -49,20 +50,36 @@ def timezone() -> str:
     return agency.agency_timezone(get_session(), default=current_app.config["TIMEZONE"])
 
 
+# The time, read through this name so that tests can move it (the notice's date and year).
+clock: Callable[[], dt.datetime] = utcnow
+
+
 def today() -> dt.date:
     """Today in the agency's time zone: the notice's date and its year's number series."""
-    return dt.datetime.now(ZoneInfo(timezone())).date()
+    return clock().astimezone(ZoneInfo(timezone())).date()
+
+
+class NotConfigured(Conflict):
+    code = "not_configured"
 
 
 def verify_url(token: str) -> str:
-    """The verification page's address as printed: under INSPECTION_BASE_URL when set (the
-    address the public reaches), else the address this request came to."""
+    """The verification page's address as printed: under INSPECTION_BASE_URL (the address the
+    public reaches). A printed address never changes, so production refuses to issue without
+    it; development and tests use the address the request came to."""
     path = url_for("notices.verify", token=token)
-    base = current_app.config.get("BASE_URL") or request.host_url
+    base = current_app.config.get("BASE_URL")
+    if not base:
+        if current_app.config.get("ENV") == "production":
+            raise NotConfigured(
+                N_("Set INSPECTION_BASE_URL (the public https:// address) before issuing notices.")
+            )
+        base = request.host_url
     return str(base).rstrip("/") + path
 
 
 def rendering() -> notices.Rendering:
+    verify_url("check")  # refuses before anything is done when no address is configured
     return notices.Rendering(
         store=get_store(), verify_url=verify_url, timezone=timezone(), today=today()
     )
@@ -71,8 +88,8 @@ def rendering() -> notices.Rendering:
 def notice_urls(notice: Notice) -> dict[str, str]:
     return {
         "html": url_for("notices.view", notice_id=notice.id),
-        "pdf": url_for("notices.file", notice_id=notice.id, kind=notices.PDF),
-        "docx": url_for("notices.file", notice_id=notice.id, kind=notices.DOCX),
+        "pdf": url_for("notices.pdf", notice_id=notice.id),
+        "docx": url_for("notices.docx", notice_id=notice.id),
     }
 
 
@@ -129,6 +146,7 @@ def _draft_page(
         can_draft=can_draft,
         is_lead=visit.plan.lead_id == current_user.id,
         error=error,
+        conflict=status == 409 and bool(error),
         fields=fields or {},
         short_date=render.short_date,
         vn_number=vn_number,
@@ -149,7 +167,8 @@ def _form_draft() -> dict[str, Any]:
     data["report_due_on"] = typed_date(form.get("report_due_on", ""))
     data["photo_annex"] = form.get("photo_annex", "")
     revision = form.get("base_revision", "")
-    data["base_revision"] = int(revision) if revision.isdigit() and len(revision) < 16 else None
+    plain = revision.isascii() and revision.isdigit() and len(revision) < 16
+    data["base_revision"] = int(revision) if plain else (revision or None)  # else refused
     return data
 
 
@@ -254,16 +273,16 @@ def _may_supersede(visit: Visit, notice: Notice) -> bool:
     )
 
 
-@bp.get("/notices/<int:notice_id>/notice.<any(pdf, docx):kind>")
-def file(notice_id: int, kind: str) -> ResponseReturnValue:
-    if kind == notices.DOCX and current_user.role == Role.UNIT:
-        return _forbidden_docx()
-    return stored_response(g.notice, kind, download=kind == notices.DOCX)
+@bp.get("/notices/<int:notice_id>/notice.pdf")
+def pdf(notice_id: int) -> ResponseReturnValue:
+    """The stored PDF: the record."""
+    return stored_response(g.notice, notices.PDF, download=False)
 
 
-def _forbidden_docx() -> ResponseReturnValue:
-    # The unit reads the notice (HTML, the stored PDF); the Word copy is the team's.
-    return render_template("errors/error.html", code=403, message=_("Not allowed.")), 403
+@bp.get("/notices/<int:notice_id>/notice.docx")
+def docx(notice_id: int) -> ResponseReturnValue:
+    """The Word copy, for layout: the team's, not the unit's (auth.ACCESS)."""
+    return stored_response(g.notice, notices.DOCX, download=True)
 
 
 @bp.route("/notices/<int:notice_id>/supersede", methods=["GET", "POST"])
@@ -312,7 +331,7 @@ def _form_correction(content: NoticeContent) -> dict[str, Any]:
     corrections = []
     for d in content.deficiencies:
         fid = str(d.finding_id)
-        text, remedy = form.get(f"text.{fid}", ""), form.get(f"remedy.{fid}", "")
+        text, remedy = form.get(f"text.{fid}", "").strip(), form.get(f"remedy.{fid}", "").strip()
         due = typed_date(form.get(f"due.{fid}", ""))
         if (
             (text and text != d.text)
@@ -320,8 +339,9 @@ def _form_correction(content: NoticeContent) -> dict[str, Any]:
             or (due and due != (d.due_on.isoformat() if d.due_on else ""))
         ):
             corrections.append({"id": d.finding_id, "text": text, "remedy": remedy, "due_on": due})
+    # A part the form does not send stays as it was; one sent changed is the correction.
     narrative = {
-        k: form.get(k, "") for k in notices.NARRATIVE_KEYS if form.get(k, "") != getattr(content, k)
+        k: form[k] for k in notices.NARRATIVE_KEYS if k in form and form[k] != getattr(content, k)
     }
     return {"reason": form.get("reason", ""), "narrative": narrative, "findings": corrections}
 
@@ -343,25 +363,31 @@ def verify(token: str) -> ResponseReturnValue:
     """Anyone holding a printed notice checks it here: number, unit, date and the PDF's hash.
     An unknown token learns nothing, and too many from one address are locked out."""
     session = get_session()
-    key = login_throttle.verify_key(request.remote_addr)
-    now = login_throttle.clock()
-    wait = login_throttle.locked_seconds(session, key, now)
-    if wait is not None:
-        response = Response(
-            render_template("notices/verify.html", notice=None, locked=True), status=429
-        )
-        response.headers["Retry-After"] = str(wait)
-        return response
-    notice = notices.by_token(session, token)
-    if notice is None:
-        limits = login_throttle.Limits.from_config(current_app.config)
-        limit = int(current_app.config["VERIFY_FAILURES"])
-        login_throttle.record_miss(session, key=key, limit=limit, limits=limits, now=now)
-        return render_template("notices/verify.html", notice=None, locked=False), 404
-    later = session.get(Notice, notice.superseded_by_id) if notice.superseded_by_id else None
-    content = notices.content_of(notice)
-    page = render_template("notices/verify.html", notice=notice, content=content, later=later)
-    response = Response(page)
+    found = notices.verify(
+        session,
+        token,
+        address=request.remote_addr,
+        limits=login_throttle.Limits.from_config(current_app.config),
+        limit=int(current_app.config["VERIFY_FAILURES"]),
+    )
+    notice, status = found.notice, 200
+    later = content = None
+    if notice is not None:
+        content = notices.content_of(notice)
+        if notice.superseded_by_id is not None:
+            later = session.get(Notice, notice.superseded_by_id)
+    else:
+        status = 429 if found.retry_after is not None else 404
+    page = render_template(
+        "notices/verify.html",
+        notice=notice,
+        content=content,
+        later=later,
+        locked=found.retry_after is not None,
+    )
+    response = Response(page, status=status)
+    if found.retry_after is not None:
+        response.headers["Retry-After"] = str(found.retry_after)
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
