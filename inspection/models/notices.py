@@ -20,8 +20,9 @@ from inspection.models import UTCDateTime, created_field
 
 
 def new_token() -> str:
-    """The verification token printed in the QR code: unguessable (256 bits)."""
-    return secrets.token_urlsafe(32)
+    """The verification token printed in the QR code and under it: unguessable (160 bits), in
+    hex digits, so that a printed address broken across lines is never read as hyphenated."""
+    return secrets.token_hex(20)
 
 
 class NoticeDraft(SQLModel, table=True):
