@@ -35,7 +35,7 @@ extract-messages: $(STAMP)
 # the office network reaching this machine); defaults as `make serve`'s, below.
 run: $(STAMP) translations
 	$(FLASK) init-db
-	$(FLASK) seed-demo
+	$(FLASK) seed-demo --with-results
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -18,7 +18,8 @@ from flask.cli import AppGroup, with_appcontext
 
 from inspection import backup, db, migrate
 from inspection.checklist import json_schema, parse, validate
-from inspection.demo import seed_demo
+from inspection.demo import demo_plan, seed_demo
+from inspection.demo_results import record_results
 from inspection.errors import DomainError
 from inspection.library import (
     LibraryUnreadable,
@@ -30,6 +31,7 @@ from inspection.library import (
 )
 from inspection.models import Role
 from inspection.services import templates, users
+from inspection.storage import get_store
 
 forms_cli = AppGroup("forms", help="The checklist template library.")
 
@@ -68,14 +70,24 @@ def init_db_command() -> None:
 
 
 @click.command("seed-demo")
+@click.option(
+    "--with-results",
+    is_flag=True,
+    help="Also carry two visits through: answered, approved, and one notice issued.",
+)
 @with_appcontext
-def seed_demo_command() -> None:
+def seed_demo_command(with_results: bool) -> None:
     """Demo agency, units, users, a plan and its visits (safe to run twice)."""
     try:
         db.create_schema(db.get_engine())
     except (migrate.SchemaTooNew, migrate.MigrationRefused) as exc:
         raise click.ClickException(str(exc)) from None
     logins = seed_demo(db.get_session(), get_library())
+    if with_results:
+        record_results(
+            db.get_session(), get_library(), get_store(), plan=demo_plan(db.get_session())
+        )
+        click.echo("Ninh Xuân's notice is issued; Ninh Hưng's visit waits for its notice.")
     click.echo("Demo logins (unless changed since):")
     for username, password, role in logins:
         click.echo(f"  {role:<10} {username:<12} {password}")

@@ -107,6 +107,13 @@ def _agency(session: Session) -> None:
         session.commit()
 
 
+def demo_plan(session: Session) -> Plan:
+    plan = session.exec(select(Plan).where(Plan.number == PLAN_NUMBER, Plan.year == 2024)).first()
+    if plan is None:
+        raise RuntimeError("the demo plan does not exist: seed the demo first")
+    return plan
+
+
 def _plan_and_visits(session: Session, library: TemplateLibrary) -> None:
     lead = users.find_by_username(session, "truongdoan")
     if lead is None:  # seeded by seed_demo before this

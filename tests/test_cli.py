@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from inspection import create_app, migrate
 from inspection.db import get_session
-from inspection.models import Plan, Unit, User, Visit
+from inspection.models import Notice, Plan, Unit, User, Visit
 from tests.conftest import instance_config
 
 
@@ -49,6 +49,38 @@ def test_demo_inspector_sees_the_demo_visits(app, runner):
     assert client.post("/api/v1/login", json=login).status_code == 200
     assert client.get("/api/v1/visits/1").status_code == 200
     assert "UBND phường Ninh Đa" in client.get("/").get_data(as_text=True)
+
+
+def test_seed_demo_with_results_carries_two_visits_through_once(app, runner):
+    """`make run`'s demo: Ninh Xuân's notice issued (its unit account reads it), Ninh Hưng's
+    visit approved for the lead to draft and issue; a second run changes nothing."""
+    first = runner.invoke(args=["seed-demo", "--with-results"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(args=["seed-demo", "--with-results"])
+    assert second.exit_code == 0, second.output
+    with app.app_context():
+        session = get_session()
+        visits = {v.unit.name: v for v in session.exec(select(Visit))}
+        status = {name: v.status for name, v in visits.items()}
+        [notice] = session.exec(select(Notice)).all()
+        content = notice.content
+    assert status["UBND xã Ninh Xuân"] == "notice_issued"
+    assert status["UBND xã Ninh Hưng"] == "approved"
+    assert sorted(status.values()).count("planned") == 8
+    assert notice.number == "01/TB-ĐKT" and content["unit_name"] == "UBND xã Ninh Xuân"
+    assert len(content["deficiencies"]) >= 3 and len(content["annex"]) >= 3
+    unit = app.test_client()
+    login = {"username": "ninhxuan", "password": "unit-demo"}
+    assert unit.post("/api/v1/login", json=login).status_code == 200
+    home = unit.get("/", follow_redirects=True).get_data(as_text=True)
+    assert "01/TB-ĐKT" in home
+    pdf = unit.get(f"/notices/{notice.id}/notice.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    lead = app.test_client()
+    login = {"username": "truongdoan", "password": "lead-demo"}
+    assert lead.post("/api/v1/login", json=login).status_code == 200
+    draft = lead.get(f"/api/v1/visits/{visits['UBND xã Ninh Hưng'].id}/notice/draft")
+    assert draft.status_code == 200, draft.get_json()
 
 
 def test_users_create_generates_a_password_when_none_is_given(app, runner):

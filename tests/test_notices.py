@@ -664,3 +664,14 @@ def test_odd_requests_to_the_notice_routes_are_clear_refusals(app, visit, lead):
         assert len(get_session().exec(select(Notice)).all()) == 0
     anyone = app.test_client()
     assert anyone.get("/verify/" + "x" * 500).status_code == 404
+
+
+def test_the_review_page_leads_to_the_draft_and_then_to_the_notice(app, visit, lead):
+    lead_page = logged_in(app, "lead-a").get(f"/visits/{visit.id}/review").get_data(as_text=True)
+    assert f'href="/visits/{visit.id}/notice"' in lead_page
+    inspector = logged_in(app, "insp-a")
+    assert "/notice" not in inspector.get(f"/visits/{visit.id}/review").get_data(as_text=True)
+    body = issue(lead, visit).get_json()
+    page = inspector.get(f"/visits/{visit.id}/review").get_data(as_text=True)
+    assert f'href="{body["urls"]["html"]}"' in page
+    assert inspector.get(body["urls"]["html"]).status_code == 200

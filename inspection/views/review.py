@@ -36,7 +36,7 @@ from inspection.i18n import page_words
 from inspection.library import get_library
 from inspection.models import Role, Visit, stored_id
 from inspection.scoring import ScoreSheet
-from inspection.services import agency, answers, findings, history, review
+from inspection.services import agency, answers, findings, history, notices, review
 from inspection.views.visit_page import (
     TOKEN_MARK,
     ChecklistCache,
@@ -104,11 +104,21 @@ def _page(visit: Visit, error: str = "", status: int = 200) -> ResponseReturnVal
         drafts=review.unsent(get_session(), visit),
         may=lambda action: is_lead and workflow.can_decide(visit, action, current_user.role),
         Action=workflow.Action,
-        notice_link=current_user.role in (Role.LEAD, Role.ADMIN)
-        and (workflow.can_draft_notice(visit) or workflow.has_notice(visit)),
+        notice_link=_notice_link(visit),
         error=error,
     )
     return page, status
+
+
+def _notice_link(visit: Visit) -> str | None:
+    """The visit's notice for whoever reads it once issued; its draft for the lead and admins
+    while the visit is approved."""
+    if workflow.has_notice(visit):
+        issued = notices.current_notice(get_session(), visit)
+        return url_for("notices.view", notice_id=issued.id) if issued is not None else None
+    if workflow.can_draft_notice(visit) and current_user.role in (Role.LEAD, Role.ADMIN):
+        return url_for("notices.draft", visit_id=visit.id)
+    return None
 
 
 def _record(
