@@ -7,7 +7,7 @@ The baseline (two pages, WeasyPrint's default fonts, none of the app's styleshee
 PDF of a page or two costs on this machine (Pango, fontconfig, WeasyPrint's layout), so the
 ratios say what the notice adds to it and travel across machines better than milliseconds do.
 
-The notice is rendered as the app renders it (services/notices.py's `_pdf`): the QR code drawn,
+The notice is rendered as the app renders it (`render.notice_pdf`): the QR code drawn,
 notices/pdf.html rendered with the app's Jinja environment, the PDF made from that HTML by
 `render.render_pdf` (the serif font embedded, notice.css's page rules); each PDF time includes
 its HTML. The annex thumbnails are 20 different 320×240 JPEGs made with Pillow, read as the
@@ -58,7 +58,6 @@ from inspection.notices.content import (  # noqa: E402
     NoticeContent,
     Person,
 )
-from inspection.notices.qr import qr_svg  # noqa: E402
 from inspection.photos import THUMBNAIL_QUALITY  # noqa: E402
 from inspection.scoring import ScoreSheet, score_sheet  # noqa: E402
 from inspection.views.notices import verify_url  # noqa: E402
@@ -389,18 +388,8 @@ def baseline(html: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def notice_html(content: NoticeContent, thumbs: Mapping[str, bytes]) -> str:
-    """The HTML the PDF is made from, as services/notices.py's `_pdf` makes it."""
-    qr = qr_svg(content.verify_url) if content.verify_url else None
-    return render.render_html(
-        content,
-        qr=qr,
-        photo_src=lambda p: render.data_uri(thumbs[p.sha256]) if p.sha256 in thumbs else None,
-    )
-
-
-def notice_pdf(content: NoticeContent, thumbs: Mapping[str, bytes]) -> bytes:
-    return render.render_pdf(notice_html(content, thumbs))
+# The app's own composition (services/notices.py renders with it): timed as it is.
+notice_html, notice_pdf = render.notice_html, render.notice_pdf
 
 
 def timed(fn: Callable[[], object]) -> float:

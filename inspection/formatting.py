@@ -141,6 +141,14 @@ def parse_typed_date(text: str) -> dt.date | None:
         return None
 
 
+def typed_iso_date(text: str) -> str:
+    """A date typed dd/mm/yyyy as the services read it (ISO), or what was typed when it cannot
+    be read (the service then refuses it with the field named); empty stays empty."""
+    text = text.strip()
+    day = parse_typed_date(text) if text else None
+    return day.isoformat() if day else text
+
+
 def typed_date_parts(text: str) -> tuple[int, int, int] | None:
     """(year, month, day) as typed in one of parse_typed_date's forms, whether or not that day
     exists (31/04/2024 gives (2024, 4, 31)): what a refusal explains. None when the text has

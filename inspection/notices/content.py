@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict
 
+from inspection.formatting import format_number
 from inspection.notices.dates import long_date, place_and_date, short_date
 
 # The notice's own words (an official document: always Vietnamese, whatever the page's language).
@@ -28,7 +29,6 @@ RECIPIENTS = "Nơi nhận:"
 ANNEX_TITLE = "PHỤ LỤC: ẢNH CHỤP TẠI BUỔI KIỂM TRA"
 NO_DEFICIENCIES = "Không có hạn chế, tồn tại."
 VERIFY_WORDS = "Kiểm tra tính xác thực: "
-SEVERITY_WORDS = {"low": "Thấp", "medium": "Trung bình", "high": "Cao"}
 
 
 class _Frozen(BaseModel):
@@ -70,10 +70,6 @@ class Deficiency(_Frozen):
     severity: str = "medium"
     responsible: str = ""
     due_on: dt.date | None = None
-
-    @property
-    def severity_words(self) -> str:
-        return SEVERITY_WORDS.get(self.severity, self.severity)
 
     @property
     def requirement_line(self) -> str:
@@ -234,17 +230,14 @@ class NoticeContent(_Frozen):
 
 
 def vn_number(value: str | Decimal | None) -> str:
-    """ "10.85" → "10,85"; whole numbers without decimals ("12")."""
+    """ "10.85" → "10,85", "12.00" → "12", as the pages write numbers (formatting.py); a text
+    that is no number is printed as it is."""
     if value is None or value == "":
         return ""
     try:
-        number = Decimal(str(value))
+        return format_number(Decimal(str(value)))
     except InvalidOperation:
         return str(value)
-    text = f"{number.normalize():f}" if number == number.to_integral() else f"{number:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
 
 
 def _sentence(text: str) -> str:

@@ -4,7 +4,7 @@ with the serif font of fonts.py embedded and notice.css's Decree-30 page rules).
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from inspection.notices import content as words
 from inspection.notices.content import AnnexPhoto, NoticeContent, vn_number
 from inspection.notices.dates import short_date
 from inspection.notices.fonts import serif_font
+from inspection.notices.qr import qr_svg
 
 # WeasyPrint switches Pillow, process-wide, to accepting truncated images on import. Photos are
 # evidence: the photo pipeline (photos.py) must refuse a truncated upload, so it is switched back
@@ -50,6 +51,21 @@ def render_html(
     """The standalone document the PDF is made from (needs the app's Jinja environment)."""
     context = document_context(content, qr=qr, photo_src=photo_src)
     return render_template("notices/pdf.html", **context)
+
+
+def notice_html(content: NoticeContent, thumbs: Mapping[str, bytes]) -> str:
+    """The standalone document with its QR code and the annex thumbnails inline (by SHA-256)."""
+    qr = qr_svg(content.verify_url) if content.verify_url else None
+    return render_html(
+        content,
+        qr=qr,
+        photo_src=lambda p: data_uri(thumbs[p.sha256]) if p.sha256 in thumbs else None,
+    )
+
+
+def notice_pdf(content: NoticeContent, thumbs: Mapping[str, bytes]) -> bytes:
+    """The notice's PDF: the record once issued, a preview while a draft."""
+    return render_pdf(notice_html(content, thumbs))
 
 
 def render_pdf(html: str) -> bytes:

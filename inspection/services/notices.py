@@ -41,8 +41,8 @@ from inspection.models.notices import new_token
 from inspection.notices import render, word
 from inspection.notices.build import Draft, Record, build_content
 from inspection.notices.content import Deficiency, Earlier, NoticeContent
-from inspection.notices.qr import qr_png, qr_svg
-from inspection.services import login_throttle, review
+from inspection.notices.qr import qr_png
+from inspection.services import answers, findings, login_throttle, review
 from inspection.services.agency import get_agency
 from inspection.services.findings import MAX_FINDING_TEXT
 from inspection.services.plans import lock_visit
@@ -344,9 +344,8 @@ def save_draft(
 def _check_draft(
     session: Session, library: TemplateLibrary, visit: Visit, data: DraftWrite
 ) -> None:
-    record = review.read_record(session, library, visit)
-    sections = {s.key for s in record.sheet.sections}
-    active = {f.id for f in record.findings if not f.withdrawn}
+    sections = {s.key for s in answers.visit_sheet(session, library, visit).sections}
+    active = {f.id for f in findings.visit_findings(session, visit) if not f.withdrawn}
     fields = {f"areas.{k}": N_("is not an area of this checklist") for k in data.areas}
     fields = {k: v for k, v in fields.items() if k.removeprefix("areas.") not in sections}
     for fid in data.due_dates:
@@ -585,7 +584,7 @@ def _store(
 
 def render_pdf(session: Session, content: NoticeContent, store: PhotoStore) -> bytes:
     """The notice's PDF: the record once issued, a preview while a draft."""
-    return _pdf(content, annex_thumbnails(session, content, store))
+    return render.notice_pdf(content, annex_thumbnails(session, content, store))
 
 
 def render_files(
@@ -594,17 +593,7 @@ def render_files(
     """The PDF (the record) and the DOCX (a copy for layout in Word) of a notice."""
     thumbs = annex_thumbnails(session, content, store)
     png = qr_png(content.verify_url) if content.verify_url else None
-    return _pdf(content, thumbs), word.render_docx(content, qr_png=png, photos=thumbs)
-
-
-def _pdf(content: NoticeContent, thumbs: Mapping[str, bytes]) -> bytes:
-    qr = qr_svg(content.verify_url) if content.verify_url else None
-    html = render.render_html(
-        content,
-        qr=qr,
-        photo_src=lambda p: render.data_uri(thumbs[p.sha256]) if p.sha256 in thumbs else None,
-    )
-    return render.render_pdf(html)
+    return render.notice_pdf(content, thumbs), word.render_docx(content, qr_png=png, photos=thumbs)
 
 
 def annex_thumbnails(

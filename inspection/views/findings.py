@@ -23,7 +23,7 @@ from inspection import body_limits, workflow
 from inspection.auth import can_fill_visit, can_write_visit
 from inspection.db import get_session
 from inspection.errors import DomainError, http_status
-from inspection.formatting import parse_typed_date
+from inspection.formatting import typed_iso_date
 from inspection.library import get_library
 from inspection.models import Photo, Visit, stored_id
 from inspection.services import answers, findings, review
@@ -157,11 +157,7 @@ def _said(exc: DomainError) -> str:
 def _due(form: Any) -> str | None:
     """The due date typed dd/mm/yyyy, as the service reads it (what cannot be read is passed
     as typed, to be refused)."""
-    raw = (form.get("due_on") or "").strip()
-    if not raw:
-        return None
-    day = parse_typed_date(raw)
-    return day.isoformat() if day else raw
+    return typed_iso_date(form.get("due_on") or "") or None
 
 
 @bp.post("/<int:visit_id>/findings")

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from inspection import workflow
 from inspection.db import get_session
 from inspection.errors import N_, Conflict, DomainError, http_status
-from inspection.formatting import parse_typed_date
+from inspection.formatting import typed_iso_date
 from inspection.library import get_library
 from inspection.models import Notice, Role, Visit, utcnow
 from inspection.notices import render
@@ -63,11 +63,10 @@ class NotConfigured(Conflict):
     code = "not_configured"
 
 
-def verify_url(token: str) -> str:
-    """The verification page's address as printed: under INSPECTION_BASE_URL (the address the
-    public reaches). A printed address never changes, so production refuses to issue without
-    it; development and tests use the address the request came to."""
-    path = url_for("notices.verify", token=token)
+def public_base() -> str:
+    """The address the public reaches, printed in every notice's QR code: INSPECTION_BASE_URL.
+    A printed address never changes, so production refuses to issue without it; development
+    and tests use the address the request came to."""
     base = current_app.config.get("BASE_URL")
     if not base:
         if current_app.config.get("ENV") == "production":
@@ -75,11 +74,16 @@ def verify_url(token: str) -> str:
                 N_("Set INSPECTION_BASE_URL (the public https:// address) before issuing notices.")
             )
         base = request.host_url
-    return str(base).rstrip("/") + path
+    return str(base).rstrip("/")
+
+
+def verify_url(token: str) -> str:
+    """The verification page's address as printed."""
+    return public_base() + url_for("notices.verify", token=token)
 
 
 def rendering() -> notices.Rendering:
-    verify_url("check")  # refuses before anything is done when no address is configured
+    public_base()  # refuses before anything is done when no address is configured
     return notices.Rendering(
         store=get_store(), verify_url=verify_url, timezone=timezone(), today=today()
     )
@@ -103,14 +107,6 @@ def stored_response(notice: Notice, kind: str, *, download: bool) -> BaseRespons
     response.cache_control.private = True
     response.cache_control.max_age = 3600
     return response.make_conditional(request)
-
-
-def typed_date(raw: str) -> str:
-    """A date typed dd/mm/yyyy as the services read it (ISO); what cannot be read is passed as
-    typed, to be refused with the field named."""
-    raw = raw.strip()
-    day = parse_typed_date(raw) if raw else None
-    return day.isoformat() if day else raw
 
 
 # The draft ----------------------------------------------------------------------------------------
@@ -160,11 +156,13 @@ def _form_draft() -> dict[str, Any]:
     data: dict[str, Any] = {k: form.get(k, "") for k in notices.NARRATIVE_KEYS}
     data["areas"] = {k.removeprefix("area."): v for k, v in form.items() if k.startswith("area.")}
     data["due_dates"] = {
-        k.removeprefix("due."): typed_date(v) for k, v in form.items() if k.startswith("due.") and v
+        k.removeprefix("due."): typed_iso_date(v)
+        for k, v in form.items()
+        if k.startswith("due.") and v
     }
     for name in ("recipients", "signer_name"):
         data[name] = form.get(name, "")
-    data["report_due_on"] = typed_date(form.get("report_due_on", ""))
+    data["report_due_on"] = typed_iso_date(form.get("report_due_on", ""))
     data["photo_annex"] = form.get("photo_annex", "")
     revision = form.get("base_revision", "")
     plain = revision.isascii() and revision.isdigit() and len(revision) < 16
@@ -332,7 +330,7 @@ def _form_correction(content: NoticeContent) -> dict[str, Any]:
     for d in content.deficiencies:
         fid = str(d.finding_id)
         text, remedy = form.get(f"text.{fid}", "").strip(), form.get(f"remedy.{fid}", "").strip()
-        due = typed_date(form.get(f"due.{fid}", ""))
+        due = typed_iso_date(form.get(f"due.{fid}", ""))
         if (
             (text and text != d.text)
             or (remedy and remedy != d.remedy)
