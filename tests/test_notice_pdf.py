@@ -28,9 +28,9 @@ from fontTools.ttLib import TTFont
 from pdfminer.pdftypes import PDFStream, resolve1
 
 from inspection.db import get_session
+from inspection.documents.fonts import serif_font
 from inspection.library import get_library
 from inspection.models import Notice, Visit
-from inspection.notices.fonts import serif_font
 from inspection.services import agency, notices
 from inspection.storage import get_store
 from tests.factories import ApiClient, audit_events, logged_in, rows

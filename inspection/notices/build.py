@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inspection.checklist import Template
+from inspection.documents.decree import code_with, on_behalf
 from inspection.formatting import format_moment
 from inspection.models import Agency, Finding, Photo, User, Visit
 from inspection.notices.content import AnnexPhoto, Area, Deficiency, NoticeContent, Person
@@ -176,21 +177,12 @@ def default_report_due(deficiencies: Iterable[Deficiency]) -> dt.date | None:
 
 
 def default_recipients(unit_name: str, code: str) -> list[str]:
-    keeper = code.split("-", 1)[1] if "-" in code else code
+    keeper = code_with("", code).lstrip("-")
     return [f"{unit_name};", "Thành viên Đoàn kiểm tra;", f"Lưu: VT, {keeper}."]
 
 
 def recipient_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def on_behalf(issuer: str) -> str:
-    """ "TM. ĐOÀN KIỂM TRA": signing for a team (or for the issuing body as configured)."""
-    upper = issuer.upper()
-    for body in ("ĐOÀN KIỂM TRA", "TỔ KIỂM TRA"):
-        if upper.startswith(body):
-            return f"TM. {body}"
-    return f"TM. {upper}" if upper else "TM. ĐOÀN KIỂM TRA"
 
 
 def _joined(position: str, role: str) -> str:

@@ -13,19 +13,22 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict
 
+from inspection.documents.dates import long_date, place_and_date, short_date
+from inspection.documents.decree import (  # noqa: F401 (the template reads them here)
+    DRAFT_MARK,
+    MOTTO,
+    MOTTO_STATE,
+    RECIPIENTS,
+)
+from inspection.documents.decree import issuer_words as _issuer_words
 from inspection.formatting import format_number
-from inspection.notices.dates import long_date, place_and_date, short_date
 
 # The notice's own words (an official document: always Vietnamese, whatever the page's language).
 TITLE = "THÔNG BÁO"
-MOTTO_STATE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-MOTTO = "Độc lập - Tự do - Hạnh phúc"
-DRAFT_MARK = "DỰ THẢO"
 SECTION_RESULTS = "I. KẾT QUẢ KIỂM TRA"
 SECTION_DEFICIENCIES = "II. HẠN CHẾ, TỒN TẠI"
 SECTION_REQUIREMENTS = "III. YÊU CẦU, KIẾN NGHỊ"
 SECTION_IMPLEMENTATION = "IV. TỔ CHỨC THỰC HIỆN"
-RECIPIENTS = "Nơi nhận:"
 ANNEX_TITLE = "PHỤ LỤC: ẢNH CHỤP TẠI BUỔI KIỂM TRA"
 NO_DEFICIENCIES = "Không có hạn chế, tồn tại."
 VERIFY_WORDS = "Kiểm tra tính xác thực: "
@@ -248,14 +251,3 @@ def _sentence(text: str) -> str:
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text else text
-
-
-def _issuer_words(issuer: str) -> str:
-    """The issuing body as a sentence names it: a team is "Đoàn kiểm tra" (or "Tổ kiểm tra");
-    another body keeps its name as configured."""
-    first = issuer.split()[0].upper() if issuer.split() else ""
-    if first == "ĐOÀN":
-        return "Đoàn kiểm tra"
-    if first == "TỔ":
-        return "Tổ kiểm tra"
-    return issuer or "cơ quan kiểm tra"

@@ -3,31 +3,18 @@ with the serif font of fonts.py embedded and notice.css's Decree-30 page rules).
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template
+from flask import render_template
 from markupsafe import Markup
-from PIL import ImageFile
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
 
+from inspection.documents.dates import short_date
+from inspection.documents.pdf import data_uri, render_pdf
 from inspection.notices import content as words
 from inspection.notices.content import AnnexPhoto, NoticeContent, vn_number
-from inspection.notices.dates import short_date
-from inspection.notices.fonts import serif_font
 from inspection.notices.qr import qr_svg
 
-# WeasyPrint switches Pillow, process-wide, to accepting truncated images on import. Photos are
-# evidence: the photo pipeline (photos.py) must refuse a truncated upload, so it is switched back
-# here, the one place that imports WeasyPrint (the notice's own images are whole thumbnails).
-ImageFile.LOAD_TRUNCATED_IMAGES = False
-
-# The renderer never reaches the network: images come inline, fonts from local files.
-LOCAL = ("data", "file")
 PhotoSource = Callable[[AnnexPhoto], str | None]
 
 
@@ -66,22 +53,3 @@ def notice_html(content: NoticeContent, thumbs: Mapping[str, bytes]) -> str:
 def notice_pdf(content: NoticeContent, thumbs: Mapping[str, bytes]) -> bytes:
     """The notice's PDF: the record once issued, a preview while a draft."""
     return render_pdf(notice_html(content, thumbs))
-
-
-def render_pdf(html: str) -> bytes:
-    """A4 PDF with the chosen serif font embedded; nothing fetched but data: and local files."""
-    fonts = FontConfiguration()
-    stylesheets = [
-        CSS(string=serif_font().css(), font_config=fonts),
-        CSS(filename=str(_stylesheet()), font_config=fonts),
-    ]
-    document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=LOCAL))
-    return document.write_pdf(stylesheets=stylesheets, font_config=fonts)
-
-
-def data_uri(data: bytes, media_type: str = "image/jpeg") -> str:
-    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def _stylesheet() -> Path:
-    return Path(current_app.static_folder or "") / "css" / "notice.css"

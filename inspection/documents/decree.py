@@ -1,0 +1,39 @@
+"""The fixed words of every official document's layout (Decree 30/2020, Appendix I). Documents
+are always in Vietnamese, whatever the page's language."""
+
+MOTTO_STATE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+RECIPIENTS = "Nơi nhận:"
+DRAFT_MARK = "DỰ THẢO"
+
+
+def blank_number(code: str) -> str:
+    """The number line of a document numbered by hand when signed: "Số:      /BB-ĐKT"."""
+    return f"Số:      /{code}"
+
+
+def code_with(kind: str, notice_code: str) -> str:
+    """The agency's document code for another kind of document: "TB-ĐKT" → "BB-ĐKT" (a record),
+    "BC-ĐKT" (a report); a code without a dash gets the kind in front."""
+    keeper = notice_code.split("-", 1)[1] if "-" in notice_code else notice_code
+    return f"{kind}-{keeper}" if keeper else kind
+
+
+def on_behalf(issuer: str) -> str:
+    """ "TM. ĐOÀN KIỂM TRA": signing for a team (or for the issuing body as configured)."""
+    upper = issuer.upper()
+    for body in ("ĐOÀN KIỂM TRA", "TỔ KIỂM TRA"):
+        if upper.startswith(body):
+            return f"TM. {body}"
+    return f"TM. {upper}" if upper else "TM. ĐOÀN KIỂM TRA"
+
+
+def issuer_words(issuer: str) -> str:
+    """The issuing body as a sentence names it: a team is "Đoàn kiểm tra" (or "Tổ kiểm tra");
+    another body keeps its name as configured."""
+    first = issuer.split()[0].upper() if issuer.split() else ""
+    if first == "ĐOÀN":
+        return "Đoàn kiểm tra"
+    if first == "TỔ":
+        return "Tổ kiểm tra"
+    return issuer or "cơ quan kiểm tra"
