@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from inspection.views import (
         admin,
         api,
+        api_documents,  # noqa: F401  (adds the record's and the plan results' routes to api.bp)
         api_notices,  # noqa: F401  (adds the notice routes to api.bp)
         api_photos,  # noqa: F401  (adds the photo routes to api.bp)
         api_review,  # noqa: F401  (adds the review routes to api.bp)
@@ -101,6 +102,8 @@ def register_blueprints(app: Flask) -> None:
         notices,
         photos,
         plans,
+        records,
+        results,
         review,
         visits,
     )
@@ -118,6 +121,8 @@ def register_blueprints(app: Flask) -> None:
         findings,
         review,
         notices,
+        records,
+        results,
         api,
     ):
         app.register_blueprint(module.bp)

@@ -133,6 +133,11 @@ def _notice_reader(user: User) -> bool:
     return can_read_visit(user, g.visit)
 
 
+def _results_reader(user: User) -> bool:
+    """A plan's results (overview, report, spreadsheet, charts): its lead and admins."""
+    return user.role == Role.ADMIN or leads_plan(user, g.plan)
+
+
 ADMIN, LEAD, INSPECTOR, UNIT = Role.ADMIN, Role.LEAD, Role.INSPECTOR, Role.UNIT
 
 ACCESS: dict[str, Rule] = {
@@ -179,6 +184,15 @@ ACCESS: dict[str, Rule] = {
     "api.get_notice": roles(ADMIN, LEAD, INSPECTOR, UNIT, check=_notice_reader),
     "api.supersede_notice": roles(BY[Action.SUPERSEDE], check=_visit_lead),
     # Pages
+    "api.record_html": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "api.record_pdf": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "api.record_docx": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "api.plan_overview": roles(ADMIN, LEAD, check=_results_reader),
+    "api.plan_chart": roles(ADMIN, LEAD, check=_results_reader),
+    "api.scores_xlsx": roles(ADMIN, LEAD, check=_results_reader),
+    "api.report_html": roles(ADMIN, LEAD, check=_results_reader),
+    "api.report_pdf": roles(ADMIN, LEAD, check=_results_reader),
+    "api.report_docx": roles(ADMIN, LEAD, check=_results_reader),
     "main.index": LOGGED_IN,
     "main.set_language": PUBLIC,
     "auth.login": PUBLIC,
@@ -200,6 +214,9 @@ ACCESS: dict[str, Rule] = {
     "plans.view": roles(LEAD, ADMIN),
     "plans.new_visit": roles(LEAD, check=_plan_lead),
     "plans.edit_visit": roles(LEAD, check=_plan_lead),
+    "records.view": roles(ADMIN, LEAD, INSPECTOR, check=_visit_reader),
+    "results.overview": roles(ADMIN, LEAD, check=_results_reader),
+    "results.report": roles(ADMIN, LEAD, check=_results_reader),
     "checklists.index": roles(ADMIN, LEAD),
     "checklists.upload": roles(ADMIN),
     "checklists.view": roles(ADMIN, LEAD),

@@ -179,6 +179,20 @@ def check_can_draft_notice(visit: Visit) -> None:
         raise WrongState(REFUSED[Action.ISSUE], extra={"visit_status": visit.status})
 
 
+def can_print_record(visit: Visit) -> bool:
+    """The on-site record is printed once answers are in: from the first accepted answer on
+    (the visit has left `planned`), in every later state."""
+    return VisitStatus(visit.status) != S.PLANNED
+
+
+def check_can_print_record(visit: Visit) -> None:
+    if not can_print_record(visit):
+        raise WrongState(
+            N_("The on-site record is printed once the visit has answers."),
+            extra={"visit_status": visit.status},
+        )
+
+
 def has_notice(visit: Visit) -> bool:
     """Whether the visit's conclusion notice has been issued (its unit may read it)."""
     return VisitStatus(visit.status) in NOTICE_STATES

@@ -1,15 +1,27 @@
-"""Builders shared by the notice tests: an approved visit with deficiencies, issuing, reading
-a PDF's text and fonts with poppler-utils."""
+"""Builders shared by the document tests (notice, on-site record, plan report): an approved visit
+with deficiencies, reading a PDF's text, fonts and page geometry, the Decree's page."""
 
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 from pathlib import Path
 
+import pdfplumber
 from flask import Flask
+from fontTools.ttLib import TTFont
+from pdfminer.pdftypes import PDFStream, resolve1
 
 from inspection.models import Visit
 from tests.factories import ApiClient, complete_visit, new_client_id
+
+MM = 72 / 25.4
+TOLERANCE = 1 * MM
+A4 = (595.28, 841.89)
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 20 * MM, 20 * MM, 30 * MM, 15 * MM
+WIDEST_TOP, WIDEST_LEFT, WIDEST_RIGHT = 25 * MM, 35 * MM, 20 * MM  # the Decree's ranges' far ends
+TEXT_CENTRE = (30 + (210 - 15)) / 2 * MM
 
 DEFICIENCIES = [
     "3 hồ sơ trễ hạn chưa có thư xin lỗi gửi công dân",
@@ -58,3 +70,30 @@ def pdf_fonts(data: bytes, tmp_path: Path) -> list[dict[str, str]]:
         parts = line.split()
         fonts.append({"name": parts[0], "embedded": parts[-5], "line": line})
     return fonts
+
+
+def family_stem(name: str) -> str:
+    """ "LiberationSerif-BoldItalic" → "LiberationSerif" (the subset prefix already removed)."""
+    return re.sub(r"([-,]?(Regular|Bold|Italic|Oblique|Roman))+$", "", name)
+
+
+def embedded_font_names(data: bytes) -> list[tuple[str, str]]:
+    """(family, PostScript name) from the name table of every font file embedded in the PDF:
+    the real face behind whatever name the PDF gives it."""
+    found = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        document = pdf.doc
+        for xref in document.xrefs:
+            for objid in xref.get_objids():
+                obj = resolve1(document.getobj(objid))
+                if not isinstance(obj, dict) or "FontName" not in obj or "Flags" not in obj:
+                    continue  # not a font descriptor
+                stream = next(
+                    (resolve1(obj[k]) for k in ("FontFile2", "FontFile3", "FontFile") if k in obj),
+                    None,
+                )
+                assert isinstance(stream, PDFStream), f"{obj['FontName']} is not embedded"
+                with TTFont(io.BytesIO(stream.get_data())) as font:
+                    name = font["name"]
+                    found.append((name.getDebugName(1), name.getDebugName(6)))
+    return found

@@ -25,7 +25,6 @@ import pdfplumber
 import pytest
 from flask import Flask
 from fontTools.ttLib import TTFont
-from pdfminer.pdftypes import PDFStream, resolve1
 
 from inspection.db import get_session
 from inspection.documents.fonts import serif_font
@@ -34,7 +33,25 @@ from inspection.models import Notice, Visit
 from inspection.services import agency, notices
 from inspection.storage import get_store
 from tests.factories import ApiClient, audit_events, logged_in, rows
-from tests.notice_helpers import DEFICIENCIES, approved_visit, pdf_fonts, pdf_text
+from tests.notice_helpers import (
+    A4,
+    DEFICIENCIES,
+    MARGIN_BOTTOM,
+    MARGIN_LEFT,
+    MARGIN_RIGHT,
+    MARGIN_TOP,
+    MM,
+    TEXT_CENTRE,
+    TOLERANCE,
+    WIDEST_LEFT,
+    WIDEST_RIGHT,
+    WIDEST_TOP,
+    approved_visit,
+    embedded_font_names,
+    family_stem,
+    pdf_fonts,
+    pdf_text,
+)
 
 BASE_URL = "https://kiemtra.example.vn"
 VERIFY_FAILURES = 3
@@ -53,12 +70,6 @@ SECTIONS = [
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # Page geometry in points
-MM = 72 / 25.4
-TOLERANCE = 1 * MM
-A4 = (595.28, 841.89)
-MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 20 * MM, 20 * MM, 30 * MM, 15 * MM
-WIDEST_TOP, WIDEST_LEFT, WIDEST_RIGHT = 25 * MM, 35 * MM, 20 * MM  # the Decree's ranges' far ends
-TEXT_CENTRE = (30 + (210 - 15)) / 2 * MM
 
 
 @pytest.fixture
@@ -176,33 +187,6 @@ def is_italic(fontname: str) -> bool:
 
 def is_bold(fontname: str) -> bool:
     return fontname.endswith("Bold")
-
-
-def family_stem(name: str) -> str:
-    """ "LiberationSerif-BoldItalic" → "LiberationSerif" (the subset prefix already removed)."""
-    return re.sub(r"([-,]?(Regular|Bold|Italic|Oblique|Roman))+$", "", name)
-
-
-def embedded_font_names(data: bytes) -> list[tuple[str, str]]:
-    """(family, PostScript name) from the name table of every font file embedded in the PDF:
-    the real face behind whatever name the PDF gives it."""
-    found = []
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        document = pdf.doc
-        for xref in document.xrefs:
-            for objid in xref.get_objids():
-                obj = resolve1(document.getobj(objid))
-                if not isinstance(obj, dict) or "FontName" not in obj or "Flags" not in obj:
-                    continue  # not a font descriptor
-                stream = next(
-                    (resolve1(obj[k]) for k in ("FontFile2", "FontFile3", "FontFile") if k in obj),
-                    None,
-                )
-                assert isinstance(stream, PDFStream), f"{obj['FontName']} is not embedded"
-                with TTFont(io.BytesIO(stream.get_data())) as font:
-                    name = font["name"]
-                    found.append((name.getDebugName(1), name.getDebugName(6)))
-    return found
 
 
 def qr_codes(data: bytes, tmp_path: Path) -> list[str]:

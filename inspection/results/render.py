@@ -1,0 +1,56 @@
+"""The plan's charts as SVG (results/chart.svg) and the plan report as HTML
+(results/_report.html) and PDF; the charts of the Word copy are PNGs drawn from the same SVG."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from markupsafe import Markup
+
+from inspection.documents import decree
+from inspection.documents.fonts import FAMILY_NAME
+from inspection.documents.pdf import render_pdf, svg_png
+from inspection.notices.content import vn_number
+from inspection.results import report as words
+from inspection.results.charts import Chart
+from inspection.results.report import ReportContent
+
+# The documents' serif (the @font-face of documents/fonts.py), then what a viewer may have.
+DOCUMENT_FONT = f"'{FAMILY_NAME}', 'Times New Roman', 'Liberation Serif', serif"
+
+
+def chart_svg(chart: Chart, *, font: str | None = DOCUMENT_FONT) -> Markup:
+    """The chart's SVG element; `font=None` lets a page's font apply."""
+    return Markup(render_template("results/chart.svg", chart=chart, font=font))
+
+
+def chart_file(chart: Chart) -> str:
+    """The chart as a standalone .svg file."""
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + str(chart_svg(chart))
+
+
+def chart_png(chart: Chart) -> bytes:
+    """The chart as the PDF draws it, as a PNG (for the Word copy)."""
+    height = int(chart.height + 0.999)
+    return svg_png(str(chart_svg(chart)), width=chart.width, height=height)
+
+
+def document_context(content: ReportContent) -> dict[str, Any]:
+    """What results/_report.html reads."""
+    return {
+        "c": content,
+        "words": words,
+        "decree": decree,
+        "vn_number": vn_number,
+        "charts": content.charts().map(chart_svg),
+        "titles": content.charts().map(lambda chart: chart.title),
+    }
+
+
+def report_html(content: ReportContent) -> str:
+    return render_template("results/report_pdf.html", **document_context(content))
+
+
+def report_pdf(content: ReportContent) -> bytes:
+    return render_pdf(report_html(content))

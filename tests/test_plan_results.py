@@ -1,0 +1,115 @@
+"""The plan's results (issue 18): the overview API and page, its filters, the charts' SVG, the
+spreadsheet, against the visits' own scores."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.results_world import FAILED_ITEM, World, build_world
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def world(app, plan, visit) -> World:
+    return build_world(app, plan, visit)
+
+
+def overview(world: World, **query) -> dict:
+    answer = world.lead.get(f"/api/v1/plans/{world.plan.id}/overview", query_string=query)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def score_of(world: World, visit_id: int) -> dict:
+    answer = world.lead.get(f"/api/v1/visits/{visit_id}/score")
+    assert answer.status_code == 200
+    return answer.get_json()
+
+
+def test_the_overview_lists_every_visit_with_the_scores_the_visit_reports(world):
+    body = overview(world)
+    by_id = {v["id"]: v for v in body["visits"]}
+    assert set(by_id) == {world.issued.id, world.failed.id, world.formula.id, world.planned.id}
+    for visit_id, row in by_id.items():
+        score = score_of(world, visit_id)
+        assert row["score"] == score["total"] and row["max"] == score["max"]
+        assert row["complete"] == score["complete"]
+        assert row["percent"] == score["percent"] and row["band"] == score["band"]
+        assert [(s["key"], s["score"], s["max"]) for s in row["sections"]] == [
+            (s["key"], s["score"], s["max"]) for s in score["sections"]
+        ]
+    assert by_id[world.issued.id]["status"] == "notice_issued"
+    assert by_id[world.formula.id]["status"] == "in_progress"
+    assert by_id[world.formula.id]["complete"] is False
+    assert by_id[world.formula.id]["percent"] is None  # provisional: no percentage, no band
+    assert by_id[world.planned.id]["findings"] == 0
+    assert by_id[world.issued.id]["findings"] == 2
+    # The last audited change: the planned visit's creation, the answers given after it
+    assert by_id[world.planned.id]["last_activity"] < by_id[world.formula.id]["last_activity"]
+    assert body["progress"]["visits"] == 4
+    assert body["progress"]["by_status"] == {"notice_issued": 2, "in_progress": 1, "planned": 1}
+    frequent = body["frequent_findings"][0]
+    assert frequent["item_key"] == FAILED_ITEM and frequent["units"] == 2
+    assert sorted(frequent["unit_names"]) == ["=1+1", "UBND xã Ninh Xuân"]
+
+
+def test_charts_draw_the_api_scores(world):
+    body = overview(world)
+    svg = world.lead.get(f"/api/v1/plans/{world.plan.id}/charts/areas.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    root = ET.fromstring(svg.data)
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("data-score") is not None]
+    expected = {
+        (str(v["id"]), s["key"]): (s["score"], s["max"])
+        for v in body["visits"]
+        if v["sections"]
+        for s in v["sections"]
+    }
+    drawn = {}
+    for bar in bars:
+        drawn[(bar.get("data-visit"), bar.get("data-area"))] = bar
+    assert set(drawn) == set(expected)
+    for key, (score, maximum) in expected.items():
+        bar = drawn[key]
+        assert float(bar.get("data-score")) == score and float(bar.get("data-max")) == maximum
+    rooms = {float(r.get("width")) for r in root.iter(f"{SVG}rect") if r.get("data-score") is None}
+    (room,) = rooms
+    for key, (score, maximum) in expected.items():
+        width = float(drawn[key].get("width"))
+        assert width == pytest.approx(score / maximum * room if maximum else 0, abs=0.01), key
+
+
+def test_the_spreadsheet_holds_the_api_scores_item_by_item(world):
+    body = overview(world)
+    answer = world.lead.get(f"/api/v1/plans/{world.plan.id}/scores.xlsx")
+    assert answer.status_code == 200
+    sheet = load_workbook(io.BytesIO(answer.data)).active
+    heading = [c.value for c in sheet[1]]
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=3)}
+    assert set(rows) == {v["unit"] for v in body["visits"]}
+    for v in body["visits"]:
+        row = {heading[n]: cell for n, cell in enumerate(rows[v["unit"]])}
+        visit = world.lead.get(f"/api/v1/visits/{v['id']}").get_json()
+        for a in visit["answers"]:
+            cell = row[a["item_key"]].value
+            expected = a["score"]
+            assert (None if cell is None else float(cell)) == expected, (v["unit"], a["item_key"])
+        assert float(row["Tổng điểm"].value) == v["score"]
+        for s in v["sections"]:
+            assert float(row[f"Cộng {s['key']}"].value) == s["score"]
+    formula = rows["=1+1"][0]
+    assert formula.value == "=1+1" and formula.data_type == "s" and formula.quotePrefix
+
+
+def test_filters_keep_a_status_and_an_area(world):
+    body = overview(world, status="notice_issued", area="the-che")
+    assert {v["id"] for v in body["visits"]} == {world.issued.id, world.failed.id}
+    assert all([s["key"] for s in v["sections"]] == ["the-che"] for v in body["visits"])
+    refused = world.lead.get(f"/api/v1/plans/{world.plan.id}/overview?status=lost&area=x")
+    assert refused.status_code == 400
+    assert set(refused.get_json()["error"]["fields"]) == {"status", "area"}
