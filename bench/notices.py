@@ -41,6 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from flask import Flask  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 from sqlalchemy import create_engine  # noqa: E402
 from weasyprint import HTML  # noqa: E402
@@ -475,45 +476,62 @@ def measure(folder: Path) -> Measured:
     )
 
 
-def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="bench-notices-") as tmp:
-        instance = Path(tmp)
-        url = f"sqlite:///{instance / 'bench.db'}"
-        schema = create_engine(url)
-        db.create_schema(schema)  # as `init-db` would, before the app is built
-        schema.dispose()
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "bench-secret",
-                "INSTANCE_PATH": str(instance),
-                "DATABASE_URL": url,
-                "LIBRARY_PATH": str(instance / "library.json"),
-                "UPLOAD_DIR": str(instance / "uploads"),
-                "FORMS_DIR": str(ROOT / "forms"),
-                "BASE_URL": BASE_URL,
-                "LOG_LEVEL": "WARNING",
-            }
-        )
-        with app.app_context(), app.test_request_context():  # render_template, url_for
-            result = measure(instance)
-        app.extensions[db.ENGINE_KEY].dispose()
-    base = result.median["baseline"]
-    print(f"notice: {result.notice}")
+def bench_app(instance: Path) -> Flask:
+    """The app on a fresh SQLite database in `instance`, with the repository's checklists."""
+    url = f"sqlite:///{instance / 'bench.db'}"
+    schema = create_engine(url)
+    db.create_schema(schema)  # as `init-db` would, before the app is built
+    schema.dispose()
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-secret",
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": url,
+            "LIBRARY_PATH": str(instance / "library.json"),
+            "UPLOAD_DIR": str(instance / "uploads"),
+            "FORMS_DIR": str(ROOT / "forms"),
+            "BASE_URL": BASE_URL,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+def print_ratios(
+    labels: Mapping[str, str],
+    targets: Mapping[str, float],
+    median: Mapping[str, float],
+    made: Mapping[str, str],
+    *,
+    seconds: float,
+) -> None:
+    """Each variant's median and its ratio to the baseline's, against its target."""
+    base = median["baseline"]
     print(
         f"baseline: WeasyPrint, a plain {BASELINE_ROWS}-row, 4-column A4 table; medians of "
-        f"{ROUNDS} interleaved rounds after a warm-up ({result.seconds:.0f} s in all)"
+        f"{ROUNDS} interleaved rounds after a warm-up ({seconds:.0f} s in all)"
     )
-    print(f"{'variant':<24}{'median ms':>10}{'ratio':>9}  {'target':<8}{'':6}output")
-    for name, label in LABELS.items():
-        ratio = result.median[name] / base
-        target = TARGETS.get(name)
+    width = max(len(label) for label in labels.values()) + 2
+    print(f"{'variant':<{width}}{'median ms':>10}{'ratio':>9}  {'target':<8}{'':6}output")
+    for name, label in labels.items():
+        ratio = median[name] / base
+        target = targets.get(name)
         limit = "—" if target is None else f"≤ {target:g}×"
         verdict = "" if target is None else ("OK" if ratio <= target else "MISS")
         print(
-            f"{label:<24}{result.median[name] * 1000:>10.1f}{ratio:>8.2f}×  {limit:<8}"
-            f"{verdict:<6}{result.made[name]}"
+            f"{label:<{width}}{median[name] * 1000:>10.1f}{ratio:>8.2f}×  {limit:<8}"
+            f"{verdict:<6}{made[name]}"
         )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-notices-") as tmp:
+        app = bench_app(Path(tmp))
+        with app.app_context(), app.test_request_context():  # render_template, url_for
+            result = measure(Path(tmp))
+        app.extensions[db.ENGINE_KEY].dispose()
+    print(f"notice: {result.notice}")
+    print_ratios(LABELS, TARGETS, result.median, result.made, seconds=result.seconds)
 
 
 if __name__ == "__main__":

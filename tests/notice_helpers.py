@@ -23,6 +23,16 @@ MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 20 * MM, 20 * MM, 30 * MM
 WIDEST_TOP, WIDEST_LEFT, WIDEST_RIGHT = 25 * MM, 35 * MM, 20 * MM  # the Decree's ranges' far ends
 TEXT_CENTRE = (30 + (210 - 15)) / 2 * MM
 
+# A4 with the Decree's margins, in millimetres, as python-docx names a section's measures.
+DOCX_PAGE = {
+    "page_width": 210,
+    "page_height": 297,
+    "top_margin": 20,
+    "bottom_margin": 20,
+    "left_margin": 30,
+    "right_margin": 15,
+}
+
 DEFICIENCIES = [
     "3 hồ sơ trễ hạn chưa có thư xin lỗi gửi công dân",
     "Chưa niêm yết đầy đủ thủ tục hành chính <b>đang thực hiện</b> & phí, lệ phí",

@@ -1,7 +1,7 @@
 """A plan with visits in several states, for the results and record tests: Ninh Đa approved
 with its notice issued (two deficiencies tied to no item), Ninh Xuân's notice issued with an
-item failed and a deficiency tied to it (and the same item's deficiency at Ninh Đa, so it is
-"frequent"), a unit named `=1+1` in progress with a few answers, and one visit still planned."""
+item failed and a deficiency tied to it, a unit named `=1+1` in progress with a few answers and
+a deficiency on the same item (so that item is "frequent"), and one visit still planned."""
 
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ LOGGED_IN = EVERYONE - {"anonymous"}
 LEADS = {"plan_lead", "other_lead"}
 VISIT_READERS = {"admin", "plan_lead", "other_lead", "assigned"}
 VISIT_WRITERS = {"plan_lead", "assigned"}
+RESULTS_READERS = {"admin", "plan_lead"}
 
 
 def answer(key="kh-cchc", value="yes"):
@@ -177,6 +178,18 @@ CASES = {
         {"reason": "Sửa thời hạn"},
         {"plan_lead"},
     ),
+    # The on-site record: whoever reads the visit, once it has answers (409 while planned).
+    ("api.record_html", "GET"): ("/api/v1/visits/{visit}/record.html", None, VISIT_READERS),
+    ("api.record_pdf", "GET"): ("/api/v1/visits/{visit}/record.pdf", None, VISIT_READERS),
+    ("api.record_docx", "GET"): ("/api/v1/visits/{visit}/record.docx", None, VISIT_READERS),
+    # A plan's results: its lead and admins (another lead neither); the report once a notice of
+    # the plan is issued (409 `no_notices` before).
+    ("api.plan_overview", "GET"): ("/api/v1/plans/{plan}/overview", None, RESULTS_READERS),
+    ("api.plan_chart", "GET"): ("/api/v1/plans/{plan}/charts/areas.svg", None, RESULTS_READERS),
+    ("api.scores_xlsx", "GET"): ("/api/v1/plans/{plan}/scores.xlsx", None, RESULTS_READERS),
+    ("api.report_html", "GET"): ("/api/v1/plans/{plan}/report.html", None, RESULTS_READERS),
+    ("api.report_pdf", "GET"): ("/api/v1/plans/{plan}/report.pdf", None, RESULTS_READERS),
+    ("api.report_docx", "GET"): ("/api/v1/plans/{plan}/report.docx", None, RESULTS_READERS),
 }
 
 
@@ -186,6 +199,20 @@ def _late_but_on_time(app, visit):
     for key, value in (("co-ho-so-tre-han", "no"), ("ty-le-dung-han", {"num": 9, "den": 10})):
         assert inspector.put(f"/api/v1/visits/{visit.id}/answers/{key}", json={"value": value})
 
+
+def answered(app, visit) -> None:
+    """The visit answered in full by its inspector: it has left `planned`, its record prints."""
+    complete_visit(app, visit)
+
+
+def issue_notice(app, visit) -> None:
+    """The visit approved and its notice issued by its lead: the plan has a report."""
+    approve(app, visit)
+    issued = ApiClient(app, "lead-a").post(f"/api/v1/visits/{visit.id}/notice", json={})
+    assert issued.status_code == 201, issued.get_json()
+
+
+DOCUMENT_KINDS = ("html", "pdf", "docx")
 
 # What a case needs of the visit before the roles try it (after the world is made).
 PREPARE = {
@@ -201,6 +228,8 @@ PREPARE = {
     ("api.get_notice_draft", "GET"): lambda app, visit: approve(app, visit),
     ("api.put_notice_draft", "PUT"): lambda app, visit: approve(app, visit),
     ("api.issue_notice", "POST"): lambda app, visit: approve(app, visit),
+    **{(f"api.record_{kind}", "GET"): answered for kind in DOCUMENT_KINDS},
+    **{(f"api.report_{kind}", "GET"): issue_notice for kind in DOCUMENT_KINDS},
 }
 
 
@@ -209,8 +238,18 @@ def approve(app, visit) -> None:
     set_visit_status(app, visit, "approved")
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCUMENTS = {"html": "text/html", "pdf": "application/pdf", "docx": DOCX}
+
 # Routes whose success is a file, not JSON (their refusals are JSON like every other).
-FILE_ROUTES = {"api.photo_file": "image/jpeg"}
+FILE_ROUTES = {
+    "api.photo_file": "image/jpeg",
+    **{f"api.record_{kind}": media for kind, media in DOCUMENTS.items()},
+    **{f"api.report_{kind}": media for kind, media in DOCUMENTS.items()},
+    "api.plan_chart": "image/svg+xml",
+    "api.scores_xlsx": XLSX,
+}
 
 
 def api_routes(app) -> set[tuple[str, str]]:
@@ -338,6 +377,41 @@ REFUSED = {
     # it is told they do not exist.
     ("api.photo_file", "GET", "unit"): (404, "not_found"),
 }
+
+
+def test_a_document_asked_for_before_its_time_is_a_conflict_for_who_may_read_it(world):
+    """A planned visit has no on-site record yet, a plan without an issued notice no report
+    (an approved visit whose notice is still a draft neither): 409 for the roles allowed, the
+    refusal of the table for the others (the access check comes first)."""
+    clients, visit, plan = world["clients"], world["visit"], world["plan"]
+
+    def outcomes(url: str) -> dict[str, tuple[int, str | None]]:
+        found = {}
+        for role in ROLES:
+            response = read_closed(clients[role], url)
+            found[role] = (response.status_code, response.get_json()["error"]["code"])
+        return found
+
+    for kind in DOCUMENT_KINDS:
+        record = outcomes(f"/api/v1/visits/{visit}/record.{kind}")
+        assert record == {
+            role: (409, "wrong_state") if role in VISIT_READERS else REFUSED[role] for role in ROLES
+        }, kind
+    approve(world["app"], world["visit_row"])
+    for kind in DOCUMENT_KINDS:
+        report = outcomes(f"/api/v1/plans/{plan}/report.{kind}")
+        assert report == {
+            role: (409, "no_notices") if role in RESULTS_READERS else REFUSED[role]
+            for role in ROLES
+        }, kind
+
+
+def test_a_chart_that_does_not_exist_is_404_for_who_reads_the_results(world):
+    clients, plan = world["clients"], world["plan"]
+    for role in ROLES:
+        response = read_closed(clients[role], f"/api/v1/plans/{plan}/charts/pie.svg")
+        expected = (404, "not_found") if role in RESULTS_READERS else REFUSED[role]
+        assert (response.status_code, response.get_json()["error"]["code"]) == expected, role
 
 
 def test_a_role_without_access_learns_nothing_of_which_ids_exist(world):

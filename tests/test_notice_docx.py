@@ -25,6 +25,7 @@ from inspection.notices.content import (
     Person,
 )
 from inspection.notices.word import render_docx
+from tests.notice_helpers import DOCX_PAGE
 
 FONT = "Times New Roman"
 SHA = "3f9a2c" + "0123456789abcdef" * 3 + "deadbeef12"
@@ -162,15 +163,7 @@ def score_table(document: Document) -> Table:
 
 def test_the_page_is_a4_with_the_decree_margins(notice: Document) -> None:
     section = notice.sections[0]
-    expected = {
-        "page_width": 210,
-        "page_height": 297,
-        "top_margin": 20,
-        "bottom_margin": 20,
-        "left_margin": 30,
-        "right_margin": 15,
-    }
-    for name, millimetres in expected.items():
+    for name, millimetres in DOCX_PAGE.items():
         assert getattr(section, name).mm == pytest.approx(millimetres, abs=0.5), name
 
 

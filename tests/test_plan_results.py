@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from openpyxl import load_workbook
 
+from tests.factories import ApiClient, logged_in, make_user
 from tests.results_world import FAILED_ITEM, World, build_world
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -113,3 +114,60 @@ def test_filters_keep_a_status_and_an_area(world):
     refused = world.lead.get(f"/api/v1/plans/{world.plan.id}/overview?status=lost&area=x")
     assert refused.status_code == 400
     assert set(refused.get_json()["error"]["fields"]) == {"status", "area"}
+
+
+def test_the_overview_page_shows_every_visit_the_progress_and_the_charts(app, world):
+    page = logged_in(app, "lead-a").get(f"/plans/{world.plan.id}/overview")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for name in ("UBND xã Ninh Đa", "UBND xã Ninh Xuân", "=1+1", "UBND xã Ninh Hưng"):
+        assert html.count(f">{name}</a>") == 1, name
+    assert "2/4 cuộc kiểm tra đã có thông báo kết luận" in html
+    for name in ("totals", "areas", "findings"):
+        assert f'data-chart="{name}"' in html
+    assert "<script" not in html.split("<main", 1)[1]  # charts drawn on the server
+    filtered = logged_in(app, "lead-a").get(f"/plans/{world.plan.id}/overview?status=in_progress")
+    rows = filtered.get_data(as_text=True).count("<tr data-visit=")
+    assert rows == 1 and ">=1+1</a>" in filtered.get_data(as_text=True)
+
+
+def test_a_filter_the_page_does_not_offer_is_a_clear_error(app, world):
+    page = logged_in(app, "lead-a").get(f"/plans/{world.plan.id}/overview?area=khong-co")
+    assert page.status_code == 400
+    assert "Không hiểu bộ lọc" in page.get_data(as_text=True)
+
+
+def test_only_the_plans_lead_and_admins_read_its_results(app, world):
+    make_user(app, "lead-b", "lead")
+    make_user(app, "admin1", "admin")
+    make_user(app, "unit-da", "unit", unit_code="ninh-da")
+    urls = [
+        f"/api/v1/plans/{world.plan.id}/overview",
+        f"/api/v1/plans/{world.plan.id}/charts/totals.svg",
+        f"/api/v1/plans/{world.plan.id}/scores.xlsx",
+        f"/api/v1/plans/{world.plan.id}/report.html",
+    ]
+    for user, status in (("lead-b", 403), ("insp-a", 403), ("unit-da", 403), ("admin1", 200)):
+        client = ApiClient(app, user)
+        for url in urls:
+            assert client.get(url).status_code == status, (user, url)
+    assert logged_in(app, "lead-b").get(f"/plans/{world.plan.id}/overview").status_code == 403
+    assert (
+        ApiClient(app, "lead-a").get(f"/api/v1/plans/{world.plan.id}/charts/nope.svg").status_code
+        == 404
+    )
+
+
+def test_frequent_deficiencies_count_units_within_the_area_filtered(world):
+    everywhere = overview(world)["frequent_findings"]
+    assert [f["units"] for f in everywhere] == sorted(
+        (f["units"] for f in everywhere), reverse=True
+    )
+    in_area = overview(world, area="tthc-mot-cua")["frequent_findings"]
+    assert [(f["item_key"], f["units"]) for f in in_area] == [(FAILED_ITEM, 2)]
+    assert overview(world, area="the-che")["frequent_findings"] == []
+    svg = world.lead.get(f"/api/v1/plans/{world.plan.id}/charts/findings.svg?area=tthc-mot-cua")
+    bars = [
+        r for r in ET.fromstring(svg.data).iter(f"{SVG}rect") if r.get("data-units") is not None
+    ]
+    assert [(b.get("data-item"), b.get("data-units")) for b in bars] == [(FAILED_ITEM, "2")]

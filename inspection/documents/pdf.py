@@ -5,6 +5,7 @@ as PNG for Word, drawn by the same renderer from the same SVG as in the PDF."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from io import BytesIO
 from pathlib import Path
 
@@ -24,7 +25,7 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 # The renderer never reaches the network: images come inline, fonts from local files.
 LOCAL = ("data", "file")
-CSS_PX_PER_INCH = 96
+DPI = 192  # a 360-px chart at 12 cm wide in the Word copy: about 150 dpi printed
 PDF_POINTS_PER_INCH = 72
 
 
@@ -39,28 +40,44 @@ def render_pdf(html: str) -> bytes:
     return document.write_pdf(stylesheets=stylesheets, font_config=fonts)
 
 
-def svg_png(svg: str, *, width: int, height: int, dpi: int = 192) -> bytes:
-    """The SVG (`width` × `height` CSS pixels) as a PNG at `dpi`: WeasyPrint draws it on a page
-    of its size, in the documents' font, and PDFium rasterises that page. The picture in the
-    Word copy is thus the chart of the PDF, not a second drawing of it."""
-    fonts = FontConfiguration()
-    page = CSS(
-        string=f"@page {{ size: {width}px {height}px; margin: 0 }} html, body {{ margin: 0 }}"
-        " svg { display: block }",
-        font_config=fonts,
+def svg_pngs(pictures: Sequence[tuple[str, int, int]], *, dpi: int = DPI) -> list[bytes]:
+    """Each SVG (its markup, width and height in CSS pixels) as a PNG at `dpi`: WeasyPrint lays
+    them out once, each on a page of its size, in the documents' font, and PDFium rasterises
+    each page. The pictures in a Word copy are thus the charts of its PDF, not other drawings."""
+    if not pictures:
+        return []
+    pages = "".join(
+        f"@page p{n} {{ size: {width}px {height}px; margin: 0 }} .p{n} {{ page: p{n} }}"
+        for n, (_svg, width, height) in enumerate(pictures)
     )
-    font = CSS(string=serif_font().css(), font_config=fonts)
-    document = HTML(string=svg, url_fetcher=URLFetcher(allowed_protocols=LOCAL))
-    pdf = document.write_pdf(stylesheets=[font, page], font_config=fonts)
-    rendered = pypdfium2.PdfDocument(pdf)
+    body = "".join(
+        f'<div class="p{n}">{svg}</div>' for n, (svg, _width, _height) in enumerate(pictures)
+    )
+    fonts = FontConfiguration()
+    stylesheets = [
+        CSS(string=serif_font().css(), font_config=fonts),
+        CSS(
+            string=pages
+            + " html, body { margin: 0 } div { break-after: page } svg { display: block }",
+            font_config=fonts,
+        ),
+    ]
+    document = HTML(
+        string=f"<!doctype html><html><body>{body}</body></html>",
+        url_fetcher=URLFetcher(allowed_protocols=LOCAL),
+    )
+    pdf = pypdfium2.PdfDocument(document.write_pdf(stylesheets=stylesheets, font_config=fonts))
     try:
-        bitmap = rendered[0].render(scale=dpi / PDF_POINTS_PER_INCH)
-        image = bitmap.to_pil()
-        buffer = BytesIO()
-        image.save(buffer, format="PNG", optimize=True)
-        return buffer.getvalue()
+        if len(pdf) != len(pictures):
+            raise RuntimeError(f"{len(pictures)} pictures laid out on {len(pdf)} pages")
+        found = []
+        for page in pdf:
+            buffer = BytesIO()
+            page.render(scale=dpi / PDF_POINTS_PER_INCH).to_pil().save(buffer, format="PNG")
+            found.append(buffer.getvalue())
+        return found
     finally:
-        rendered.close()
+        pdf.close()
 
 
 def data_uri(data: bytes, media_type: str = "image/jpeg") -> str:

@@ -89,6 +89,6 @@ def build_record(
 
 
 def _points(result: ItemResult) -> str:
-    if result.not_applicable or result.max is None or result.score is None:
-        return ""
+    if result.not_applicable or not result.max or result.score is None:
+        return ""  # not applicable (the answer says so), or worth no points
     return f"{vn_number(str(result.score))}/{vn_number(str(result.max))}"

@@ -35,7 +35,7 @@ class Answered(_Frozen):
     number: str  # "1.2"
     text: str
     answer: str  # in words, or NOT_ANSWERED
-    points: str = ""  # "2/2", "không áp dụng", or "" for an unscored item
+    points: str = ""  # "2/2"; "" when not applicable or worth no points
 
 
 class AreaResult(_Frozen):

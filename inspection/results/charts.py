@@ -141,7 +141,7 @@ def findings_chart(found: Sequence[Frequent], units: int) -> Chart:
                 text=f"{len(group.units)}/{units} đơn vị",
                 y=y,
                 x=0,
-                room=WIDTH - 80,
+                room=WIDTH - 96,
                 lines=lines,
                 data={"item": group.item_key, "units": str(len(group.units))},
             )

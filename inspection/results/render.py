@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from math import ceil
 from typing import Any
 
 from flask import render_template
@@ -10,11 +11,11 @@ from markupsafe import Markup
 
 from inspection.documents import decree
 from inspection.documents.fonts import FAMILY_NAME
-from inspection.documents.pdf import render_pdf, svg_png
+from inspection.documents.pdf import render_pdf, svg_pngs
 from inspection.notices.content import vn_number
 from inspection.results import report as words
 from inspection.results.charts import Chart
-from inspection.results.report import ReportContent
+from inspection.results.report import ReportCharts, ReportContent
 
 # The documents' serif (the @font-face of documents/fonts.py), then what a viewer may have.
 DOCUMENT_FONT = f"'{FAMILY_NAME}', 'Times New Roman', 'Liberation Serif', serif"
@@ -30,10 +31,11 @@ def chart_file(chart: Chart) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + str(chart_svg(chart))
 
 
-def chart_png(chart: Chart) -> bytes:
-    """The chart as the PDF draws it, as a PNG (for the Word copy)."""
-    height = int(chart.height + 0.999)
-    return svg_png(str(chart_svg(chart)), width=chart.width, height=height)
+def chart_pngs(charts: ReportCharts[Chart]) -> ReportCharts[bytes]:
+    """The report's charts as the PDF draws them, as PNGs (for the Word copy), in one pass."""
+    listed = [charts.totals, *charts.areas, charts.findings]
+    pngs = svg_pngs([(str(chart_svg(c)), c.width, ceil(c.height)) for c in listed])
+    return ReportCharts(pngs[0], tuple(pngs[1:-1]), pngs[-1])
 
 
 def document_context(content: ReportContent) -> dict[str, Any]:

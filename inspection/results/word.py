@@ -1,5 +1,5 @@
 """The plan report as an editable Word document (DOCX), built from its content like the HTML
-and the PDF; the charts are PNGs drawn from the PDF's SVG (results/render.chart_png)."""
+and the PDF; the charts are PNGs drawn from the PDF's SVG (results/render.chart_pngs)."""
 
 from __future__ import annotations
 

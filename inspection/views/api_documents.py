@@ -99,5 +99,5 @@ def report_pdf(plan_id: int) -> Response:
 @bp.get("/plans/<int:plan_id>/report.docx")
 def report_docx(plan_id: int) -> Response:
     content = read_report()
-    data = result_word.render_docx(content, content.charts().map(result_render.chart_png))
+    data = result_word.render_docx(content, result_render.chart_pngs(content.charts()))
     return _file(data, DOCX, f"bao-cao-ke-hoach-{plan_id}.docx")

@@ -54,6 +54,11 @@ def timezone() -> str:
 clock: Callable[[], dt.datetime] = utcnow
 
 
+def now() -> dt.datetime:
+    """Now in the agency's time zone (the on-site record's time)."""
+    return clock().astimezone(ZoneInfo(timezone()))
+
+
 def today() -> dt.date:
     """Today in the agency's time zone: the notice's date and its year's number series."""
     return clock().astimezone(ZoneInfo(timezone())).date()

@@ -3,8 +3,6 @@ leaves, with its PDF and Word copy (the API's record routes, views/api_documents
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, g, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -16,7 +14,7 @@ from inspection.models import Role, Visit
 from inspection.records import render
 from inspection.records.content import RecordContent
 from inspection.services import records
-from inspection.views.notices import clock, timezone
+from inspection.views.notices import now, timezone
 
 bp = Blueprint("records", __name__)
 bp.add_app_template_global(workflow.can_print_record, "can_print_record")
@@ -24,9 +22,9 @@ bp.add_app_template_global(workflow.can_print_record, "can_print_record")
 
 def record_of(visit: Visit) -> RecordContent:
     """The record as printed now, in the agency's time zone."""
-    zone = timezone()
-    now = clock().astimezone(ZoneInfo(zone))
-    return records.record_content(get_session(), get_library(), visit, timezone=zone, now=now)
+    return records.record_content(
+        get_session(), get_library(), visit, timezone=timezone(), now=now()
+    )
 
 
 @bp.get("/visits/<int:visit_id>/record")

@@ -176,6 +176,7 @@ class World:
     approved_id: int  # a visit approved, its notice in draft
     notice_id: int  # the notice of a third visit
     notice_token: str  # its verification token
+    bare_plan_id: int  # a plan of the lead's with no visit yet
 
 
 @pytest.fixture
@@ -222,6 +223,7 @@ def world(live_app) -> World:
         approved_id=approved.id,
         notice_id=notice.get_json()["id"],
         notice_token=token_of_notice(live_app, notice.get_json()["id"]),
+        bare_plan_id=make_plan(live_app, lead, number="23/KH-UBND").id,
     )
 
 
@@ -235,6 +237,16 @@ def pages_of(role: str, world: World) -> dict[str, str]:
     common = {"home": "/", "change password": "/password"}
     plan, visit = f"/plans/{world.plan_id}", f"/visits/{world.visit_id}"
     review = {"deficiencies": f"{visit}/findings", "review": f"{visit}/review"}
+    record = {"on-site record": f"{visit}/record"}  # the visit in progress, with answers
+    results = {
+        "results": f"{plan}/overview",
+        # one area's column added to the table, the visits in progress only
+        "results filtered": f"{plan}/overview?status=in_progress&area=tthc-mot-cua",
+        "plan report": f"{plan}/report",  # a notice of the plan is issued: the report itself
+        # a plan with no visit: empty charts, and why there is no report yet
+        "results of no visit": f"/plans/{world.bare_plan_id}/overview",
+        "plan report before a notice": f"/plans/{world.bare_plan_id}/report",
+    }
     notice = {"notice": f"/notices/{world.notice_id}"}
     draft = f"/visits/{world.approved_id}/notice"
     library = {"checklists": "/checklists/", "checklist outline": "/checklists/cchc-xa/1"}
@@ -245,6 +257,8 @@ def pages_of(role: str, world: World) -> dict[str, str]:
             "plan": plan,
             "visit": visit,
             **review,
+            **record,
+            **results,
             **library,
             "users": "/admin/users",
             "new user": "/admin/users/new",
@@ -264,6 +278,8 @@ def pages_of(role: str, world: World) -> dict[str, str]:
             "visit": visit,
             **review,
             "review item": f"{visit}/review/items/ty-le-dung-han",
+            **record,
+            **results,
             **library,
             "notice draft": draft,
             "notice preview": f"{draft}/preview",
@@ -271,7 +287,7 @@ def pages_of(role: str, world: World) -> dict[str, str]:
             "notice correction": f"/notices/{world.notice_id}/supersede",
         }
     if role == "inspector":
-        return {**common, "visit": visit, **review, **notice}
+        return {**common, "visit": visit, **review, **record, **notice}
     return {**common, "our notices": "/notices", **notice, "verification": verify_path(world)}
 
 
