@@ -13,8 +13,8 @@ Each variant is warmed up once, then each of ROUNDS rounds (BENCH_ROUNDS, defaul
 every variant once, in turn (the order reversed every other round); the medians are compared.
 Targets: the record's PDF ≤ 3× the baseline (as the notice's); the report's PDF and DOCX ≤ 8×:
 16 pages against the baseline's 2, so no dearer per page. Most of the report's time is its
-charts' ~440 SVG text runs, which WeasyPrint lays out one by one (~3 ms each). It reports and exits 0; only a failure to render
-stops it.
+charts' ~440 SVG text runs, which WeasyPrint lays out one by one (~3 ms each). It reports and
+exits 0; only a failure to render stops it.
 """
 
 from __future__ import annotations
