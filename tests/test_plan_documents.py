@@ -445,7 +445,7 @@ def test_record_pdf_of_a_finished_visit_reads_as_the_paper_to_sign(world, tmp_pa
         "I. NỘI DUNG KIỂM TRA",
         "II. KẾT QUẢ KIỂM TRA",
         # Complete: the score with its percentage and band
-        f"Tổng điểm tự chấm của đoàn: {vn(score['total'])}/{vn(score['max'])} điểm"
+        f"Tổng điểm đoàn kiểm tra chấm: {vn(score['total'])}/{vn(score['max'])} điểm"
         f" ({vn(score['percent'])}%), xếp loại {score['band']}",
         "III. HẠN CHẾ, TỒN TẠI",
         f"1. {FAILED_TEXT}",
@@ -505,7 +505,7 @@ def test_record_docx_holds_the_header_people_answers_and_signatures(world):
     score = score_of(world.lead, world.failed)
     results = lines[lines.index("II. KẾT QUẢ KIỂM TRA") + 1]
     assert results.startswith(
-        f"Tổng điểm tự chấm của đoàn: {vn(score['total'])}/{vn(score['max'])} điểm"
+        f"Tổng điểm đoàn kiểm tra chấm: {vn(score['total'])}/{vn(score['max'])} điểm"
         f" ({vn(score['percent'])}%), xếp loại {score['band']}"
     )
     deficiencies = lines[

@@ -145,7 +145,7 @@ class RecordContent(_Frozen):
                 f"Tổng điểm tạm tính: {points} (tạm tính: còn {self.waiting} tiêu chí bắt buộc"
                 f" chưa có kết quả; điểm chính thức theo Thông báo kết luận kiểm tra)."
             )
-        line = f"Tổng điểm tự chấm của đoàn: {points}"
+        line = f"Tổng điểm đoàn kiểm tra chấm: {points}"
         if self.percent is not None:
             line += f" ({vn_number(self.percent)}%)"
         if self.band:
