@@ -57,7 +57,6 @@ from inspection.notices.build import Record  # noqa: E402
 from inspection.records import render as record_render  # noqa: E402
 from inspection.records.build import build_record  # noqa: E402
 from inspection.results import render as report_render  # noqa: E402
-from inspection.results import word as report_word  # noqa: E402
 from inspection.results.report import FollowUp, Issued, ReportContent  # noqa: E402
 from inspection.results.scores import Found, frequent, from_notice, ranked  # noqa: E402
 from inspection.scoring import score_sheet  # noqa: E402
@@ -256,16 +255,13 @@ def measure(folder: Path) -> Measured:
     report = report_of(template, stored.document)
     table = baseline_html()
 
-    def docx() -> bytes:
-        return report_word.render_docx(report, report_render.chart_pngs(report.charts()))
-
     variants: dict[str, Callable[[], bytes | str]] = {
         "baseline": lambda: baseline(table),
         "record.html": lambda: record_render.record_html(record),
         "record.pdf": lambda: record_render.record_pdf(record),
         "report.html": lambda: report_render.report_html(report),
         "report.pdf": lambda: report_render.report_pdf(report),
-        "report.docx": docx,
+        "report.docx": lambda: report_render.report_docx(report),
     }
     made: dict[str, str] = {}
     for name, fn in variants.items():

@@ -133,9 +133,13 @@ def _notice_reader(user: User) -> bool:
     return can_read_visit(user, g.visit)
 
 
-def _results_reader(user: User) -> bool:
+def can_read_results(user: User, plan: Plan) -> bool:
     """A plan's results (overview, report, spreadsheet, charts): its lead and admins."""
-    return user.role == Role.ADMIN or leads_plan(user, g.plan)
+    return user.role == Role.ADMIN or leads_plan(user, plan)
+
+
+def _results_reader(user: User) -> bool:
+    return can_read_results(user, g.plan)
 
 
 ADMIN, LEAD, INSPECTOR, UNIT = Role.ADMIN, Role.LEAD, Role.INSPECTOR, Role.UNIT

@@ -3,13 +3,18 @@ spreadsheet, against the visits' own scores."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.factories import ApiClient, logged_in, make_user
+from inspection.db import get_session
+from inspection.models import Visit
+from inspection.results import spreadsheet
+from tests.factories import ApiClient, logged_in, make_plan, make_user, user_named
 from tests.results_world import FAILED_ITEM, World, build_world
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -171,3 +176,93 @@ def test_frequent_deficiencies_count_units_within_the_area_filtered(world):
         r for r in ET.fromstring(svg.data).iter(f"{SVG}rect") if r.get("data-units") is not None
     ]
     assert [(b.get("data-item"), b.get("data-units")) for b in bars] == [(FAILED_ITEM, "2")]
+
+
+def test_unanswered_items_are_empty_and_a_provisional_row_says_so(world):
+    answer = world.lead.get(f"/api/v1/plans/{world.plan.id}/scores.xlsx")
+    sheet = load_workbook(io.BytesIO(answer.data)).active
+    heading = [c.value for c in sheet[1]]
+    rows = {
+        row[0].value: {heading[n]: c for n, c in enumerate(row)}
+        for row in sheet.iter_rows(min_row=3)
+    }
+    formula = rows["=1+1"]
+    answered = {"kh-cchc", "bao-cao-cchc", "quy-che-lam-viec"}
+    assert formula["kh-cchc"].value == 2 and formula["bao-cao-cchc"].value == 0
+    assert formula["kh-cchc-hoan-thanh"].value is None  # not answered: empty, not 0
+    form = world.lead.get(f"/api/v1/visits/{world.formula.id}").get_json()["form"]
+    items = [item["key"] for section in form["sections"] for item in section["items"]]
+    assert set(items) <= set(heading)
+    assert {k for k in items if formula[k].value is not None} == answered
+    assert formula["Xếp loại"].value == "Tạm tính"
+    assert rows["UBND xã Ninh Đa"]["Xếp loại"].value == "Tốt"
+    visited = rows["UBND xã Ninh Đa"]["Ngày kiểm tra"]
+    assert visited.is_date and visited.value.date().isoformat() == "2024-06-28"
+    assert visited.number_format == "DD/MM/YYYY"
+
+
+def test_no_text_cell_can_become_a_formula_or_break_the_file():
+    columns = [
+        spreadsheet.Column("a", "-a", '=HYPERLINK("http://x")', "item"),
+        spreadsheet.Column("area:a", "Cộng a", "@SUM(A1)\x0b", "area"),
+    ]
+    rows = [
+        spreadsheet.Row(
+            name, "ma\x01", "+đang kiểm tra", dt.date(2024, 6, 28), {"a": Decimal("1.5")}, "-", 0
+        )
+        for name in ("=1+1", "+84 912", "-2", "@cmd", "\tTab", "UBND xã Ninh Đa")
+    ]
+    sheet = load_workbook(io.BytesIO(spreadsheet.workbook("Bảng điểm", columns, rows))).active
+    texts = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert texts
+    for cell in texts:
+        assert cell.data_type == "s", cell.coordinate
+        assert cell.quotePrefix == cell.value.startswith(("=", "+", "-", "@", "\t")), cell.value
+        assert "\x0b" not in cell.value and "\x01" not in cell.value
+    assert [sheet.cell(row=r, column=1).value for r in range(3, 9)] == [
+        "=1+1",
+        "+84 912",
+        "-2",
+        "@cmd",
+        "\tTab",
+        "UBND xã Ninh Đa",
+    ]
+    assert sheet.cell(row=3, column=5).value == 1.5  # numbers stay numbers
+
+
+def test_a_unit_name_with_markup_is_text_in_the_charts(app, world):
+    with app.app_context():
+        unit = get_session().get(Visit, world.formula.id).unit
+        unit.name = "<script>alert('x')</script> & \"Ninh\""
+        get_session().commit()
+    svg = world.lead.get(f"/api/v1/plans/{world.plan.id}/charts/totals.svg")
+    root = ET.fromstring(svg.data)  # well-formed: the name is escaped
+    assert not list(root.iter(f"{SVG}script"))
+    units = {r.get("data-unit") for r in root.iter(f"{SVG}rect") if r.get("data-unit")}
+    assert "<script>alert('x')</script> & \"Ninh\"" in units
+
+
+def test_an_area_filtered_keeps_its_number_and_the_standalone_html_its_stylesheet(world):
+    svg = world.lead.get(f"/api/v1/plans/{world.plan.id}/charts/areas.svg?area=tthc-mot-cua")
+    headings = ["".join(t.itertext()) for t in ET.fromstring(svg.data).iter(f"{SVG}text")]
+    assert headings[0].startswith("3. Cải cách thủ tục hành chính")
+    for url in (
+        f"/api/v1/visits/{world.formula.id}/record.html",
+        f"/api/v1/plans/{world.plan.id}/report.html",
+    ):
+        html = world.lead.get(url).get_data(as_text=True)
+        assert '<link rel="stylesheet" href="/static/css/notice.css' in html, url
+
+
+def test_a_plan_without_visits_has_empty_results_and_no_report(app, world):
+    other = make_plan(app, user_named(app, "lead-a"), number="23/KH-UBND")
+    body = world.lead.get(f"/api/v1/plans/{other.id}/overview").get_json()
+    assert body["visits"] == [] and body["frequent_findings"] == []
+    assert body["progress"] == {"visits": 0, "by_status": {}}
+    for name in ("totals", "areas", "findings"):
+        chart = world.lead.get(f"/api/v1/plans/{other.id}/charts/{name}.svg")
+        assert chart.status_code == 200 and "Chưa có" in chart.get_data(as_text=True)
+    sheet = load_workbook(io.BytesIO(world.lead.get(f"/api/v1/plans/{other.id}/scores.xlsx").data))
+    assert sheet.active.max_row == 2  # the two heading rows
+    refused = world.lead.get(f"/api/v1/plans/{other.id}/report.pdf")
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "no_notices"

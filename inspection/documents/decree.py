@@ -12,11 +12,16 @@ def blank_number(code: str) -> str:
     return f"Số:      /{code}"
 
 
+def keeper(notice_code: str) -> str:
+    """Who keeps the copies, as "Lưu: VT, ĐKT." names it: the code's part after its kind."""
+    return notice_code.split("-", 1)[1] if "-" in notice_code else notice_code
+
+
 def code_with(kind: str, notice_code: str) -> str:
     """The agency's document code for another kind of document: "TB-ĐKT" → "BB-ĐKT" (a record),
     "BC-ĐKT" (a report); a code without a dash gets the kind in front."""
-    keeper = notice_code.split("-", 1)[1] if "-" in notice_code else notice_code
-    return f"{kind}-{keeper}" if keeper else kind
+    kept = keeper(notice_code)
+    return f"{kind}-{kept}" if kept else kind
 
 
 def on_behalf(issuer: str) -> str:

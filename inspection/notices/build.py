@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inspection.checklist import Template
-from inspection.documents.decree import code_with, on_behalf
+from inspection.documents.decree import keeper, on_behalf
 from inspection.formatting import format_moment
 from inspection.models import Agency, Finding, Photo, User, Visit
 from inspection.notices.content import AnnexPhoto, Area, Deficiency, NoticeContent, Person
@@ -177,8 +177,7 @@ def default_report_due(deficiencies: Iterable[Deficiency]) -> dt.date | None:
 
 
 def default_recipients(unit_name: str, code: str) -> list[str]:
-    keeper = code_with("", code).lstrip("-")
-    return [f"{unit_name};", "Thành viên Đoàn kiểm tra;", f"Lưu: VT, {keeper}."]
+    return [f"{unit_name};", "Thành viên Đoàn kiểm tra;", f"Lưu: VT, {keeper(code)}."]
 
 
 def recipient_lines(text: str) -> list[str]:

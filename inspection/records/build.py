@@ -80,9 +80,7 @@ def build_record(
         band=sheet.band or "",
         complete=sheet.complete,
         waiting=sheet.waiting,
-        deficiencies=[
-            Noted(text=d.text, remedy=d.remedy) for d in deficiencies_of(record, NoDraft())
-        ],
+        deficiencies=[Noted(text=d.text) for d in deficiencies_of(record, NoDraft())],
         lead_name=record.lead.full_name,
         unit_signer=people[0].name if people else "",
     )

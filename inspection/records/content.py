@@ -50,7 +50,6 @@ class Noted(_Frozen):
     """A deficiency recorded so far."""
 
     text: str
-    remedy: str = ""
 
 
 class RecordContent(_Frozen):

@@ -18,9 +18,11 @@ def document_context(content: RecordContent) -> dict[str, Any]:
     return {"c": content, "words": words, "decree": decree, "vn_number": vn_number}
 
 
-def record_html(content: RecordContent) -> str:
-    """The standalone document (the API's record.html, and what the PDF is made from)."""
-    return render_template("records/pdf.html", **document_context(content))
+def record_html(content: RecordContent, *, stylesheet: str | None = None) -> str:
+    """The standalone document: the API's record.html (linking `stylesheet`, the address of
+    notice.css, to print from a browser), and what the PDF is made from (styled by the
+    renderer)."""
+    return render_template("records/pdf.html", stylesheet=stylesheet, **document_context(content))
 
 
 def record_pdf(content: RecordContent) -> bytes:

@@ -161,7 +161,7 @@ def _unit_bar(
     s: UnitScore, value: Decimal, maximum: Decimal, text: str, y: float, *, area: str
 ) -> Bar:
     return Bar(
-        label=_shorten(s.unit, LABEL_CHARS),
+        label=_shorten(_without_committee(s.unit), LABEL_CHARS),
         full=s.unit,
         value=value,
         max=maximum,
@@ -175,6 +175,12 @@ def _unit_bar(
             "max": str(maximum),
         },
     )
+
+
+def _without_committee(unit: str) -> str:
+    """A unit's name without the "UBND " every commune's name begins with, so that what tells
+    communes apart fits the label ("xã Ninh Xuân")."""
+    return unit[5:] if unit.upper().startswith("UBND ") and len(unit) > 5 else unit
 
 
 def _shorten(text: str, limit: int) -> str:

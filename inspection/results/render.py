@@ -14,6 +14,7 @@ from inspection.documents.fonts import FAMILY_NAME
 from inspection.documents.pdf import render_pdf, svg_pngs
 from inspection.notices.content import vn_number
 from inspection.results import report as words
+from inspection.results import word
 from inspection.results.charts import Chart
 from inspection.results.report import ReportCharts, ReportContent
 
@@ -50,9 +51,18 @@ def document_context(content: ReportContent) -> dict[str, Any]:
     }
 
 
-def report_html(content: ReportContent) -> str:
-    return render_template("results/report_pdf.html", **document_context(content))
+def report_html(content: ReportContent, *, stylesheet: str | None = None) -> str:
+    """The standalone document: the API's report.html (linking `stylesheet`, the address of
+    notice.css), and what the PDF is made from (styled by the renderer)."""
+    return render_template(
+        "results/report_pdf.html", stylesheet=stylesheet, **document_context(content)
+    )
 
 
 def report_pdf(content: ReportContent) -> bytes:
     return render_pdf(report_html(content))
+
+
+def report_docx(content: ReportContent) -> bytes:
+    """The Word copy, its charts drawn as the PDF's."""
+    return word.render_docx(content, chart_pngs(content.charts()))

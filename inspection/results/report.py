@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 from inspection.checklist.item import HUNDRED, round2
 from inspection.documents.dates import long_date, place_and_date, short_date
-from inspection.documents.decree import blank_number, issuer_words
+from inspection.documents.decree import blank_number, issuer_words, keeper
 from inspection.notices.content import vn_number
 from inspection.results.charts import Chart, areas_chart, findings_chart, totals_chart
 from inspection.results.scores import Frequent, UnitScore
@@ -216,6 +216,16 @@ class ReportCharts(Generic[T]):
         return ReportCharts(
             draw(self.totals), tuple(draw(a) for a in self.areas), draw(self.findings)
         )
+
+
+def report_recipients(parent_body: str, notice_code: str) -> list[str]:
+    """ "Nơi nhận": the body the report goes to, the units inspected, the archive."""
+    above = parent_body.strip() or "Cơ quan cấp trên"
+    return [
+        f"{above} (để báo cáo);",
+        "Các đơn vị được kiểm tra;",
+        f"Lưu: VT, {keeper(notice_code)}.",
+    ]
 
 
 def _points(score: UnitScore) -> str:

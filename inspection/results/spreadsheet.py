@@ -5,6 +5,7 @@ return) is written as text, marked so that editing the cell does not turn it int
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,7 +13,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -36,7 +37,7 @@ class Row:
     unit: str
     unit_code: str
     status: str
-    scheduled_on: str
+    scheduled_on: dt.date
     values: dict[str, Decimal | None]  # by column key: item keys, "area:<key>", totals
     band: str
     findings: int
@@ -63,8 +64,9 @@ def workbook(title: str, columns: Sequence[Column], rows: Sequence[Row]) -> byte
     _text(sheet.cell(row=1, column=tail + 1), "Xếp loại").font = bold
     _text(sheet.cell(row=1, column=tail + 2), "Số hạn chế").font = bold
     for r, row in enumerate(rows, start=3):
-        for n, text in enumerate((row.unit, row.unit_code, row.status, row.scheduled_on), 1):
+        for n, text in enumerate((row.unit, row.unit_code, row.status), 1):
             _text(sheet.cell(row=r, column=n), text)
+        sheet.cell(row=r, column=4, value=row.scheduled_on).number_format = "DD/MM/YYYY"
         for n, column in enumerate(columns, start=len(fixed) + 1):
             value = row.values.get(column.key)
             if value is not None:
@@ -80,7 +82,9 @@ def workbook(title: str, columns: Sequence[Column], rows: Sequence[Row]) -> byte
 
 
 def _text(cell: Cell | Any, value: str) -> Cell:
-    """A text cell that stays text: never a formula, whatever it begins with."""
+    """A text cell that stays text: never a formula, whatever it begins with; without the
+    control characters a spreadsheet cannot hold (an old checklist version may have some)."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell.value = value
     cell.data_type = "s"
     if value.startswith(FORMULA_STARTS):

@@ -14,7 +14,6 @@ from inspection.checklist import NA
 from inspection.i18n import PageWords
 from inspection.library import TemplateLibrary
 from inspection.models import Visit
-from inspection.records import render, word
 from inspection.records.build import build_record
 from inspection.records.content import RecordContent
 from inspection.services import answers
@@ -37,11 +36,3 @@ def record_content(
             if item is not None and answer.value is not None and answer.value != NA:
                 described[key] = item.describe(answer.value, said)
     return build_record(record, described, now=now)
-
-
-def record_pdf(content: RecordContent) -> bytes:
-    return render.record_pdf(content)
-
-
-def record_docx(content: RecordContent) -> bytes:
-    return word.render_docx(content)

@@ -31,7 +31,7 @@ from inspection.models import (
 )
 from inspection.results import spreadsheet
 from inspection.results.charts import NAMES, Chart, areas_chart, findings_chart, totals_chart
-from inspection.results.report import FollowUp, Issued, ReportContent
+from inspection.results.report import FollowUp, Issued, ReportContent, report_recipients
 from inspection.results.scores import (
     Found,
     Frequent,
@@ -45,9 +45,11 @@ from inspection.scoring import ScoreSheet
 from inspection.services.agency import get_agency
 from inspection.services.notices import content_of
 from inspection.services.plans import TemplateUnavailable, pinned_template, plan_visits_with_scores
+from inspection.workflow import NOTICE_STATES
 
 DOCUMENT = "vi"  # the report and the spreadsheet are in Vietnamese, whatever the page's language
 STILL_OPEN = (FindingStatus.OPEN, FindingStatus.REPORTED)
+PROVISIONAL = "Tạm tính"
 
 
 class NoNotices(Conflict):
@@ -94,19 +96,35 @@ class Overview:
         return [(s.key, s.title) for s in self.template.sections if self.area in ("", s.key)]
 
     @property
+    def first_area(self) -> int:
+        """The number of the first area shown, as the checklist numbers it."""
+        if self.template is None or not self.area:
+            return 1
+        keys = [s.key for s in self.template.sections]
+        return keys.index(self.area) + 1
+
+    @property
     def visits(self) -> int:
+        """How many visits the plan has (whatever the filters)."""
         return sum(self.progress.values())
+
+    @property
+    def with_notice(self) -> int:
+        """How many of them have their conclusion notice."""
+        return sum(n for status, n in self.progress.items() if status in NOTICE_STATES)
 
     @property
     def scores(self) -> list[UnitScore]:
         return [s for row in self.rows if (s := row.score) is not None]
 
     def chart(self, name: str) -> Chart:
-        if name == "totals":
-            return totals_chart(self.scores)
-        if name == "areas":
-            return areas_chart(self.scores, self.areas)
-        return findings_chart(self.frequent, len(self.rows))
+        """One of charts.NAMES (KeyError for another)."""
+        draw: dict[str, Callable[[], Chart]] = {
+            "totals": lambda: totals_chart(self.scores),
+            "areas": lambda: areas_chart(self.scores, self.areas, first=self.first_area),
+            "findings": lambda: findings_chart(self.frequent, len(self.rows)),
+        }
+        return draw[name]()
 
     def charts(self) -> list[Chart]:
         return [self.chart(name) for name in NAMES]
@@ -116,7 +134,8 @@ def overview(
     session: Session, library: TemplateLibrary, plan: Plan, *, status: str = "", area: str = ""
 ) -> Overview:
     """The plan's visits with their scores, deficiencies and last activity; `status` keeps the
-    visits in that state, `area` the scores and deficiencies of that area (400 for others)."""
+    visits in that state, `area` that area's scores and frequent deficiencies (each visit's
+    count of deficiencies stays whole); 400 for a state or area there is not."""
     template = _template(library, plan)
     fields: dict[str, str] = {}
     if status and status not in set(VisitStatus):
@@ -163,7 +182,7 @@ def overview_public(view: Overview, urls: Callable[[Visit], str]) -> dict[str, A
                 "max": None if sheet is None else float(sheet.max),
                 "percent": None if sheet is None or sheet.percent is None else float(sheet.percent),
                 "band": None if sheet is None else sheet.band,
-                "complete": None if sheet is None else sheet.complete,
+                "complete": False if sheet is None else sheet.complete,
                 "sections": [
                     {"key": s.key, "title": s.title, "score": float(s.score), "max": float(s.max)}
                     for s in sections
@@ -274,8 +293,8 @@ def _sheet_row(
     sheet = row.sheet
     values: dict[str, Decimal | None] = {}
     if sheet is not None:
-        for key, result in sheet.items.items():
-            values[key] = result.score if result.visible and not result.not_applicable else None
+        for key, result in sheet.items.items():  # empty: not answered, not applicable, hidden
+            values[key] = result.score if result.visible and result.answered else None
         for section in sheet.sections:
             values[f"area:{section.key}"] = section.score
         values.update(total=sheet.total, max=sheet.max, percent=sheet.percent)
@@ -284,11 +303,20 @@ def _sheet_row(
         unit=visit.unit.name,
         unit_code=visit.unit.code,
         status=statuses.get(visit.status, visit.status),
-        scheduled_on=visit.scheduled_on.strftime("%d/%m/%Y"),
+        scheduled_on=visit.scheduled_on,
         values=values,
-        band=(band_label(sheet.band, template.bands) or "") if sheet is not None else "",
+        band=_band(sheet, template),
         findings=row.findings,
     )
+
+
+def _band(sheet: ScoreSheet | None, template: Template[Any]) -> str:
+    """The band, or "tạm tính" while the sheet is provisional (its total is points so far)."""
+    if sheet is None:
+        return ""
+    if not sheet.complete:
+        return PROVISIONAL
+    return band_label(sheet.band, template.bands) or ""
 
 
 # The report -----------------------------------------------------------------------------------
@@ -345,7 +373,7 @@ def report_content(
         signer_on_behalf=on_behalf(agency.issuer_name),
         signer_title=agency.signer_title,
         signer_name=agency.signer_name or plan.lead.full_name,
-        recipients=tuple(_recipients(agency.parent_body, agency.notice_code)),
+        recipients=tuple(report_recipients(agency.parent_body, agency.notice_code)),
     )
 
 
@@ -380,9 +408,3 @@ def _follow_up(
         for n, v in pairs
         if still.get(stored_id(v))
     ]
-
-
-def _recipients(parent_body: str, code: str) -> list[str]:
-    keeper = code_with("", code).lstrip("-")
-    above = parent_body.strip() or "Cơ quan cấp trên"
-    return [f"{above} (để báo cáo);", "Các đơn vị được kiểm tra;", f"Lưu: VT, {keeper}."]

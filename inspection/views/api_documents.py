@@ -11,7 +11,6 @@ from werkzeug.exceptions import NotFound
 from inspection.records import render as record_render
 from inspection.records import word as record_word
 from inspection.results import render as result_render
-from inspection.results import word as result_word
 from inspection.results.charts import NAMES
 from inspection.services import results
 from inspection.views.api import bp
@@ -36,12 +35,17 @@ def _file(data: bytes | str, media_type: str, name: str | None = None) -> Respon
     return response
 
 
+def _stylesheet() -> str:
+    """The documents' stylesheet, for a standalone HTML document printed from a browser."""
+    return url_for("static", filename="css/notice.css")
+
+
 # The on-site record -----------------------------------------------------------------------------
 
 
 @bp.get("/visits/<int:visit_id>/record.html")
 def record_html(visit_id: int) -> Response:
-    return _file(record_render.record_html(record_of(g.visit)), HTML)
+    return _file(record_render.record_html(record_of(g.visit), stylesheet=_stylesheet()), HTML)
 
 
 @bp.get("/visits/<int:visit_id>/record.pdf")
@@ -74,7 +78,7 @@ def plan_overview(plan_id: int) -> Response:
 def plan_chart(plan_id: int, name: str) -> Response:
     if name not in NAMES:
         raise NotFound()
-    chart = read_overview().chart(name)
+    chart = read_overview().chart(name)  # a known name: read the plan only then
     return _file(result_render.chart_file(chart), SVG)
 
 
@@ -86,7 +90,7 @@ def scores_xlsx(plan_id: int) -> Response:
 
 @bp.get("/plans/<int:plan_id>/report.html")
 def report_html(plan_id: int) -> Response:
-    return _file(result_render.report_html(read_report()), HTML)
+    return _file(result_render.report_html(read_report(), stylesheet=_stylesheet()), HTML)
 
 
 @bp.get("/plans/<int:plan_id>/report.pdf")
@@ -98,6 +102,5 @@ def report_pdf(plan_id: int) -> Response:
 
 @bp.get("/plans/<int:plan_id>/report.docx")
 def report_docx(plan_id: int) -> Response:
-    content = read_report()
-    data = result_word.render_docx(content, result_render.chart_pngs(content.charts()))
+    data = result_render.report_docx(read_report())
     return _file(data, DOCX, f"bao-cao-ke-hoach-{plan_id}.docx")

@@ -39,7 +39,7 @@ from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from inspection import workflow
-from inspection.auth import leads_plan
+from inspection.auth import can_read_results, leads_plan
 from inspection.db import get_session
 from inspection.errors import DomainError
 from inspection.formatting import parse_whole_number
@@ -228,6 +228,7 @@ def view(plan_id: int) -> ResponseReturnValue:
         rows=rows,
         checklist=checklist,
         is_lead=leads_plan(current_user, plan),
+        may_read_results=can_read_results(current_user, plan),
         can_edit_plan=workflow.can_edit_plan,
     )
 

@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from inspection import workflow
 from inspection.db import get_session
 from inspection.formatting import format_moment
 from inspection.library import get_library
@@ -50,7 +49,6 @@ def overview(plan_id: int) -> ResponseReturnValue:
         xlsx=url_for("api.scores_xlsx", plan_id=plan_id, **query),
         filtered=bool(query),
         moment=lambda at: format_moment(at, timezone()),
-        with_notice=sum(n for s, n in view.progress.items() if s in workflow.NOTICE_STATES),
     )
 
 
