@@ -30,7 +30,7 @@ from inspection.models import (
     stored_id,
 )
 from inspection.results import spreadsheet
-from inspection.results.charts import NAMES, Chart, areas_chart, findings_chart, totals_chart
+from inspection.results.charts import Chart, areas_chart, findings_chart, totals_chart
 from inspection.results.report import FollowUp, Issued, ReportContent, report_recipients
 from inspection.results.scores import (
     Found,
@@ -126,8 +126,13 @@ class Overview:
         }
         return draw[name]()
 
-    def charts(self) -> list[Chart]:
-        return [self.chart(name) for name in NAMES]
+    def area_charts(self) -> list[Chart]:
+        """The areas chart cut in one chart per area, as a page shows and prints it (a chart
+        never splits across printed pages)."""
+        return [
+            areas_chart(self.scores, [area], first=n, name=f"area-{n}")
+            for n, area in enumerate(self.areas, start=self.first_area)
+        ]
 
 
 def overview(
