@@ -1,6 +1,12 @@
 """The fixed words of every official document's layout (Decree 30/2020, Appendix I). Documents
 are always in Vietnamese, whatever the page's language."""
 
+from __future__ import annotations
+
+import datetime as dt
+
+from inspection.documents.dates import short_date
+
 MOTTO_STATE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 RECIPIENTS = "Nơi nhận:"
@@ -31,6 +37,30 @@ def on_behalf(issuer: str) -> str:
         if upper.startswith(body):
             return f"TM. {body}"
     return f"TM. {upper}" if upper else "TM. ĐOÀN KIỂM TRA"
+
+
+def plan_basis(
+    *,
+    plan_number: str,
+    plan_issued_on: dt.date | None,
+    plan_title: str,
+    decision_number: str,
+    decision_on: dt.date | None,
+    issuer: str,
+) -> str:
+    """The legal basis every document opens with: "Kế hoạch số 22/KH-UBND ngày 22/02/2024 về
+    kiểm tra … và Quyết định số 70/QĐ-UBND ngày 13/03/2024 về việc thành lập Đoàn kiểm tra"."""
+    basis = f"Kế hoạch số {plan_number}"
+    if plan_issued_on:
+        basis += f" ngày {short_date(plan_issued_on)}"
+    if plan_title:
+        basis += f" về {plan_title[:1].lower()}{plan_title[1:]}"
+    if decision_number:
+        basis += f" và Quyết định số {decision_number}"
+        if decision_on:
+            basis += f" ngày {short_date(decision_on)}"
+        basis += f" về việc thành lập {issuer_words(issuer)}"
+    return basis
 
 
 def issuer_words(issuer: str) -> str:

@@ -73,10 +73,7 @@ def build_content(record: Record, draft: Draft, *, issued_on: dt.date) -> Notice
         visited_on=visit.scheduled_on,
         place=visit.place,
         team=team(record),
-        unit_people=[
-            Person(name=p.get("name", ""), position=p.get("position", ""))
-            for p in visit.participants
-        ],
+        unit_people=unit_people(visit),
         opening=str(narrative.get("opening", "")),
         areas=[
             Area(
@@ -117,6 +114,13 @@ def team(record: Record) -> list[Person]:
                 Person(name=user.full_name, position=_joined(user.position, "Thành viên"))
             )
     return members
+
+
+def unit_people(visit: Visit) -> list[Person]:
+    """The unit's participants as the plan's lead listed them on the visit."""
+    return [
+        Person(name=p.get("name", ""), position=p.get("position", "")) for p in visit.participants
+    ]
 
 
 def deficiencies_of(record: Record, draft: Draft) -> list[Deficiency]:

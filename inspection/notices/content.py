@@ -19,6 +19,7 @@ from inspection.documents.decree import (  # noqa: F401 (the template reads them
     MOTTO,
     MOTTO_STATE,
     RECIPIENTS,
+    plan_basis,
 )
 from inspection.documents.decree import issuer_words as _issuer_words
 from inspection.formatting import format_number
@@ -166,16 +167,14 @@ class NoticeContent(_Frozen):
     @property
     def basis(self) -> str:
         """The opening: the legal basis, date and place, in the words clerks use."""
-        basis = f"Kế hoạch số {self.plan_number}"
-        if self.plan_issued_on:
-            basis += f" ngày {short_date(self.plan_issued_on)}"
-        if self.plan_title:
-            basis += f" về {_lower_first(self.plan_title)}"
-        if self.decision_number:
-            basis += f" và Quyết định số {self.decision_number}"
-            if self.decision_on:
-                basis += f" ngày {short_date(self.decision_on)}"
-            basis += f" về việc thành lập {_issuer_words(self.issuer)}"
+        basis = plan_basis(
+            plan_number=self.plan_number,
+            plan_issued_on=self.plan_issued_on,
+            plan_title=self.plan_title,
+            decision_number=self.decision_number,
+            decision_on=self.decision_on,
+            issuer=self.issuer,
+        )
         where = f", tại {self.place}" if self.place else ""
         return (
             f"Thực hiện {basis}, {long_date(self.visited_on)}{where},"
@@ -247,7 +246,3 @@ def _sentence(text: str) -> str:
     """The text ending with a full stop (once)."""
     text = text.strip()
     return text if text.endswith((".", "!", "?", ":", ";")) else f"{text}."
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text else text

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 
 from inspection.documents.decree import code_with
 from inspection.notices.build import Draft as NoDraft
-from inspection.notices.build import Record, deficiencies_of, team
-from inspection.notices.content import Person, vn_number
+from inspection.notices.build import Record, deficiencies_of, team, unit_people
+from inspection.notices.content import vn_number
 from inspection.records.content import NOT_ANSWERED, Answered, AreaResult, Noted, RecordContent
 from inspection.scoring import ItemResult
 
@@ -24,9 +24,7 @@ def build_record(
     (on another day the time is left blank, to be written by hand)."""
     visit, agency, sheet = record.visit, record.agency, record.sheet
     plan = visit.plan
-    people = [
-        Person(name=p.get("name", ""), position=p.get("position", "")) for p in visit.participants
-    ]
+    people = unit_people(visit)
     made_at = ""
     if now is not None and now.date() == visit.scheduled_on:
         made_at = f"{now.hour:02d} giờ {now.minute:02d}"

@@ -8,8 +8,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict
 
-from inspection.documents.dates import long_date, place_and_date, short_date
-from inspection.documents.decree import blank_number, issuer_words
+from inspection.documents.dates import long_date, place_and_date
+from inspection.documents.decree import blank_number, issuer_words, plan_basis
 from inspection.notices.content import Person, vn_number
 
 TITLE = "BIÊN BẢN"
@@ -106,17 +106,16 @@ class RecordContent(_Frozen):
 
     @property
     def basis(self) -> str:
-        basis = f"Thực hiện Kế hoạch số {self.plan_number}"
-        if self.plan_issued_on:
-            basis += f" ngày {short_date(self.plan_issued_on)}"
-        if self.plan_title:
-            basis += f" về {self.plan_title[:1].lower()}{self.plan_title[1:]}"
-        if self.decision_number:
-            basis += f"; Quyết định số {self.decision_number}"
-            if self.decision_on:
-                basis += f" ngày {short_date(self.decision_on)}"
+        basis = plan_basis(
+            plan_number=self.plan_number,
+            plan_issued_on=self.plan_issued_on,
+            plan_title=self.plan_title,
+            decision_number=self.decision_number,
+            decision_on=self.decision_on,
+            issuer=self.issuer,
+        )
         return (
-            f"{basis}, {issuer_words(self.issuer)} tiến hành kiểm tra công tác cải cách"
+            f"Thực hiện {basis}, {issuer_words(self.issuer)} tiến hành kiểm tra công tác cải cách"
             f" hành chính tại {self.unit_name}, với thành phần như sau:"
         )
 

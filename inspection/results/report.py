@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 from inspection.checklist.item import HUNDRED, round2
 from inspection.documents.dates import long_date, place_and_date, short_date
-from inspection.documents.decree import blank_number, issuer_words, keeper
+from inspection.documents.decree import blank_number, issuer_words, keeper, plan_basis
 from inspection.notices.content import vn_number
 from inspection.results.charts import Chart, areas_chart, findings_chart, totals_chart
 from inspection.results.scores import Frequent, UnitScore
@@ -88,16 +88,14 @@ class ReportContent:
     @property
     def round_lines(self) -> list[str]:
         """I.: the plan, how many units were visited and when."""
-        basis = f"Thực hiện Kế hoạch số {self.plan_number}"
-        if self.plan_issued_on:
-            basis += f" ngày {short_date(self.plan_issued_on)}"
-        if self.plan_title:
-            basis += f" về {self.plan_title[:1].lower()}{self.plan_title[1:]}"
-        if self.decision_number:
-            basis += f" và Quyết định số {self.decision_number}"
-            if self.decision_on:
-                basis += f" ngày {short_date(self.decision_on)}"
-            basis += " về việc thành lập Đoàn kiểm tra"
+        basis = "Thực hiện " + plan_basis(
+            plan_number=self.plan_number,
+            plan_issued_on=self.plan_issued_on,
+            plan_title=self.plan_title,
+            decision_number=self.decision_number,
+            decision_on=self.decision_on,
+            issuer=self.issuer,
+        )
         days = sorted(i.visited_on for i in self.issued)
         span = (
             long_date(days[0])
