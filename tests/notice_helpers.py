@@ -13,7 +13,9 @@ from flask import Flask
 from fontTools.ttLib import TTFont
 from pdfminer.pdftypes import PDFStream, resolve1
 
+from inspection.db import get_session
 from inspection.models import Visit
+from inspection.services import agency
 from tests.factories import ApiClient, complete_visit, new_client_id
 
 MM = 72 / 25.4
@@ -32,6 +34,11 @@ DOCX_PAGE = {
     "left_margin": 30,
     "right_margin": 15,
 }
+
+# The agency every document test prints in its header.
+PARENT = "UBND THỊ XÃ NINH HÒA"
+ISSUER = "ĐOÀN KIỂM TRA CẢI CÁCH HÀNH CHÍNH"
+PLACE = "Ninh Hòa"
 
 DEFICIENCIES = [
     "3 hồ sơ trễ hạn chưa có thư xin lỗi gửi công dân",
@@ -107,3 +114,19 @@ def embedded_font_names(data: bytes) -> list[tuple[str, str]]:
                     name = font["name"]
                     found.append((name.getDebugName(1), name.getDebugName(6)))
     return found
+
+
+def set_agency(app: Flask) -> None:
+    """The agency as its admin sets it, so that every header is complete."""
+    with app.app_context():
+        data = agency.AgencyUpdate(
+            issuer_name=ISSUER,
+            parent_body=PARENT,
+            notice_code="TB-ĐKT",
+            place_name=PLACE,
+            signer_name="",
+            signer_title="TRƯỞNG ĐOÀN",
+            timezone="Asia/Ho_Chi_Minh",
+            remediation_days=30,
+        )
+        agency.update_agency(get_session(), actor_id=None, data=data)

@@ -30,17 +30,20 @@ from inspection.db import get_session
 from inspection.documents.fonts import serif_font
 from inspection.library import get_library
 from inspection.models import Notice, Visit
-from inspection.services import agency, notices
+from inspection.services import notices
 from inspection.storage import get_store
 from tests.factories import ApiClient, audit_events, logged_in, rows
 from tests.notice_helpers import (
     A4,
     DEFICIENCIES,
+    ISSUER,
     MARGIN_BOTTOM,
     MARGIN_LEFT,
     MARGIN_RIGHT,
     MARGIN_TOP,
     MM,
+    PARENT,
+    PLACE,
     TEXT_CENTRE,
     TOLERANCE,
     WIDEST_LEFT,
@@ -51,13 +54,11 @@ from tests.notice_helpers import (
     family_stem,
     pdf_fonts,
     pdf_text,
+    set_agency,
 )
 
 BASE_URL = "https://kiemtra.example.vn"
 VERIFY_FAILURES = 3
-PARENT = "UBND THỊ XÃ NINH HÒA"
-ISSUER = "ĐOÀN KIỂM TRA CẢI CÁCH HÀNH CHÍNH"
-PLACE = "Ninh Hòa"
 UNIT = "UBND xã Ninh Đa"  # conftest's visit (factories.make_unit)
 STATE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -89,22 +90,6 @@ class Issued:
 
 def today_in_vietnam() -> dt.date:
     return dt.datetime.now(VIETNAM).date()
-
-
-def set_agency(app: Flask) -> None:
-    """The agency as its admin sets it, so that the header is complete."""
-    with app.app_context():
-        data = agency.AgencyUpdate(
-            issuer_name=ISSUER,
-            parent_body=PARENT,
-            notice_code="TB-ĐKT",
-            place_name=PLACE,
-            signer_name="",
-            signer_title="TRƯỞNG ĐOÀN",
-            timezone="Asia/Ho_Chi_Minh",
-            remediation_days=30,
-        )
-        agency.update_agency(get_session(), actor_id=None, data=data)
 
 
 @pytest.fixture

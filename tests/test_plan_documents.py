@@ -30,10 +30,8 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 
 import inspection.views.notices
-from inspection.db import get_session
 from inspection.documents.fonts import serif_font
 from inspection.models import Notice, Plan, Visit
-from inspection.services import agency
 from tests.factories import (
     ApiClient,
     complete_visit,
@@ -47,11 +45,14 @@ from tests.notice_helpers import (
     A4,
     DEFICIENCIES,
     DOCX_PAGE,
+    ISSUER,
     MARGIN_BOTTOM,
     MARGIN_LEFT,
     MARGIN_RIGHT,
     MARGIN_TOP,
     MM,
+    PARENT,
+    PLACE,
     TEXT_CENTRE,
     TOLERANCE,
     WIDEST_LEFT,
@@ -62,12 +63,10 @@ from tests.notice_helpers import (
     family_stem,
     pdf_fonts,
     pdf_text,
+    set_agency,
 )
 from tests.results_world import FAILED_ITEM, FAILED_TEXT, SHARED_TEXT, World, build_world, issue
 
-PARENT = "UBND THỊ XÃ NINH HÒA"
-ISSUER = "ĐOÀN KIỂM TRA CẢI CÁCH HÀNH CHÍNH"
-PLACE = "Ninh Hòa"
 STATE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 LEAD = "Trần Văn Bình"
@@ -101,22 +100,6 @@ def plan(app: Flask) -> Plan:
     lead = make_user(app, "lead-a", "lead", full_name=LEAD, position="Trưởng phòng Nội vụ")
     make_user(app, "insp-a", "inspector", full_name=INSPECTOR, position="Chuyên viên Phòng Nội vụ")
     return make_plan(app, lead)
-
-
-def set_agency(app: Flask) -> None:
-    """The agency as its admin sets it, so that every header is complete."""
-    with app.app_context():
-        data = agency.AgencyUpdate(
-            issuer_name=ISSUER,
-            parent_body=PARENT,
-            notice_code="TB-ĐKT",
-            place_name=PLACE,
-            signer_name="",
-            signer_title="TRƯỞNG ĐOÀN",
-            timezone="Asia/Ho_Chi_Minh",
-            remediation_days=30,
-        )
-        agency.update_agency(get_session(), actor_id=None, data=data)
 
 
 ISSUE_DAY = "2024-07-05T03:00:00+00:00"  # the notices' day: 10:00 in Vietnam
