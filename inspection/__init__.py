@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         findings,
         main,
         notices,
+        offline,
         photos,
         plans,
         records,
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
         notices,
         records,
         results,
+        offline,
         api,
     ):
         app.register_blueprint(module.bp)

@@ -200,6 +200,10 @@ ACCESS: dict[str, Rule] = {
     "main.index": LOGGED_IN,
     "main.set_language": PUBLIC,
     "auth.login": PUBLIC,
+    # Offline work: the service worker, the manifest and the page for a page never kept.
+    "offline.service_worker": PUBLIC,
+    "offline.manifest": PUBLIC,
+    "offline.page": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.change_password": LOGGED_IN,
     "admin.users": roles(ADMIN),

@@ -1,8 +1,12 @@
 """Security defaults: CSRF on every write, strict headers on every response."""
 
+import json
+from typing import Any
+
 from flask import Flask, Response, current_app, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import Markup, escape
 
 from inspection.errors import is_api_request, json_error
 
@@ -39,6 +43,15 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.add_template_filter(json_attribute, "attr_json")
+
+
+def json_attribute(value: Any) -> Markup:
+    """A value as JSON for an HTML attribute (`data-words="{{ words|attr_json }}"`): its letters
+    as they are (Vietnamese ones are a sixth of the bytes of their \\u escapes: the pages are
+    read over weak links), and every character HTML gives a meaning to escaped as an entity,
+    which the browser turns back before a script reads the attribute."""
+    return escape(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
 
 
 def _headers(response: Response) -> Response:

@@ -664,10 +664,14 @@ def test_a_batch_names_each_entry_in_its_result_and_starts_the_visit(app, visit,
     response = insp_a.post(url(visit), json={"answers": entries})
     assert response.status_code == 200
     body = response.get_json()
-    assert body["results"] == [
+    named = [{k: r[k] for k in ("client_id", "item_key", "status")} for r in body["results"]]
+    assert named == [
         {"client_id": entries[0]["client_id"], "item_key": "kh-cchc", "status": "ok"},
         {"client_id": entries[1]["client_id"], "item_key": "sipas-diem", "status": "ok"},
     ]
+    # Each with its answer as stored (added to the contract: a tablet bases its next write on it)
+    stored = [(r["answer"]["value"], r["answer"]["revision"]) for r in body["results"]]
+    assert stored == [("yes", 1), (9, 1)]
     # 2 + 9 of 94,5 so far: provisional (required items wait), so no percentage yet
     assert body["visit"]["revision"] == 1 and body["visit"]["status"] == "in_progress"
     score = body["visit"]["score"]

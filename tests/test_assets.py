@@ -12,8 +12,8 @@ STATIC = Path(__file__).resolve().parent.parent / "inspection" / "static"
 @pytest.mark.parametrize(
     ("name", "mimetype", "kept"),
     [
-        ("js/visit.js", "text/javascript", 'root.addEventListener("submit"'),
-        ("js/photos.js", "text/javascript", "createImageBitmap"),
+        ("js/visit.js", "text/javascript", '.addEventListener("submit"'),
+        ("js/camera.js", "text/javascript", "createImageBitmap"),
         ("css/visit.css", "text/css", ".viewer-stage"),
     ],
 )

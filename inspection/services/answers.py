@@ -505,6 +505,7 @@ def apply_batch(
         if not pending:
             session.rollback()
             sheet = score_sheet(template, answer_values(answers))
+            _with_answers(results, answers, sheet)
             return BatchOutcome(BatchResult.APPLIED, results, _visit_state(visit, sheet))
         if not _is_correction(visit, user):
             workflow.record(visit, workflow.Action.ANSWER)
@@ -524,7 +525,19 @@ def apply_batch(
         for entry in pending:
             _remember(session, entry, visit, user, {"status": "ok", "client_id": entry.client_id})
         session.commit()
+        _with_answers(results, answers, sheet)
         return BatchOutcome(BatchResult.APPLIED, results, _visit_state(visit, sheet))
+
+
+def _with_answers(
+    results: list[dict[str, Any]], answers: Mapping[str, Answer], sheet: ScoreSheet
+) -> None:
+    """Each stored entry's result carries its item's answer as it now stands (its revision and
+    score), as a single write returns it: a tablet bases its next write of the item on it."""
+    for result in results:
+        answer = answers.get(result["item_key"])
+        if answer is not None:
+            result["answer"] = answer_public(answer, sheet)
 
 
 def _classify(

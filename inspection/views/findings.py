@@ -164,7 +164,9 @@ def _due(form: Any) -> str | None:
 def create(visit_id: int) -> ResponseReturnValue:
     visit = g.visit
     form = request.form
-    anchor = f"f-{form.get('item_key')}" if form.get("item_key") else "other"
+    # Refused: said at the form it came from (a failed item's, or the one for any deficiency).
+    item_key = form.get("item_key")
+    anchor = f"f-{item_key}" if item_key and form.get("anchor") != "other" else "other"
     data = findings.FindingWrite.parse({**form.to_dict(), "due_on": _due(form)})
     try:
         findings.create_finding(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
@@ -230,13 +230,12 @@ def _script_words() -> dict[str, str]:
         "saving": _("Saving…"),
         "saved": _("Saved"),
         "failed": _("Not saved yet: will retry"),
-        "offline": _("No connection: will retry"),
+        "offline": _("No connection: kept on this tablet, sent when the connection returns"),
         "conflict": _("Someone else changed this item a moment ago: here is the latest version."),
         "invalid": _("Not saved:"),
-        "login": _(
-            "Your session has ended: log in again (in another tab), and the answer will be saved."
-        ),
+        "login": _("Your session has ended: log in again, and the answer will be sent."),
         "locked": _("This visit can no longer be changed."),
+        "too_large": _("Too large to send: shorten the note or the text, then save again."),
         "conflict_kept": _(
             "Someone else changed this item a moment ago: their answer is shown; what you "
             "typed is kept here, not saved."
@@ -261,7 +260,8 @@ def _photo_words(max_upload_mb: int) -> dict[str, Any]:
         "need_one": missing_photos(1),
         "need_many": missing_photos(2, "{n}"),  # {n}: the number, put in by the script
         "uploading": _("Sending photo…"),
-        "upload_failed": _("Photo not sent yet: will retry"),
+        "upload_failed": _("Photo kept on this tablet: sent when the connection returns"),
+        "full": _("this tablet has no room left to keep it."),
         "upload_refused": _("Photo refused:"),
         "photo": _("Photo"),
         "close": _("Close"),
@@ -440,12 +440,15 @@ def render_checklist(
         for key, state in states.items()
         if state["need"] and sheet.items[key].visible and state["value"] != NA
     }
+    hints = Counter(item.hint for section in model.sections for item in section.items)
     page = {
         "action": action,
         "token": TOKEN_MARK,
         "writable": writable,
         "keep_open": keep_open,
         "findings": findings_url,
+        # Said once per section, and by an item only when its own differs (bytes on weak links).
+        "hint": hints.most_common(1)[0][0] if hints else "",
     }
     return render_template(
         "visits/_checklist.html",

@@ -60,6 +60,42 @@ class LiveServer:
         self.app.extensions["inspection.engine"].dispose()
 
 
+class RestartableServer:
+    """The app served from a thread on a port that stays its own: stopped (the tablet's link,
+    or the server, gone: every request fails, the service worker's too) and started again on
+    the same address."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.port = 0
+        self.live: LiveServer | None = None
+        self.start()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = server.server_port
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.live = LiveServer.__new__(LiveServer)
+        self.live.server, self.live.thread, self.live.app = server, thread, self.app
+
+    def stop(self) -> None:
+        if self.live is not None:
+            self.live.server.shutdown()
+            self.live.server.server_close()
+            self.live.thread.join(timeout=5)
+            self.live = None
+
+
+@pytest.fixture
+def restartable_server(live_app) -> Iterator[RestartableServer]:
+    server = RestartableServer(live_app)
+    yield server
+    server.stop()
+    live_app.extensions["inspection.engine"].dispose()
+
+
 @pytest.fixture
 def live_app(app_config):
     """The app on the test's own database (SQLite file or PostgreSQL), served from a thread."""
@@ -77,8 +113,9 @@ def demo_visit(live_app):
 
 
 class SlowAnswers:
-    """Holds each answer PUT `delay` seconds before the app sees it: a slow link or a busy
-    server, with the page free to go on meanwhile (the test server answers from threads)."""
+    """Holds each answer write (a PUT, or a batch from the outbox) `delay` seconds before the
+    app sees it: a slow link or a busy server, with the page free to go on meanwhile (the test
+    server answers from threads)."""
 
     def __init__(self, app) -> None:
         self.delay = 0.0
@@ -86,7 +123,10 @@ class SlowAnswers:
         app.wsgi_app = self
 
     def __call__(self, environ, start_response):
-        if environ["REQUEST_METHOD"] == "PUT" and "/answers/" in environ["PATH_INFO"]:
+        method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"]
+        if (method == "PUT" and "/answers/" in path) or (
+            method == "POST" and path.endswith("/answers")
+        ):
             time.sleep(self.delay)
         return self.wsgi_app(environ, start_response)
 
@@ -100,6 +140,42 @@ def slow_answers(live_app) -> SlowAnswers:
 def server(live_app) -> Iterator[LiveServer]:
     with LiveServer(live_app) as live:
         yield live
+
+
+# What the outbox (static/js/outbox.js) holds on this tablet: each entry's id, kind, item or check
+# key, state, visit and user (an async function for page.evaluate).
+OUTBOX = """() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('inspection', 1);
+    open.onupgradeneeded = () => {
+        open.result.createObjectStore('outbox', {keyPath: 'id'}).createIndex('user', 'user');
+    };
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+        const read = open.result.transaction('outbox').objectStore('outbox').getAll();
+        read.onsuccess = () => {
+            open.result.close();
+            resolve(read.result.map(e => ({id: e.id, kind: e.kind, key: e.key || null,
+                state: e.state || null, visit: String(e.visit), user: e.user})));
+        };
+    };
+})"""
+
+
+def outbox_holds(page: Page, count: int, timeout: float = 15.0) -> list[dict]:
+    """Until this tablet's outbox holds `count` entries (drafts included); returns them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        entries = page.evaluate(OUTBOX)
+        if len(entries) == count:
+            return entries
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the outbox holds {len(entries)}, not {count}: {entries}")
+        page.wait_for_timeout(100)
+
+
+def waiting_in_outbox(page: Page) -> list[dict]:
+    """What this tablet's outbox holds to send (drafts aside)."""
+    return [e for e in page.evaluate(OUTBOX) if e["kind"] != "draft"]
 
 
 class RequestLog:
@@ -116,14 +192,23 @@ class RequestLog:
 
 
 def open_context(
-    browser: Browser, viewport: tuple[int, int], *, javascript: bool = True, log: RequestLog
+    browser: Browser,
+    viewport: tuple[int, int],
+    *,
+    javascript: bool = True,
+    log: RequestLog,
+    service_workers: bool = False,
 ) -> BrowserContext:
+    """A fresh profile. Without `service_workers` the pages run without the service worker (as
+    on a plain-HTTP address), so that the tests routing the page's requests see them all; the
+    offline tests turn it on."""
     width, height = viewport
     context = browser.new_context(
         viewport={"width": width, "height": height},
         java_script_enabled=javascript,
         has_touch=True,
         locale="vi-VN",
+        service_workers="allow" if service_workers else "block",
     )
     context.on("request", lambda request: log.urls.append(request.url))
     return context

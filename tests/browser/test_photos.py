@@ -257,6 +257,9 @@ def test_a_file_that_is_no_photo_is_refused_and_nothing_is_stored(
     context.close()
 
 
+KEPT = "Ảnh đã lưu trên máy: sẽ gửi khi có mạng trở lại"
+
+
 def test_a_photo_taken_offline_is_sent_once_when_the_link_returns(
     browser, demo_visit, server, requests_log
 ):
@@ -270,7 +273,7 @@ def test_a_photo_taken_offline_is_sent_once_when_the_link_returns(
     )
     waiting = photos.locator("span.thumb.waiting")
     waiting.wait_for(timeout=15_000)  # kept, saying it will try again
-    assert waiting.locator(".upload-state").inner_text() == "Chưa gửi được ảnh: sẽ thử lại"
+    assert waiting.locator(".upload-state").inner_text() == KEPT
     page.wait_for_timeout(2_500)  # a timed retry, still offline: kept waiting, nothing stored
     assert photos.locator("span.thumb.waiting").count() == 1
     tries_offline = len(posts)

@@ -6,7 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser.conftest import VIEWPORTS, login, open_context
+from tests.browser.conftest import (
+    OUTBOX,
+    VIEWPORTS,
+    login,
+    open_context,
+    outbox_holds,
+    waiting_in_outbox,
+)
 from tests.builders import best_answers
 from tests.factories import PASSWORD, make_plan, make_unit, make_user, make_visit
 
@@ -358,7 +365,8 @@ def test_an_answer_given_offline_survives_closing_the_page(
     answers = {a["item_key"]: a["value"] for a in api["answers"]}
     assert answers == {"kh-cchc": "no", "ty-le-dung-han": {"num": 45, "den": 50}}
     # Stored: nothing is kept or sent again on the next visit.
-    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('inspection.'))") == []
+    outbox_holds(page, 0)
+    assert page.evaluate(OLD_STORAGE) == []
     context.close()
 
 
@@ -423,7 +431,8 @@ def test_a_quick_correction_is_saved_after_the_first_tap(browser, demo_visit, se
     page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=10000)
     api = page.request.get(f"{server.url}/api/v1/visits/{demo_visit.id}").json()
     assert {a["item_key"]: a["value"] for a in api["answers"]} == {"kh-cchc": "no"}
-    assert item(page, "kh-cchc").get_attribute("data-revision") == "2"
+    stored = next(a for a in api["answers"] if a["item_key"] == "kh-cchc")
+    assert item(page, "kh-cchc").get_attribute("data-revision") == str(stored["revision"])
     context.close()
 
 
@@ -497,9 +506,7 @@ def test_a_note_typed_while_its_answer_is_saving_is_kept_and_saved(
     page.wait_for_function("() => document.getElementById('item-kh-cchc').dataset.revision > 0")
     assert note.input_value() == "Chưa có kế hoạch"  # the answer's return did not empty it
     wait_stored_after(page, "kh-cchc", 0)
-    page.wait_for_function(
-        "() => !Object.keys(localStorage).some(k => k.startsWith('inspection.'))"
-    )
+    outbox_holds(page, 0)
     answer = stored_answers(page, server.url, demo_visit.id)["kh-cchc"]
     assert (answer["value"], answer["note"]) == ("no", "Chưa có kế hoạch")
     assert note.input_value() == "Chưa có kế hoạch"
@@ -566,13 +573,13 @@ def test_a_note_typed_offline_survives_closing_the_page(browser, demo_visit, ser
 def test_a_save_refused_by_a_server_error_is_shown_and_retried_by_itself(
     browser, demo_visit, server, requests_log
 ):
-    """The first PUT meets a 503 (the network stays up: no online event): the item says it is
+    """The first write meets a 503 (the network stays up: no online event): the item says it is
     not saved yet, and the page tries again on its own."""
     context, page = open_visit(browser, server, "tablet-portrait", requests_log)
     refused = []
 
     def first_fails(route):
-        if route.request.method == "PUT" and not refused:
+        if route.request.method == "POST" and not refused:
             refused.append(route.request.url)
             route.fulfill(
                 status=503,
@@ -582,7 +589,7 @@ def test_a_save_refused_by_a_server_error_is_shown_and_retried_by_itself(
         else:
             route.continue_()
 
-    page.route("**/api/v1/visits/*/answers/*", first_fails)
+    page.route("**/api/v1/visits/*/answers", first_fails)
     item(page, "kh-cchc").locator("button[value=no]").click()
     page.wait_for_selector("#item-kh-cchc[data-state=failed]", timeout=5000)
     assert item(page, "kh-cchc").locator("[data-state]").inner_text() == "Chưa lưu được: sẽ thử lại"
@@ -707,7 +714,9 @@ KEPT_CONFLICT = (
     "Người khác vừa sửa tiêu chí này: đang hiện câu trả lời của họ; nội dung bạn đã "
     "nhập vẫn được giữ ở đây, chưa lưu."
 )
-KEPT_IN_BROWSER = "() => Object.keys(localStorage).filter(k => k.startsWith('inspection.'))"
+# What the page of the version before the outbox kept in localStorage: moved, never left there.
+OLD_STORAGE = """() => Object.keys(localStorage).filter(
+    k => k.startsWith('inspection.pending.') || k.startsWith('inspection.draft.'))"""
 
 
 def test_a_note_typed_on_through_someone_elses_answer_is_kept_until_she_keeps_it(
@@ -740,7 +749,8 @@ def test_a_note_typed_on_through_someone_elses_answer_is_kept_until_she_keeps_it
     page.wait_for_timeout(1800)  # longer than the typing pause that sends a note
     assert kh.get_attribute("data-state") == "conflict"
     assert stored_answers(page, server.url, team_visit.id)["kh-cchc"]["note"] == "Máy in hỏng, "
-    assert len(page.evaluate(KEPT_IN_BROWSER)) == 1
+    kept = waiting_in_outbox(page)
+    assert [(e["key"], e["state"]) for e in kept] == [("kh-cchc", "held")]
     # The tab closed and opened again: the kept note meets the same conflict, still kept.
     page.close()
     page = context_a.new_page()
@@ -755,7 +765,7 @@ def test_a_note_typed_on_through_someone_elses_answer_is_kept_until_she_keeps_it
     assert server_copy["value"] == "yes"
     assert server_copy["note"] == "Máy in hỏng, thiếu máy scan và loa"
     assert kh.locator("button.keep-mine").count() == 0
-    assert page.evaluate(KEPT_IN_BROWSER) == []
+    outbox_holds(page, 0)
     context_a.close()
     context_b.close()
 
@@ -766,8 +776,11 @@ def test_a_field_left_after_it_saved_as_typed_sends_nothing_more(
     """A note (or text) saves while typed; leaving it then sends no second, identical save,
     which after someone else's answer in between would be a false conflict."""
     context, page = open_visit(browser, server, "tablet-portrait", requests_log)
-    puts: list[str] = []
-    page.on("request", lambda r: puts.append(r.url) if r.method == "PUT" else None)
+    puts: list[str] = []  # the answer writes the page sends (the outbox's batches)
+    page.on(
+        "request",
+        lambda r: puts.append(r.url) if r.method == "POST" and r.url.endswith("/answers") else None,
+    )
     kh = item(page, "kh-cchc")
     kh.locator("details.note > summary").click()
     note = kh.locator("textarea[name=note]")
@@ -853,11 +866,9 @@ def test_not_applicable_shows_one_short_label_live_and_after_reload(
     context.close()
 
 
-LEAVING_ASKS = """() => {
-    const event = new Event('beforeunload', {cancelable: true});
-    window.dispatchEvent(event);
-    return event.defaultPrevented;
-}"""
+def drafts(page) -> list[str]:
+    """The items whose half-typed values this tablet keeps (drafts: never sent)."""
+    return sorted(e["key"] for e in page.evaluate(OUTBOX) if e["kind"] == "draft")
 
 
 def test_a_ratio_with_one_number_is_incomplete_and_kept_as_unsaved_work(
@@ -871,7 +882,7 @@ def test_a_ratio_with_one_number_is_incomplete_and_kept_as_unsaved_work(
     den.press("Tab")
     page.wait_for_selector("#item-ty-le-dung-han[data-state=saved]")
     assert ratio.locator("[data-percent]").inner_text() == "75 %"
-    assert not page.evaluate(LEAVING_ASKS)
+    assert drafts(page) == []
     num.fill("")
     num.press("Tab")
     page.wait_for_selector("#item-ty-le-dung-han[data-state=incomplete]")
@@ -881,7 +892,9 @@ def test_a_ratio_with_one_number_is_incomplete_and_kept_as_unsaved_work(
         "num": 3,
         "den": 4,
     }
-    assert page.evaluate(LEAVING_ASKS)
+    outbox_holds(page, 1)
+    assert drafts(page) == ["ty-le-dung-han"]
+    assert waiting_in_outbox(page) == []  # a draft is not a change waiting to be sent
     digital = item(page, "ty-le-so-hoa")  # a fresh one: only its numerator typed
     digital.locator("input[name=num]").fill("7")
     digital.locator("input[name=num]").press("Tab")
@@ -897,7 +910,7 @@ def test_a_ratio_with_one_number_is_incomplete_and_kept_as_unsaved_work(
     num, den = ratio.locator("input[name=num]"), ratio.locator("input[name=den]")
     assert (num.input_value(), den.input_value()) == ("", "4")
     assert digital.locator("input[name=num]").input_value() == "7"
-    assert page.evaluate(LEAVING_ASKS)
+    assert drafts(page) == ["ty-le-dung-han", "ty-le-so-hoa"]
     digital.locator("input[name=den]").fill("10")
     digital.locator("input[name=den]").press("Tab")
     page.wait_for_selector("#item-ty-le-so-hoa[data-state=saved]")
@@ -911,8 +924,7 @@ def test_a_ratio_with_one_number_is_incomplete_and_kept_as_unsaved_work(
         "() => document.getElementById('item-ty-le-dung-han').dataset.state !== 'incomplete'"
     )
     assert ratio.locator("[data-percent]").inner_text() == "75 %"
-    assert not page.evaluate(LEAVING_ASKS)
-    assert page.evaluate(KEPT_IN_BROWSER) == []
+    outbox_holds(page, 0)
     context.close()
 
 

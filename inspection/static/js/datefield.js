@@ -218,6 +218,14 @@
   }
 
   if (!words.months || !words.days) return;
+  // A day typed in a field, as the API takes it (YYYY-MM-DD); not a day: as typed.
+  window.inspectionDates = {
+    iso: function (text) {
+      var d = parse(text);
+      return d ? d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) : text;
+    },
+  };
+
   Array.prototype.forEach.call(document.querySelectorAll("input[data-datefield]"), enhance);
   document.addEventListener("pointerdown", function (event) {
     if (open && !open.box.contains(event.target) && !open.button.contains(event.target)) close(false);

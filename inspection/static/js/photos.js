@@ -1,20 +1,20 @@
 // Photos on the checklist page: each item's link to its photo page becomes a camera button
 // (<input type=file capture multiple>); a chosen photo shows at once as a thumbnail, is made
-// upright and at most 2048 px on its long side in the browser, and is sent with its capture time
-// (and the position, when the inspector's browser allows it) under a progress bar, retried until
-// it arrives (its client id makes a retry harmless). A thumbnail opens the viewer (viewer.js).
+// ready and kept in the outbox (static/js/camera.js), which sends it when there is a link
+// (static/js/outbox.js; its client id makes a second sending harmless).
+// Photos waiting there show again, with their state, when the page opens. A thumbnail opens the
+// viewer (viewer.js).
 // Without this script the thumbnails open the photo and the link opens the photo page.
 (function () {
   "use strict";
 
   var root = document.querySelector(".visit[data-visit]");
-  if (!root || !window.fetch || !window.FormData) return;
+  var outbox = window.inspectionOutbox;
+  if (!root || !window.fetch || !outbox || !window.indexedDB || !window.inspectionCamera) return;
+  var visitId = root.dataset.visit;
   var words = JSON.parse(root.dataset.photoWords || "{}");
   var uploadUrl = root.dataset.photoUpload;
   var fileBase = root.dataset.photoBase; // "/api/v1/photos/": + id, + id + "/display"
-  var MAX_SIDE = 2048;
-  var QUALITY = 0.88;
-  var RETRY_DELAYS = [2000, 5000, 10000, 20000, 30000, 60000];
 
   function token() {
     return document.querySelector('meta[name="csrf-token"]').content;
@@ -28,27 +28,6 @@
         return true;
       });
     }).catch(function () { return false; });
-  }
-
-  function uuid() {
-    var b = new Uint8Array(16);
-    window.crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); });
-    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") +
-      "-" + h.slice(8, 10).join("") + "-" + h.slice(10).join("");
-  }
-
-  function localTime(ms) { // ISO 8601 with this device's offset: what the inspector's clock said
-    var d = new Date(ms);
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    var off = -d.getTimezoneOffset();
-    var sign = off >= 0 ? "+" : "-";
-    off = Math.abs(off);
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
-      pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + sign +
-      pad(Math.floor(off / 60)) + ":" + pad(off % 60);
   }
 
   function element(tag, attrs, text) {
@@ -96,152 +75,87 @@
 
   // Sending ------------------------------------------------------------------------------------
 
-  function add(item, file) {
+  var jobs = {}; // client id -> a photo shown and not yet stored or dismissed
+  var unsaved = 0; // photos chosen and not yet in the outbox
+
+  function tile(item, src, text) {
     var strip = stripOf(item);
-    var tile = element("span", { class: "thumb pending" });
+    var node = element("span", { class: "thumb pending" });
     var preview = element("img", { alt: "" });
-    preview.src = URL.createObjectURL(file);
-    var bar = element("progress", { max: "1", value: "0" });
-    var state = element("small", { class: "upload-state", role: "status" }, words.uploading);
-    tile.append(preview, bar, state);
-    strip.appendChild(tile);
-    var job = {
-      item: item, strip: strip, tile: tile, bar: bar, state: state, attempts: 0, clientId: uuid(),
-      takenAt: localTime(file.lastModified || Date.now()), preview: preview.src,
-    };
-    pending.push(job);
-    // One photo decoded at a time: a 12 MP photo takes ~50 MB while it is made smaller.
-    preparing = preparing.then(function () {
-      return Promise.all([upright(file), position()]);
-    }).then(function (ready) {
-      job.blob = ready[0];
-      job.position = ready[1];
-      send(job);
-    });
-  }
-  var preparing = Promise.resolve();
-  var pending = []; // jobs not yet stored or refused
-
-  function settle(job) {
-    pending.splice(pending.indexOf(job), 1);
+    preview.src = src;
+    var bar = element("progress", { max: "1" }); // no value: under way, for as long as it takes
+    var state = element("small", { class: "upload-state", role: "status" }, text);
+    node.append(preview, bar, state);
+    strip.appendChild(node);
+    return { item: item, strip: strip, tile: node, bar: bar, state: state, preview: src };
   }
 
-  // Leaving while photos are on their way asks first (they are not kept on the device).
-  window.addEventListener("beforeunload", function (event) {
-    if (pending.length) {
-      event.preventDefault();
-      event.returnValue = "";
-    }
-  });
-
-  // The photo upright and at most MAX_SIDE px long; one already small enough goes as it is
-  // (what the camera wrote is kept); one the browser cannot decode goes too: the server judges.
-  function upright(file) {
-    if (!window.createImageBitmap) return Promise.resolve(file);
-    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
-      var long = Math.max(bitmap.width, bitmap.height);
-      if (long <= MAX_SIDE && /^image\/(jpeg|png|webp)$/.test(file.type)) {
-        bitmap.close();
-        return file;
-      }
-      var scale = Math.min(1, MAX_SIDE / long);
-      var canvas = element("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      bitmap.close();
-      return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", QUALITY);
+  function add(item, file) {
+    var job = tile(item, URL.createObjectURL(file), words.uploading);
+    job.clientId = outbox.uuid();
+    jobs[job.clientId] = job;
+    unsaved += 1;
+    // Kept in the outbox before it is sent: a reload, a closed browser or no link loses nothing.
+    window.inspectionCamera.keep(visitId, file, job.clientId, { item_key: item.dataset.key })
+      .then(function () {
+        unsaved -= 1;
+      }, function () { // the tablet's storage is full
+        unsaved -= 1;
+        refuse(job, words.upload_refused + " " + words.full);
       });
-    }).catch(function () { return file; });
   }
 
-  // Where the tablet is, if its browser allows it (asked once; a refusal is remembered).
-  var OFF = "inspection.position";
-  function position() {
-    if (!navigator.geolocation || localStorage.getItem(OFF) === "off") return Promise.resolve(null);
-    return new Promise(function (resolve) {
-      var timer = setTimeout(function () { resolve(null); }, 6000);
-      navigator.geolocation.getCurrentPosition(function (where) {
-        clearTimeout(timer);
-        resolve(where.coords);
-      }, function (error) {
-        clearTimeout(timer);
-        if (error.code === 1) localStorage.setItem(OFF, "off");
-        resolve(null);
-      }, { maximumAge: 300000, timeout: 5000 });
+  // Photos the outbox still holds for this visit, shown as they were left.
+  outbox.list(visitId).then(function (entries) {
+    entries.forEach(function (entry) {
+      var item = entry.kind === "photo" && root.querySelector('.item[data-key="' +
+        (entry.key || "").replace(/["\\]/g, "") + '"]');
+      if (!item || jobs[entry.body.client_id]) return;
+      var job = tile(item, URL.createObjectURL(entry.blob), words.upload_failed);
+      job.clientId = entry.body.client_id;
+      jobs[job.clientId] = job;
+      if (entry.state) refused(job, entry.state, entry.error || {});
     });
-  }
-
-  function send(job) {
-    var body = new FormData();
-    body.append("file", job.blob, job.blob.name || "photo.jpg");
-    body.append("item_key", job.item.dataset.key);
-    body.append("client_id", job.clientId);
-    body.append("taken_at", job.takenAt);
-    if (job.position) {
-      body.append("lat", job.position.latitude);
-      body.append("lon", job.position.longitude);
-    }
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", uploadUrl);
-    xhr.setRequestHeader("X-CSRFToken", token());
-    xhr.upload.onprogress = function (event) {
-      if (event.lengthComputable) job.bar.value = event.loaded / event.total;
-    };
-    xhr.onload = function () {
-      var data = {};
-      try { data = JSON.parse(xhr.responseText); } catch (e) { /* not JSON: a proxy's page */ }
-      if (xhr.status === 200 || xhr.status === 201) return done(job, data);
-      var error = data.error || {};
-      if (xhr.status === 400 && error.code === "csrf_failed" && job.attempts < 2) {
-        job.attempts += 1;
-        return freshToken().then(function () { send(job); });
-      }
-      // Logged out (in another tab, or the session ended): kept and retried, as after a 5xx,
-      // until a new login in another tab lets it through.
-      if (xhr.status === 401) return retry(job, words.login);
-      if (xhr.status >= 500 || xhr.status === 0) return retry(job);
-      var why = words.reasons[data.reason || error.reason] || (xhr.status === 413 ? words.reasons.too_large :
-        xhr.status === 409 ? words.locked : error.message || "");
-      refuse(job, words.upload_refused + " " + why);
-    };
-    xhr.onerror = function () { retry(job); };
-    xhr.send(body);
-    job.state.textContent = words.uploading;
-  }
-
-  // One timer per waiting job; coming back online sends every waiting job once, at once.
-  var waiting = [];
-  function retry(job, message) {
-    var delay = RETRY_DELAYS[Math.min(job.attempts, RETRY_DELAYS.length - 1)];
-    job.attempts += 1;
-    job.tile.classList.add("waiting");
-    job.state.textContent = message || words.upload_failed;
-    job.timer = setTimeout(function () { wake(job); }, delay);
-    waiting.push(job);
-  }
-
-  function wake(job) {
-    var at = waiting.indexOf(job);
-    if (at < 0) return; // already woken
-    waiting.splice(at, 1);
-    clearTimeout(job.timer);
-    send(job);
-  }
-
-  window.addEventListener("online", function () {
-    waiting.slice().forEach(wake);
   });
 
+  // What the outbox says of a photo of this visit.
+  document.addEventListener("outbox", function (event) {
+    var entry = event.detail.entry, status = event.detail.status, data = event.detail.data;
+    if (entry.kind !== "photo" || String(entry.visit) !== visitId) return;
+    var job = jobs[entry.body.client_id];
+    if (!job) return;
+    if (status === "sending") {
+      job.tile.classList.remove("waiting");
+      job.state.textContent = words.uploading;
+    } else if (status === "waiting" || status === "login") {
+      job.tile.classList.add("waiting");
+      job.state.textContent = status === "login" ? words.login : words.upload_failed;
+    } else if (status === "ok") {
+      done(job, data);
+    } else {
+      refused(job, status, data);
+    }
+  });
+
+  function refused(job, status, data) { // data: the server's reply
+    var error = data.error || {};
+    var why = words.reasons[data.reason || error.reason] || (status === "too_large" ? words.reasons.too_large :
+      status === "locked" ? words.locked : error.message || "");
+    refuse(job, words.upload_refused + " " + why);
+  }
+
+  // Refused (not a photo, too large, the visit closed): kept in the outbox, said on its tile,
+  // until the inspector dismisses it.
   function refuse(job, message) {
-    settle(job);
     job.tile.classList.add("refused");
     job.tile.classList.remove("pending", "waiting");
     job.bar.remove();
     job.state.textContent = message;
+    if (job.tile.querySelector("button")) return;
     var dismiss = element("button", { type: "button", class: "link" }, words.close);
     dismiss.addEventListener("click", function () {
+      delete jobs[job.clientId];
+      outbox.remove("photo/" + job.clientId);
       URL.revokeObjectURL(job.preview);
       job.tile.remove();
     });
@@ -249,7 +163,7 @@
   }
 
   function done(job, photo) {
-    settle(job);
+    delete jobs[job.clientId];
     var strip = job.strip;
     if (strip.querySelector('a.thumb[data-photo="' + photo.id + '"]')) { // the same photo again
       URL.revokeObjectURL(job.preview);
@@ -270,6 +184,14 @@
     job.tile.remove();
     refreshNeed(job.item);
   }
+
+  // Leaving while a photo is being made smaller (not yet in the outbox) asks first.
+  window.addEventListener("beforeunload", function (event) {
+    if (unsaved) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
 
   // The viewer (static/js/viewer.js) is fetched the first time a thumbnail is opened.
   var viewerLoading = null;

@@ -1,6 +1,7 @@
-// The checklist page: save each answer and note through the API as it is given (a note or text
-// while it is typed), show per item whether it is saving, saved or failed, retry failed saves,
-// keep what was typed through someone else's change, and show or hide items that depend on others.
+// The checklist page: keep each answer and note in the outbox as it is given (a note or text
+// while it is typed; static/js/outbox.js sends it, at once or when the link returns), show per
+// item whether it is waiting, saving, saved or refused, keep what was typed through someone
+// else's change, and show or hide items that depend on others.
 // Without this script the same forms post to the server and everything still works.
 // An item's `data-input` (tap, number, ratio, date, text; checklist/items.py) says how its fields
 // hold the answer; the script never asks for the item's type.
@@ -8,23 +9,21 @@
   "use strict";
 
   var root = document.querySelector(".visit[data-visit]");
-  if (!root || !window.fetch) return;
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
-  var apiTemplate = root.dataset.api;
-  var meUrl = root.dataset.me;
+  var outbox = window.inspectionOutbox;
+  if (!root || !window.fetch || !outbox || !window.indexedDB) return;
+  var visitId = root.dataset.visit;
   var scoreUrl = root.dataset.score;
   var lang = document.documentElement.lang || "vi";
   var numberFormat = new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB", {
     maximumFractionDigits: 2,
   });
   var items = {};
-  var pending = {}; // item key -> the latest write not yet stored
+  var pending = {}; // item key -> the latest write not yet stored (kept in the outbox)
   var sending = {}; // item key -> true while a write of it is on its way
   var timers = {}; // item key -> the timer of a save waiting for the typing to pause
   var stored = {}; // item key -> what the server has ({value, note}): not sent again
   var held = {}; // item key -> the revision a change was typed on, kept after a conflict, not sent
   var drafts = {}; // item key -> a ratio with one of its two numbers typed: not sent, kept
-  var RETRY_DELAYS = [1000, 2000, 5000, 10000, 20000, 30000];
   var TYPING_DELAY = 1000; // a note saves this long after the last key, or when it is left
 
   Array.prototype.forEach.call(root.querySelectorAll(".item[data-key]"), function (el) {
@@ -39,18 +38,6 @@
 
   function formatNumber(n) {
     return numberFormat.format(n);
-  }
-
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) {
-      return (x + 0x100).toString(16).slice(1);
-    }).join("");
-    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
   }
 
   function setState(el, state, text) {
@@ -146,7 +133,9 @@
   function formAnswer(el) {
     var form = el.querySelector("form");
     if (el.dataset.input === "tap" || halfRatio(el)) {
-      return readAnswer(el, form, NOTE_ONLY);
+      var tapped = readAnswer(el, form, NOTE_ONLY);
+      if (el.dataset.mine) tapped.body.value = JSON.parse(el.dataset.mine); // after a conflict
+      return tapped;
     }
     var answer = readAnswer(el, form, null);
     if (answer.body.value === null && valueOf(el) === "na") answer.body.value = "na";
@@ -284,13 +273,11 @@
     if (halfRatio(el)) {
       var base = drafts[key] ? drafts[key].base_revision : Number(el.dataset.revision);
       drafts[key] = { num: f.num.value, den: f.den.value, base_revision: base };
-      try {
-        localStorage.setItem(draftPrefix + key, JSON.stringify(drafts[key]));
-      } catch (e) { /* storage full or turned off: the page still asks before it is left */ }
+      outbox.put({ id: draftId(key), kind: "draft", visit: visitId, key: key, body: drafts[key] });
       if (el.dataset.state !== "conflict") setState(el, "incomplete");
     } else if (drafts[key]) {
       delete drafts[key];
-      try { localStorage.removeItem(draftPrefix + key); } catch (e) { /* nothing was kept */ }
+      outbox.remove(draftId(key));
       if (el.dataset.state === "incomplete") setState(el, "", "");
     }
   }
@@ -302,12 +289,16 @@
     button.type = "button";
     button.className = "keep-mine";
     button.textContent = root.dataset.keepMine;
+    var mine = el.dataset.mine && el.querySelector('button.answer[value="' +
+      JSON.parse(el.dataset.mine) + '"]');
+    if (mine) button.textContent += " (" + mine.textContent.trim() + ")";
     el.querySelector("[data-state]").insertAdjacentElement("afterend", button);
   }
 
   function dropKeep(el) {
     var button = el.querySelector("button.keep-mine");
     if (button) button.parentNode.removeChild(button);
+    delete el.dataset.mine;
   }
 
   function showStatus(status) {
@@ -375,196 +366,181 @@
     });
   }
 
+  // A write is sent by the outbox, with whatever else waits; the item says what happens to it.
   function save(key) {
     window.clearTimeout(timers[key]);
     timers[key] = null;
-    var write = pending[key];
-    if (!write || sending[key] || held[key] !== undefined) return; // held: waits for its owner
-    var el = items[key];
-    sending[key] = true;
-    // Writes of one item go one at a time, each based on the revision the previous one returned,
-    // so only someone else's change in between is a conflict. A retry keeps its client id.
-    write.body.base_revision = Number(el.dataset.revision);
-    write.body.client_id = write.body.client_id || uuid();
-    keep(key);
-    setState(el, "saving");
-    var url = apiTemplate.replace(/KEY$/, encodeURIComponent(key));
-    fetch(url, {
-      method: "PUT",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify(write.body),
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        sending[key] = false;
-        if (pending[key] !== write) { // a newer answer was given meanwhile: send that one,
-          if (response.ok) { // based on the one just stored
-            setRevision(el, data.revision);
-            stored[key] = { value: data.value, note: data.note || "" };
-          }
-          if (!timers[key]) save(key); // (one being typed goes when the typing pauses)
-          return;
-        }
-        if (response.ok) {
-          forget(key);
-          stored[key] = { value: data.value, note: data.note || "" };
-          showAnswer(el, data, write.fields);
-          if (data.visit) {
-            showScore(data.visit.score);
-            showStatus(data.visit.status);
-          }
-          if (data.replayed) refreshScore(); // sent again after a reload: the score may be newer
-          refreshVisibility();
-          settle(el, "saved");
-        } else if (response.status === 409 && data.current) {
-          // Someone else's answer: shown, except in the fields typed in since the copy this page
-          // had, which keep what was typed. That stays unsent (and kept in this browser, on the
-          // revision it was typed on) until the inspector has seen the conflict and chooses:
-          // "Keep mine", or an answer or save button of the item.
-          var before = stored[key];
-          stored[key] = { value: data.current.value, note: data.current.note || "" };
-          var kept = showAnswer(el, data.current, shown(el, before.value, before.note), true);
-          refreshVisibility();
-          refreshScore();
-          if (kept) {
-            held[key] = write.body.base_revision;
-            hold(key);
-          } else {
-            forget(key);
-          }
-          var mine = held[key] !== undefined;
-          setState(el, "conflict", mine ? root.dataset.conflictKept : "");
-          if (mine) offerKeep(el);
-        } else if (response.status === 409 || response.status === 403) {
-          forget(key);
-          setState(el, "locked");
-        } else if (response.status === 400 && data.error && data.error.code === "csrf_failed") {
-          // The session changed (logged in again after it expired): take its token and resend
-          // once at once; if that fails too, the usual retries.
-          freshToken().then(function (outcome) {
-            if (outcome === "renewed" && !write.renewed) {
-              write.renewed = true;
-              save(key);
-            } else {
-              retry(key, write, outcome === "login" ? "login" : undefined);
-            }
-          });
-        } else if (response.status === 400) {
-          forget(key);
-          showChoice(el, stored[key].value); // the fields keep what was typed, to correct
-          refreshVisibility();
-          setState(el, "invalid", root.dataset.invalid + " " + el.dataset.hint);
-        } else if (response.status === 401) {
-          // Logged out (elsewhere, or the session ended): keep the answer, ask for a login, and
-          // keep trying; once logged in again in another tab, the next try goes through.
-          retry(key, write, "login");
-        } else {
-          retry(key, write);
-        }
-      });
-    }).catch(function () {
-      sending[key] = false;
-      retry(key, write);
-    });
+    if (!pending[key] || held[key] !== undefined) return; // held: waits for its owner
+    // "Saving" until it is kept: "offline" (kept on this tablet) is said only once it is.
+    setState(items[key], "saving");
+    keep(key).then(outbox.drain);
   }
+
+  // What the outbox says of an answer of this visit: on its way, waiting for a link or a login,
+  // stored, or refused (someone else's change, an invalid value, the visit closed to answers).
+  document.addEventListener("outbox", function (event) {
+    var entry = event.detail.entry, status = event.detail.status, data = event.detail.data;
+    if (entry.kind !== "answer" || String(entry.visit) !== visitId || !items[entry.key]) return;
+    var key = entry.key, el = items[key], write = pending[key];
+    var mine = write && write.body.client_id === entry.body.client_id;
+    sending[key] = status === "sending";
+    if (status === "sending" || status === "waiting" || status === "login") {
+      if (mine && !timers[key]) {
+        setState(el, status === "sending" ? "saving" : status === "login" ? "login" :
+          navigator.onLine === false ? "offline" : "failed");
+      }
+      return;
+    }
+    var answer = data.answer;
+    if (!mine) { // a newer answer was given meanwhile: it goes next, based on the one just stored
+      if (status === "ok" && answer) {
+        setRevision(el, answer.revision);
+        stored[key] = { value: answer.value, note: answer.note || "" };
+        if (write && write.body.base_revision === entry.body.base_revision) {
+          write.body.base_revision = answer.revision; // (the outbox's copy too: outbox.js done)
+        }
+      }
+      return;
+    }
+    if (status === "ok") {
+      delete pending[key];
+      if (answer) {
+        stored[key] = { value: answer.value, note: answer.note || "" };
+        showAnswer(el, answer, write.fields);
+      }
+      if (data.visit) {
+        showScore(data.visit.score);
+        showStatus(data.visit.status);
+      }
+      refreshVisibility();
+      settle(el, "saved");
+    } else if (status === "conflict" && data.current) {
+      // Someone else's answer: shown, except in the fields typed in since the copy this page
+      // had, which keep what was typed. That stays unsent (kept in the outbox, on the revision
+      // it was typed on, so a reload meets the conflict again) until the inspector has seen the
+      // conflict and chooses: "Keep mine", or an answer or save button of the item.
+      var before = stored[key];
+      stored[key] = { value: data.current.value, note: data.current.note || "" };
+      var kept = showAnswer(el, data.current, shown(el, before.value, before.note), true);
+      if (el.dataset.input === "tap" && !sameValue(write.body.value, before.value) &&
+          !sameValue(write.body.value, data.current.value)) { // a choice made on the old copy:
+        el.dataset.mine = JSON.stringify(write.body.value); // kept, to choose between the two
+        kept = true;
+      }
+      refreshVisibility();
+      refreshScore();
+      if (kept) {
+        held[key] = write.body.base_revision;
+        hold(key);
+      } else {
+        forget(key);
+      }
+      var own = held[key] !== undefined;
+      setState(el, "conflict", own ? root.dataset.conflictKept : "");
+      if (own) offerKeep(el);
+    } else if (status === "invalid" || status === "too_large") {
+      // Kept as typed, in the fields and the outbox, until corrected (not sent again as it is).
+      delete pending[key];
+      showChoice(el, stored[key].value);
+      refreshVisibility();
+      setState(el, "invalid", status === "too_large" ? root.dataset.tooLarge :
+        root.dataset.invalid + " " + el.closest("[data-hint]").dataset.hint);
+    } else {
+      forget(key);
+      setState(el, "locked");
+    }
+  });
 
   function setRevision(el, revision) {
     el.dataset.revision = revision;
     el.querySelector("form").elements.base_revision.value = revision;
   }
 
-  function retry(key, write, state) {
-    if (pending[key] !== write) return save(key);
-    var delay = RETRY_DELAYS[Math.min(write.attempts, RETRY_DELAYS.length - 1)];
-    write.attempts += 1;
-    setState(items[key], state || (navigator.onLine === false ? "offline" : "failed"));
-    window.setTimeout(function () { save(key); }, delay);
-  }
-
-  // One request for the session's CSRF token however many items are waiting for it: "renewed"
-  // (the token of the session now open), "login" (no session: log in again) or "error".
-  var tokenRequest = null;
-  function freshToken() {
-    if (!tokenRequest) {
-      tokenRequest = fetch(meUrl, { credentials: "same-origin" }).then(function (response) {
-        if (response.status === 401) return "login";
-        return response.ok ? response.json().then(function (data) {
-          if (!data.csrf_token) return "error";
-          csrf = data.csrf_token;
-          return "renewed";
-        }) : "error";
-      }).catch(function () {
-        return "error";
-      }).then(function (outcome) {
-        tokenRequest = null;
-        return outcome;
-      });
-    }
-    return tokenRequest;
-  }
-
   // Answers not stored yet survive a closed tab, a reload or a flat battery: each is kept in
-  // this browser (under its visit, user and item, so two tabs never overwrite each other's)
-  // until the server has it, and sent when the page opens again.
-  var storePrefix = "inspection.pending." + root.dataset.visit + "." + root.dataset.user + ".";
-  var draftPrefix = "inspection.draft." + root.dataset.visit + "." + root.dataset.user + ".";
+  // the outbox (under its visit, user and item: one per item, the latest) until the server has
+  // it, and sent when the page opens again.
+  function answerId(key) {
+    return "answer/" + visitId + "/" + outbox.user + "/" + key;
+  }
 
-  function keep(key) {
-    try {
-      localStorage.setItem(storePrefix + key, JSON.stringify(pending[key].body));
-    } catch (e) { /* storage full or turned off: the answer stays in this page's memory */ }
+  function draftId(key) {
+    return "draft/" + visitId + "/" + outbox.user + "/" + key;
+  }
+
+  // `state`: "typing" (not sent before the typing pauses) or "held" (after a conflict).
+  function keep(key, state) {
+    return outbox.put({ id: answerId(key), kind: "answer", visit: visitId, key: key,
+                        body: pending[key].body, state: state });
   }
 
   function forget(key) {
     delete pending[key];
-    try { localStorage.removeItem(storePrefix + key); } catch (e) { /* nothing was kept */ }
+    outbox.remove(answerId(key));
   }
 
-  function storedKeys(prefix) {
-    var keys = [];
-    for (var i = 0; i < localStorage.length; i++) {
-      var name = localStorage.key(i);
-      if (name.indexOf(prefix) === 0) keys.push(name.slice(prefix.length));
-    }
-    return keys;
+  // What the page before this one kept in localStorage: moved to the outbox once.
+  function migrate() {
+    var moves = [];
+    try {
+      ["pending", "draft"].forEach(function (kind) {
+        var prefix = "inspection." + kind + "." + visitId + "." + outbox.user + ".";
+        for (var i = localStorage.length - 1; i >= 0; i--) {
+          var name = localStorage.key(i);
+          if (name.indexOf(prefix) !== 0) continue;
+          var key = name.slice(prefix.length), body = null;
+          try { body = JSON.parse(localStorage.getItem(name)); } catch (e) { body = null; }
+          if (body && typeof body === "object") {
+            if (kind === "pending") {
+              body.item_key = key;
+              body.client_id = body.client_id || outbox.uuid();
+              body.answered_at = body.answered_at || outbox.localTime(Date.now());
+            }
+            moves.push(outbox.put({ id: (kind === "pending" ? answerId : draftId)(key),
+              kind: kind === "pending" ? "answer" : "draft", visit: visitId, key: key,
+              body: body }));
+          }
+          localStorage.removeItem(name);
+        }
+      });
+    } catch (e) { /* storage turned off: nothing was kept there */ }
+    return Promise.all(moves);
   }
 
   function restore() {
-    var answers, halves;
-    try {
-      answers = storedKeys(storePrefix);
-      halves = storedKeys(draftPrefix);
-    } catch (e) { return; }
-    answers.forEach(function (key) {
-      var el = items[key], body = null;
-      try { body = JSON.parse(localStorage.getItem(storePrefix + key)); } catch (e) { body = null; }
-      var open = el && el.querySelector("form"); // a form only where this viewer may answer
-      if (!open || !body || typeof body !== "object" || !("value" in body)) {
-        localStorage.removeItem(storePrefix + key); // unreadable, or the visit takes no answers
-        return;
-      }
-      // The form shows the answer as given, on the revision it was given on.
-      showAnswer(el, { value: body.value, note: body.note, revision: body.base_revision });
-      pending[key] = { body: body, fields: readAnswer(el, el.querySelector("form"), null).fields,
-                       attempts: 0 };
+    return migrate().then(function () { return outbox.list(visitId); }).then(function (entries) {
+      entries.forEach(function (entry) {
+        var key = entry.key, el = items[key], body = entry.body;
+        var open = el && el.querySelector("form"); // a form only where this viewer may answer
+        if (entry.kind === "answer") {
+          if (!open || !body || !("value" in body)) return outbox.remove(entry.id);
+          // The form shows the answer as given, on the revision it was given on.
+          showAnswer(el, { value: body.value, note: body.note, revision: body.base_revision });
+          if (entry.state === "invalid" || entry.state === "too_large") {
+            setState(el, "invalid", entry.state === "too_large" ? root.dataset.tooLarge :
+              root.dataset.invalid + " " + el.closest("[data-hint]").dataset.hint);
+            return;
+          }
+          pending[key] = { body: body, fields: readAnswer(el, el.querySelector("form"), null).fields };
+          if (entry.state) { // met a conflict or a closed visit: sent again, to meet it again
+            delete entry.state;
+            outbox.put(entry);
+          }
+          setState(el, navigator.onLine === false ? "offline" : "saving");
+        } else if (entry.kind === "draft") { // typed on its revision: a change since conflicts
+          var half = body;
+          if (!open || el.dataset.input !== "ratio" || !half || typeof half.num !== "string" ||
+              typeof half.den !== "string") return outbox.remove(entry.id);
+          var form = el.querySelector("form");
+          form.elements.num.value = half.num;
+          form.elements.den.value = half.den;
+          if (half.base_revision < Number(el.dataset.revision)) setRevision(el, half.base_revision);
+          drafts[key] = half;
+          checkRatio(el);
+        }
+      });
+      refreshVisibility();
+      outbox.drain();
     });
-    halves.forEach(function (key) { // typed on its revision: a change since is a conflict
-      var el = items[key], half = null;
-      try { half = JSON.parse(localStorage.getItem(draftPrefix + key)); } catch (e) { half = null; }
-      var open = el && el.dataset.input === "ratio" && el.querySelector("form");
-      if (!open || !half || typeof half.num !== "string" || typeof half.den !== "string") {
-        localStorage.removeItem(draftPrefix + key);
-        return;
-      }
-      var form = el.querySelector("form");
-      form.elements.num.value = half.num;
-      form.elements.den.value = half.den;
-      if (half.base_revision < Number(el.dataset.revision)) setRevision(el, half.base_revision);
-      drafts[key] = half;
-      checkRatio(el);
-    });
-    refreshVisibility();
-    Object.keys(pending).forEach(save);
   }
 
   // An answer (or note) given: kept at once, sent at once, or after `delay` ms while it is
@@ -600,14 +576,16 @@
     }
     // The revision this answer was given on, and its id: kept with it (see persist) so that
     // sending it again after a reload is a replay or a conflict, never a silent overwrite.
+    body.item_key = key;
     body.base_revision = Number(el.dataset.revision);
-    body.client_id = uuid();
-    pending[key] = { body: body, fields: answer.fields, attempts: 0 };
-    keep(key);
+    body.client_id = outbox.uuid();
+    body.answered_at = outbox.localTime(Date.now());
+    pending[key] = { body: body, fields: answer.fields };
     // Show the choice at once; the server's answer confirms it.
     showChoice(el, body.value);
     refreshVisibility();
     if (!delay) return save(key);
+    keep(key, "typing");
     window.clearTimeout(timers[key]);
     timers[key] = window.setTimeout(function () { save(key); }, delay);
     setState(el, "saving");
@@ -627,10 +605,12 @@
       dropKeep(el);
       return;
     }
+    mine.body.item_key = key;
     mine.body.base_revision = held[key];
-    mine.body.client_id = uuid();
-    pending[key] = { body: mine.body, fields: mine.fields, attempts: 0 };
-    keep(key);
+    mine.body.client_id = outbox.uuid();
+    mine.body.answered_at = outbox.localTime(Date.now());
+    pending[key] = { body: mine.body, fields: mine.fields };
+    keep(key, "held");
   }
 
   root.addEventListener("submit", function (event) {
@@ -671,18 +651,6 @@
   root.addEventListener("change", function (event) { typed(event, 0); });
 
   root.addEventListener("input", function (event) { typed(event, TYPING_DELAY); });
-
-  window.addEventListener("online", function () {
-    Object.keys(pending).forEach(save);
-  });
-
-  // Leaving with unsaved answers (half a ratio among them) asks first.
-  window.addEventListener("beforeunload", function (event) {
-    if (Object.keys(pending).length || Object.keys(drafts).length) {
-      event.preventDefault();
-      event.returnValue = "";
-    }
-  });
 
   // Finding one's way in a long checklist: each section's answered x/y (here and in the index),
   // "next unanswered" (the first after what is on screen, then from the top), the place on the
@@ -797,6 +765,76 @@
       subtree: true, attributes: true, attributeFilter: ["data-value", "hidden"],
     });
   }
+
+  // Offline work: "Prepare for offline work" keeps this visit's pages and data (its checklist
+  // and deficiencies pages, the visit with its template, answers, score, deficiencies and
+  // photos' thumbnails) in the service worker's cache, and says how fresh that copy is. Once
+  // something this page sent is stored, the kept copy of the page is made again (a reload
+  // offline then shows it).
+  var PAGES = "inspection-pages";
+  var prepare = root.querySelector("[data-prepare]");
+
+  function stamp(response) {
+    var at = new Date(response.headers.get("Date") || Date.now());
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return pad(at.getHours()) + ":" + pad(at.getMinutes()) + " " + pad(at.getDate()) + "/" +
+      pad(at.getMonth() + 1) + "/" + at.getFullYear();
+  }
+
+  function keepCopies(urls) {
+    return caches.open(PAGES).then(function (cache) {
+      return Promise.all(urls.map(function (url) {
+        return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+          if (!r.ok || r.redirected) throw r.status;
+          return cache.put(url, r.clone()).then(function () { return r; });
+        });
+      }));
+    });
+  }
+
+  function showPrepared() {
+    var urls = JSON.parse(prepare.dataset.prepare), out = prepare.querySelector("[data-prepared]");
+    return caches.open(PAGES).then(function (cache) {
+      return cache.match(urls[2], { ignoreVary: true });
+    }).then(function (kept) {
+      out.textContent = kept ? prepare.dataset.ready.replace("{time}", stamp(kept)) : "";
+    });
+  }
+
+  if (prepare && window.caches && "serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.ready.then(function () {
+      prepare.hidden = false;
+      showPrepared();
+    });
+    prepare.querySelector("button").addEventListener("click", function () {
+      var urls = JSON.parse(prepare.dataset.prepare), out = prepare.querySelector("[data-prepared]");
+      out.textContent = prepare.dataset.busy;
+      keepCopies(urls).then(function (responses) {
+        return responses[5].json();
+      }).then(function (listed) {
+        return keepCopies(listed.photos.map(function (p) { return p.urls.thumb; }));
+      }).then(showPrepared, function () {
+        out.textContent = prepare.dataset.failed;
+      });
+    });
+  }
+
+  var recopy = null;
+  document.addEventListener("outbox", function (event) {
+    var entry = event.detail.entry;
+    if (event.detail.status !== "ok" || String(entry.visit) !== visitId || !window.caches) return;
+    window.clearTimeout(recopy);
+    recopy = window.setTimeout(function () {
+      var pages = prepare ? JSON.parse(prepare.dataset.prepare).slice(0, 2) : [location.pathname];
+      caches.open(PAGES).then(function (cache) {
+        return Promise.all(pages.map(function (url) {
+          return cache.match(url, { ignoreVary: true }).then(function (kept) {
+            if (kept) return cache.add(url);
+          });
+        }));
+      }).catch(function () { /* the next page opened online is kept anyway */ });
+    }, 2000);
+  });
 
   root.classList.add("js");
   restore();
