@@ -128,6 +128,14 @@ def test_a_batch_result_carries_each_answer_as_stored(app, visit):
     assert answers["kh-cchc"]["score"] == answers["kh-cchc"]["max"] > 0
     replay = insp_a.post(f"/api/v1/visits/{visit.id}/answers", json={"answers": entries})
     assert [r["answer"]["revision"] for r in replay.get_json()["results"]] == [1, 1]
+    # Someone's later answer is not handed back for a replay: a tablet basing its next write on
+    # it, never shown, would overwrite it without a conflict.
+    changed = insp_a.put(f"/api/v1/visits/{visit.id}/answers/kh-cchc", json={"value": "no"})
+    assert changed.status_code == 200
+    replay = insp_a.post(f"/api/v1/visits/{visit.id}/answers", json={"answers": entries})
+    results = {r["item_key"]: r for r in replay.get_json()["results"]}
+    assert results["kh-cchc"]["replayed"] is True and "answer" not in results["kh-cchc"]
+    assert results["sipas-diem"]["answer"]["revision"] == 1
 
 
 def test_json_in_an_attribute_keeps_its_letters_and_escapes_markup():

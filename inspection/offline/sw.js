@@ -72,16 +72,21 @@ function keepable(response) {
     (type.indexOf("text/html") === 0 || type.indexOf("application/json") === 0);
 }
 
-// The network's answer, kept for later; without a network, the kept copy (the page says how old
-// it is), else for a page the one that says this page was never kept. A network that hangs is
-// waited for WAIT_MS when a copy is kept, as long as it takes otherwise.
+// The network's answer, kept for later; without a network, the kept copy (a page marked so, to
+// say how old it is), else for a page the one that says this page was never kept. A network
+// that hangs is waited for WAIT_MS when a copy is kept, as long as it takes otherwise.
 function networkFirst(request, page) {
   return caches.open(PAGES).then(function (cache) {
     var network = fetch(request).then(function (response) {
       if (keepable(response)) cache.put(request, response.clone());
-      return response;
+      if (response.status < 500) return response;
+      return kept().then(function (copy) { return copy || response; }); // a server restarting
     });
-    var kept = function () { return cache.match(request, { ignoreVary: true }); };
+    var kept = function () {
+      return cache.match(request, { ignoreVary: true }).then(function (copy) {
+        return copy && page ? marked(copy) : copy;
+      });
+    };
     var fallback = function () {
       return kept().then(function (copy) {
         if (copy) return copy;
@@ -97,5 +102,18 @@ function networkFirst(request, page) {
       }, WAIT_MS);
     });
     return Promise.race([network, slow]).catch(fallback);
+  });
+}
+
+// A kept page says it is one (static/js/outbox.js shows when the server made it): not the
+// tablet's clock against the server's, which may differ by hours in the field.
+function marked(copy) {
+  return copy.text().then(function (html) {
+    var headers = new Headers(copy.headers);
+    headers["delete"]("Content-Length"); // of the body as the server sent it
+    headers["delete"]("Content-Encoding");
+    return new Response(html.replace(/<body\b/, '<body data-kept=""'), {
+      status: copy.status, statusText: copy.statusText, headers: headers,
+    });
   });
 }

@@ -533,10 +533,15 @@ def _with_answers(
     results: list[dict[str, Any]], answers: Mapping[str, Answer], sheet: ScoreSheet
 ) -> None:
     """Each stored entry's result carries its item's answer as it now stands (its revision and
-    score), as a single write returns it: a tablet bases its next write of the item on it."""
+    score), as a single write returns it: a tablet bases its next write of the item on it. A
+    replayed entry carries it only while the answer is still that entry's write: based on
+    someone else's later answer, which the tablet never showed, its next write would overwrite
+    it without a conflict."""
     for result in results:
         answer = answers.get(result["item_key"])
-        if answer is not None:
+        if answer is not None and (
+            not result.get("replayed") or answer.client_id == result["client_id"]
+        ):
             result["answer"] = answer_public(answer, sheet)
 
 

@@ -46,6 +46,8 @@ def net_words() -> dict[str, str]:
         "relogin": _("Log in again"),
         "full": _("The tablet's space for waiting changes is nearly full: connect to send them."),
         "copy": _("Copy kept on this tablet, made at {time}"),
+        "discard": _("Discard the refused ones"),
+        "confirm_discard": _("Discard the {n} refused changes? They will not be sent."),
         "logout": _(
             "{n} changes are still waiting on this tablet. They are kept for your next login"
             " here. Log out anyway?"

@@ -10,6 +10,7 @@ viewer is in it. Rendering is plain Jinja with autoescaping (templates/visits/_i
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -236,6 +237,9 @@ def _script_words() -> dict[str, str]:
         "login": _("Your session has ended: log in again, and the answer will be sent."),
         "locked": _("This visit can no longer be changed."),
         "too_large": _("Too large to send: shorten the note or the text, then save again."),
+        "not_kept": _(
+            "Not kept: this tablet's storage is full. Free some space, then answer again."
+        ),
         "conflict_kept": _(
             "Someone else changed this item a moment ago: their answer is shown; what you "
             "typed is kept here, not saved."
@@ -450,7 +454,7 @@ def render_checklist(
         # Said once per section, and by an item only when its own differs (bytes on weak links).
         "hint": hints.most_common(1)[0][0] if hints else "",
     }
-    return render_template(
+    html = render_template(
         "visits/_checklist.html",
         sections=model.sections,
         states=states,
@@ -461,3 +465,9 @@ def render_checklist(
         L=labels(locale),
         page=page,
     )
+    # The templates' indentation is for their readers: a line's leading blanks before a tag are
+    # dropped (never text: a "<" in text or in an attribute is escaped).
+    return INDENT.sub("\n<", html)
+
+
+INDENT = re.compile(r"\n[ \t]+<")

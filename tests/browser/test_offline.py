@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import subprocess
 import sys
 import time
@@ -35,7 +36,14 @@ from tests.browser.conftest import (
     outbox_holds,
     waiting_in_outbox,
 )
-from tests.factories import PASSWORD, make_plan, make_unit, make_user, make_visit
+from tests.factories import (
+    PASSWORD,
+    audit_events,
+    make_plan,
+    make_unit,
+    make_user,
+    make_visit,
+)
 from tests.test_serving import ROOT, free_port, server_env, stop, wait_until_up
 
 # Copies the outbox's entries (photos' bytes included) aside, and back: a tablet sending again
@@ -192,7 +200,7 @@ def twenty_items(page: Page) -> list[str]:
         """() => [...document.querySelectorAll('.item[data-input=tap]:not([data-show-if])')]
             .filter(el => !el.hidden && el.querySelector('button.answer.yes')
                           && el.querySelector('button.answer.no'))
-            .map(el => el.dataset.key)"""
+            .map(el => el.id.slice(5))"""
     )
     assert len(keys) >= 20
     return keys[:20]
@@ -265,6 +273,9 @@ def test_a_visit_prepared_for_offline_work_is_filled_without_a_link_and_lands_on
     page = context.pages[0] if context.pages else context.new_page()
     page.goto(f"{base}/visits/{visit_id}")
     page.wait_for_selector(".visit.js")
+    bar_says(page, "Ngoại tuyến — 25 thay đổi đang chờ gửi — Bản lưu trên máy, tạo lúc ")  # kept
+    made = page.locator(".netbar").inner_text().rsplit("tạo lúc ", 1)[1]
+    assert re.fullmatch(r"\d\d:\d\d \d\d/\d\d/\d{4}", made), made
     for n, key in enumerate(keys):
         page.wait_for_selector(f"#item-{key}[data-state=offline]")
         pressed = page.locator(f"#item-{key} button.answer").nth(n % 2)
@@ -347,7 +358,7 @@ def test_two_tablets_on_one_item_the_offline_one_chooses_and_the_rest_lands(
 
 
 def test_the_server_killed_and_restarted_mid_drain_loses_and_repeats_nothing(
-    browser, demo_visit, app_config, tmp_path, requests_log
+    browser, demo_visit, app_config, live_app, tmp_path, requests_log
 ):
     """A real server process (waitress, `python app.py`) is killed (SIGKILL) while the tablet
     drains its outbox, and started again: every answer and photo lands exactly once."""
@@ -385,6 +396,9 @@ def test_the_server_killed_and_restarted_mid_drain_loses_and_repeats_nothing(
         outbox_holds(page, 0, timeout=60)  # retried on the outbox's timer
         answers, photos, findings, _ = api_counts(page, base, demo_visit.id)
         assert (answers, photos) == (20, 3)
+        # Each stored once: one audited write per answer and per photo, whatever was resent.
+        assert len(audit_events(live_app, "answer.update")) == 20
+        assert len(audit_events(live_app, "photo.add")) == 3
         for key in keys[:3]:
             page.wait_for_selector(f"#item-{key} a.thumb[data-photo]")
         context.close()

@@ -65,7 +65,8 @@ def answer_everything(page, *, javascript: bool) -> None:
     kh.locator("textarea[name=note]").fill(NOTE)
     kh.locator("button[value=yes]").click()  # without JavaScript: posts the note too
     saved("kh-cchc")
-    if javascript:  # the first answer starts the visit
+    if javascript:  # the first answer starts the visit (the note, left, may be saved first)
+        page.wait_for_function("() => document.querySelector('[data-unanswered]').hidden")
         assert page.locator("[data-status]").inner_text() == "Đang kiểm tra"
     assert page.locator("[data-unanswered]").is_hidden()
     # Required items still wait: points so far, "tạm tính", no percentage and no band.

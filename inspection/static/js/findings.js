@@ -78,9 +78,14 @@
       status === "sending" ? words.sending :
       status === "waiting" ? (navigator.onLine === false ? words.offline : words.waiting) :
       status === "login" ? words.login :
-      words.refused + " " + (error.message || "");
+      status === "too_large" ? words.too_large : words.refused + " " + (error.message || "");
     card.node.dataset.state = status;
   }
+
+  // A kept copy of this page carries the client ids it was made with: each deficiency recorded
+  // here gets its own, or a second one would replace (or be refused as) the first.
+  Array.prototype.forEach.call(document.querySelectorAll('form[data-offline="finding"]'),
+    function (form) { form.elements.client_id.value = outbox.uuid(); });
 
   document.addEventListener("outbox", function (event) {
     var d = event.detail;
@@ -109,7 +114,7 @@
         form.reset(); // ready for another, with a new client id
         form.elements.client_id.value = outbox.uuid();
         outbox.drain();
-      });
+      }, function () { window.alert(words.full_finding); });
     } else if (kind === "explanation") {
       var check = form.dataset.check, id = "explanation/" + visitId + "/" + outbox.user + "/" + check;
       var state = form.querySelector("[data-state]") ||
@@ -120,7 +125,7 @@
         .then(function () {
           show(id, "waiting");
           outbox.drain();
-        });
+        }, function () { window.alert(words.full_finding); });
     } else if (kind === "photos") {
       var strip = form.parentNode.querySelector(".photos") ||
         form.parentNode.insertBefore(element("div", { class: "photos" }), form);
@@ -132,7 +137,7 @@
   });
 
   // What this tablet still holds for this visit, shown where it belongs.
-  outbox.list(visitId).then(function (entries) {
+  outbox.wait(outbox.list(visitId).then(function (entries) {
     var others = document.querySelector("#other form[data-offline]");
     entries.forEach(function (entry) {
       if (entry.kind === "finding") {
@@ -160,7 +165,7 @@
       photo(entry.blob, strip, null, entry);
       show(entry.id, status(entry), entry.error);
     });
-  });
+  }));
 
   function status(entry) {
     return entry.state ? "refused" : "waiting";

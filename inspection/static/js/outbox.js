@@ -39,6 +39,8 @@
     return open;
   }
 
+  // `work` gets the store and returns a request (or an object with a `result`), whose result
+  // the promise gives once the transaction is committed.
   function run(mode, work) {
     return db().then(function (base) {
       return new Promise(function (resolve, reject) {
@@ -91,6 +93,7 @@
 
   var csrf = null, checked = false, busy = {}, draining = null, again = false;
   var failures = 0, timer = null, blocked = null; // blocked: "login" until a new session
+  var renewed = false; // the CSRF token was read again after a refusal, since the last success
 
   function tell(entry, status, data) {
     document.dispatchEvent(new CustomEvent("outbox", {
@@ -115,21 +118,36 @@
     });
   }
 
-  function send(method, url, payload, isForm) {
+  // One request; a link that stalls is given up after `wait` ms (then tried again later, like
+  // any failure). Refusals that pass (busy, rate-limited) are failures too, not refusals.
+  function send(method, url, payload, isForm, wait) {
     var headers = { "X-CSRFToken": csrf };
     if (!isForm) headers["Content-Type"] = "application/json";
+    var stop = window.AbortController ? new AbortController() : null;
+    var stall = stop && window.setTimeout(function () { stop.abort(); }, wait || 30000);
     return fetch(url, {
       method: method, credentials: "same-origin", headers: headers,
-      body: isForm ? payload : JSON.stringify(payload),
+      body: isForm ? payload : JSON.stringify(payload), signal: stop && stop.signal,
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         var error = data.error || {};
+        window.clearTimeout(stall);
         if (response.status === 401) throw "login";
         if (response.status === 400 && error.code === "csrf_failed") throw "csrf";
-        if (response.status >= 500 || response.status === 0) throw "failed";
+        if (response.status >= 500 || /^(0|408|425|429)$/.test(response.status)) throw "failed";
         return { status: response.status, data: data };
       });
-    }, function () { throw "failed"; });
+    }, function () {
+      window.clearTimeout(stall);
+      throw "failed";
+    });
+  }
+
+  // What the server's refusal of one entry makes of it.
+  function refusal(status, data) {
+    var code = (data.error || {}).code;
+    return status === 413 ? "too_large" : status === 409 && code === "conflict" ? "conflict" :
+      status === 400 ? "invalid" : "locked"; // the visit closed to it, or no longer this user's
   }
 
   // Drains every waiting entry of this user: answers per visit in batches, then the rest one by
@@ -142,8 +160,15 @@
     window.clearTimeout(timer);
     if (!user || !window.indexedDB) return Promise.resolve();
     draining = list().then(function (entries) {
+      var pause = (Date.now() - 5000) * 1000; // "typing" left that long ago: the typing is over
+      var unsent = {}; // deficiencies not stored yet, by client id: their photos wait for them
+      entries.forEach(function (e) {
+        if (e.kind === "finding") unsent[e.body.client_id] = true;
+      });
       var waiting = entries.filter(function (e) {
-        return e.kind !== "draft" && !e.state && !busy[e.id];
+        return e.kind !== "draft" && !busy[e.id] &&
+          (!e.state || (e.state === "typing" && e.seq < pause)) &&
+          !(e.kind === "photo" && unsent[e.body.finding_client_id] && e.body.finding_client_id);
       });
       if (!waiting.length) return;
       return (navigator.onLine === false ? Promise.reject("failed") : session()).catch(function (why) {
@@ -168,9 +193,13 @@
       });
     }).then(function () {
       failures = 0;
+      renewed = false;
     }, function (why) {
-      if (why === "csrf") { checked = false; again = true; return; }
       checked = false;
+      if (why === "csrf" && !renewed) { // a session renewed elsewhere: its token, once, at once
+        renewed = again = true;
+        return;
+      }
       if (why === "login") blocked = "login";
       failures += 1;
       timer = window.setTimeout(drain, DELAYS[Math.min(failures - 1, DELAYS.length - 1)]);
@@ -207,7 +236,28 @@
     return chain;
   }
 
+  // Only what is still waiting as it was read (not undone, replaced or refused meanwhile).
+  function fresh(entries) {
+    return run("readonly", function (store) {
+      var still = [];
+      entries.forEach(function (entry) {
+        var read = store.get(entry.id);
+        read.onsuccess = function () {
+          var now = read.result;
+          if (now && now.seq === entry.seq && (!now.state || now.state === "typing")) {
+            still.push(entry);
+          }
+        };
+      });
+      return { result: still };
+    });
+  }
+
   function batch(visit, entries) {
+    return fresh(entries).then(function (still) { return sendBatch(visit, still); });
+  }
+
+  function sendBatch(visit, entries) {
     if (!entries.length) return Promise.resolve();
     entries.forEach(function (e) {
       busy[e.id] = true;
@@ -220,9 +270,12 @@
       release();
       var data = reply.data, results = data.results || [];
       if (reply.status === 413) {
-        if (entries.length > 1) { // smaller requests, until one answer alone is too large
+        if (entries.length > 1) { // in halves, until one answer alone is too large
+          var half = Math.ceil(entries.length / 2);
           chunkBytes = Math.max(1024, chunkBytes / 2);
-          return batches(visit, entries);
+          return batch(visit, entries.slice(0, half)).then(function () {
+            return batch(visit, entries.slice(half));
+          });
         }
         return refuse(entries[0], "too_large", data);
       }
@@ -233,7 +286,7 @@
       }
       if (results.length !== entries.length) { // the whole visit refused (its state, access)
         return Promise.all(entries.map(function (e) {
-          return refuse(e, reply.status === 400 ? "invalid" : "locked", data);
+          return refuse(e, refusal(reply.status, {}), data);
         }));
       }
       var retry = [];
@@ -244,7 +297,7 @@
           return null;
         }
         return refuse(e, r.status, r);
-      })).then(function () { return batch(visit, retry); });
+      })).then(function () { return sendBatch(visit, retry); });
     }, function (why) {
       release();
       entries.forEach(function (e) { tell(e, why === "login" ? "login" : "waiting"); });
@@ -253,31 +306,38 @@
   }
 
   function one(entry) {
+    return fresh([entry]).then(function (still) { if (still.length) return sendOne(entry); });
+  }
+
+  function sendOne(entry) {
     var visit = api + "visits/" + entry.visit;
     busy[entry.id] = true;
     tell(entry, "sending");
     var request;
-    if (entry.kind === "finding") {
-      request = send("POST", visit + "/findings", entry.body);
-    } else if (entry.kind === "explanation") {
-      request = send("PUT", visit + "/checks/" + encodeURIComponent(entry.key), entry.body);
-    } else {
-      var form = new FormData();
-      Object.keys(entry.body).forEach(function (name) {
-        if (entry.body[name] !== null && entry.body[name] !== undefined) {
-          form.append(name, entry.body[name]);
-        }
-      });
-      form.append("file", entry.blob, entry.name || "photo.jpg");
-      request = send("POST", visit + "/photos", form, true);
+    try {
+      if (entry.kind === "finding") {
+        request = send("POST", visit + "/findings", entry.body);
+      } else if (entry.kind === "explanation") {
+        request = send("PUT", visit + "/checks/" + encodeURIComponent(entry.key), entry.body);
+      } else {
+        var form = new FormData();
+        Object.keys(entry.body).forEach(function (name) {
+          if (entry.body[name] !== null && entry.body[name] !== undefined) {
+            form.append(name, entry.body[name]);
+          }
+        });
+        form.append("file", entry.blob, entry.name || "photo.jpg");
+        // A photo's time grows with its size: a slow link moves ~20 KB a second.
+        request = send("POST", visit + "/photos", form, true, 30000 + entry.blob.size / 20);
+      }
+    } catch (e) { // an entry this page cannot send (a photo's file gone): kept, said, not retried
+      delete busy[entry.id];
+      return refuse(entry, "invalid", { error: { message: String(e) } });
     }
     return request.then(function (reply) {
       delete busy[entry.id];
       if (reply.status < 300) return done([entry], [reply.data]);
-      var code = (reply.data.error || {}).code;
-      return refuse(entry, reply.status === 413 ? "too_large" :
-        reply.status === 409 && code === "conflict" ? "conflict" :
-        reply.status === 400 ? "invalid" : "locked", reply.data);
+      return refuse(entry, refusal(reply.status, reply.data), reply.data);
     }, function (why) {
       delete busy[entry.id];
       tell(entry, why === "login" ? "login" : "waiting");
@@ -303,20 +363,28 @@
         };
       });
     }).then(function () {
-      entries.forEach(function (entry, i) { tell(entry, "ok", replies[i]); });
+      entries.forEach(function (entry, i) {
+        tell(entry, "ok", replies[i]);
+        if (entry.kind === "finding") again = true; // its photos may go now
+      });
       changed();
     });
   }
 
   // Refused: kept, marked, not sent again until the page replaces or drops it; the page shows why.
   function refuse(entry, state, data) {
-    return get(entry.id).then(function (now) {
-      if (!now || now.seq !== entry.seq) return;
-      now.state = state;
-      now.error = data; // the server's reply, or the batch's result for this entry
-      return run("readwrite", function (store) { return store.put(now); });
+    return run("readwrite", function (store) {
+      var read = store.get(entry.id);
+      read.onsuccess = function () {
+        var now = read.result;
+        if (!now || now.seq !== entry.seq) return; // replaced meanwhile: the newer one waits
+        now.state = state;
+        now.error = data; // the server's reply, or the batch's result for this entry
+        store.put(now);
+      };
     }).then(function () {
       tell(entry, state, data);
+      changed();
     });
   }
 
@@ -369,12 +437,28 @@
       link.textContent = words.relogin;
       bar.append(" ", link);
     }
+    if (refused) { // what the server will not take (the visit closed to it): the user's to drop
+      var drop = document.createElement("button");
+      drop.type = "button";
+      drop.className = "link";
+      drop.textContent = words.discard;
+      drop.addEventListener("click", function () {
+        if (!window.confirm(words.confirm_discard.replace("{n}", refused))) return;
+        list().then(function (entries) {
+          return Promise.all(entries.filter(function (e) {
+            return e.kind !== "draft" && e.state && e.state !== "typing";
+          }).map(function (e) { return remove(e.id); }));
+        }).then(function () { location.reload(); });
+      });
+      bar.append(" ", drop);
+    }
   }
 
-  // A page the service worker took from its cache says when the server made it.
+  // A page the service worker took from its cache (inspection/offline/sw.js marks it) says when
+  // the server made it.
   var kept = "";
   var made = Number(body.dataset.at);
-  if (made && Date.now() - made > 60000) {
+  if (made && body.hasAttribute("data-kept")) {
     var at = new Date(made);
     kept = words.copy.replace("{time}", pad(at.getHours()) + ":" + pad(at.getMinutes()) + " " +
       pad(at.getDate()) + "/" + pad(at.getMonth() + 1) + "/" + at.getFullYear());
@@ -402,8 +486,16 @@
       return !n || window.confirm(words.logout.replace("{n}", n));
     }, function () { return true; }).then(function (go) {
       if (!go) return;
-      var clear = window.caches ? caches["delete"]("inspection-pages") : Promise.resolve();
-      return clear.catch(function () { /* nothing kept */ }).then(function () {
+      // Logged out on the server first; only then are this user's kept pages dropped (offline,
+      // the form posts as without this script, and nothing is dropped).
+      return fetch(form.action, {
+        method: "POST", credentials: "same-origin", body: new FormData(form),
+      }).then(function (response) {
+        if (!response.ok) throw response.status;
+        return window.caches && caches["delete"]("inspection-pages");
+      }).then(function () {
+        location.assign(body.dataset.login);
+      }, function () {
         form.dataset.confirmed = "1";
         form.submit();
       });
@@ -435,9 +527,17 @@
     return (n < 10 ? "0" : "") + n;
   }
 
+  // A page's script that shows what waits (its items, photos, deficiencies) hands its reading
+  // of the outbox here: the first drain waits for it, so that no reply comes before the page
+  // knows what it answers.
+  var readings = [];
+  function wait(reading) {
+    readings.push(reading.catch(function () { /* the page shows less; the drain goes on */ }));
+  }
+
   window.inspectionOutbox = {
     put: put, remove: remove, get: get, list: list, drain: drain, user: user, uuid: uuid,
-    localTime: localTime,
+    localTime: localTime, wait: wait,
   };
 
   // Tried again at once when the link returns, when the tablet wakes this tab, and when a login
@@ -460,7 +560,9 @@
       channel.postMessage(user);
     }
     changed();
-    drain();
+    document.addEventListener("DOMContentLoaded", function () { // every page script has run
+      Promise.all(readings).then(drain);
+    });
   }
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register(body.dataset.sw).catch(function () {

@@ -96,7 +96,7 @@
     jobs[job.clientId] = job;
     unsaved += 1;
     // Kept in the outbox before it is sent: a reload, a closed browser or no link loses nothing.
-    window.inspectionCamera.keep(visitId, file, job.clientId, { item_key: item.dataset.key })
+    window.inspectionCamera.keep(visitId, file, job.clientId, { item_key: item.id.slice(5) })
       .then(function () {
         unsaved -= 1;
       }, function () { // the tablet's storage is full
@@ -106,17 +106,16 @@
   }
 
   // Photos the outbox still holds for this visit, shown as they were left.
-  outbox.list(visitId).then(function (entries) {
+  outbox.wait(outbox.list(visitId).then(function (entries) {
     entries.forEach(function (entry) {
-      var item = entry.kind === "photo" && root.querySelector('.item[data-key="' +
-        (entry.key || "").replace(/["\\]/g, "") + '"]');
+      var item = entry.kind === "photo" && document.getElementById("item-" + entry.key);
       if (!item || jobs[entry.body.client_id]) return;
       var job = tile(item, URL.createObjectURL(entry.blob), words.upload_failed);
       job.clientId = entry.body.client_id;
       jobs[job.clientId] = job;
       if (entry.state) refused(job, entry.state, entry.error || {});
     });
-  });
+  }));
 
   // What the outbox says of a photo of this visit.
   document.addEventListener("outbox", function (event) {

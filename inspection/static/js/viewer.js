@@ -178,7 +178,7 @@
 
   function removePhoto(id, link, said) {
     if (!window.confirm(words.confirm_remove)) return;
-    var key = link.closest(".item").dataset.key;
+    var key = link.closest(".item").id.slice(5); // "item-" + its key
     write("DELETE", fileBase + id + "?item_key=" + encodeURIComponent(key)).then(function (outcome) {
       if (!outcome.ok) return failed(said, outcome);
       var item = link.closest(".item");

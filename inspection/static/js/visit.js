@@ -26,11 +26,16 @@
   var drafts = {}; // item key -> a ratio with one of its two numbers typed: not sent, kept
   var TYPING_DELAY = 1000; // a note saves this long after the last key, or when it is left
 
-  Array.prototype.forEach.call(root.querySelectorAll(".item[data-key]"), function (el) {
-    items[el.dataset.key] = el;
+  Array.prototype.forEach.call(root.querySelectorAll(".item[data-input]"), function (el) {
+    items[keyOf(el)] = el;
     var note = el.querySelector("textarea[name=note]");
-    stored[el.dataset.key] = { value: valueOf(el), note: note ? note.defaultValue : "" };
+    stored[keyOf(el)] = { value: valueOf(el), note: note ? note.defaultValue : "" };
   });
+
+  // An item's key, from its id ("item-" + key: the address the other pages link to).
+  function keyOf(el) {
+    return el.id.slice(5);
+  }
 
   function valueOf(el) {
     return JSON.parse(el.dataset.value || "null");
@@ -238,7 +243,7 @@
     if (score && answer.max !== undefined) {
       if (answer.max !== null) {
         score.textContent = formatNumber(answer.score) + " / " + formatNumber(answer.max);
-      } else if (visible(el.dataset.key)) { // not applicable (a hidden item keeps its points)
+      } else if (visible(keyOf(el))) { // not applicable (a hidden item keeps its points)
         score.textContent = root.dataset.notApplicable;
       }
     }
@@ -268,7 +273,7 @@
   // it (with the revision it was typed on) and leaving the page asks first. Nothing is sent: the
   // server would refuse it.
   function checkRatio(el) {
-    var key = el.dataset.key, f = el.querySelector("form").elements;
+    var key = keyOf(el), f = el.querySelector("form").elements;
     updatePercent(el);
     if (halfRatio(el)) {
       var base = drafts[key] ? drafts[key].base_revision : Number(el.dataset.revision);
@@ -373,7 +378,9 @@
     if (!pending[key] || held[key] !== undefined) return; // held: waits for its owner
     // "Saving" until it is kept: "offline" (kept on this tablet) is said only once it is.
     setState(items[key], "saving");
-    keep(key).then(outbox.drain);
+    keep(key).then(outbox.drain, function () { // storage full: said, and the page still has it
+      setState(items[key], "invalid", root.dataset.notKept);
+    });
   }
 
   // What the outbox says of an answer of this visit: on its way, waiting for a link or a login,
@@ -445,8 +452,8 @@
       refreshVisibility();
       setState(el, "invalid", status === "too_large" ? root.dataset.tooLarge :
         root.dataset.invalid + " " + el.closest("[data-hint]").dataset.hint);
-    } else {
-      forget(key);
+    } else { // the visit closed to answers (submitted meanwhile): kept, said, the user's to drop
+      delete pending[key];
       setState(el, "locked");
     }
   });
@@ -497,13 +504,14 @@
             }
             moves.push(outbox.put({ id: (kind === "pending" ? answerId : draftId)(key),
               kind: kind === "pending" ? "answer" : "draft", visit: visitId, key: key,
-              body: body }));
+              body: body }).then(localStorage.removeItem.bind(localStorage, name)));
+          } else {
+            localStorage.removeItem(name); // unreadable: nothing to move
           }
-          localStorage.removeItem(name);
         }
       });
     } catch (e) { /* storage turned off: nothing was kept there */ }
-    return Promise.all(moves);
+    return Promise.all(moves).catch(function () { /* left in localStorage: moved next time */ });
   }
 
   function restore() {
@@ -512,7 +520,11 @@
         var key = entry.key, el = items[key], body = entry.body;
         var open = el && el.querySelector("form"); // a form only where this viewer may answer
         if (entry.kind === "answer") {
-          if (!open || !body || !("value" in body)) return outbox.remove(entry.id);
+          // Not answerable here (the visit closed meanwhile): left to the outbox, which sends it
+          // and keeps the refusal, for the user to see and drop.
+          if (!open) return;
+          if (!body || !("value" in body)) return outbox.remove(entry.id);
+          if (entry.state === "locked") return setState(el, "locked");
           // The form shows the answer as given, on the revision it was given on.
           showAnswer(el, { value: body.value, note: body.note, revision: body.base_revision });
           if (entry.state === "invalid" || entry.state === "too_large") {
@@ -538,8 +550,7 @@
           checkRatio(el);
         }
       });
-      refreshVisibility();
-      outbox.drain();
+      refreshVisibility(); // (the outbox drains once every page script has read it)
     });
   }
 
@@ -615,17 +626,17 @@
 
   root.addEventListener("submit", function (event) {
     var form = event.target;
-    var el = form.closest(".item[data-key]");
+    var el = form.closest(".item[data-input]");
     if (!el) return;
     event.preventDefault();
-    queue(el.dataset.key, readAnswer(el, form, event.submitter), 0, true);
+    queue(keyOf(el), readAnswer(el, form, event.submitter), 0, true);
   });
 
   root.addEventListener("click", function (event) {
     var button = event.target.closest("button.keep-mine");
     if (!button) return;
-    var el = button.closest(".item[data-key]");
-    queue(el.dataset.key, formAnswer(el), 0, true);
+    var el = button.closest(".item[data-input]");
+    queue(keyOf(el), formAnswer(el), 0, true);
   });
 
   // Typed answers save when the field is left, without a tap on "Save"; a note or a text
@@ -633,22 +644,27 @@
   // refused: those wait for the field to be left).
   function typed(event, delay) {
     var field = event.target;
-    var el = field.closest(".item[data-key]");
+    var el = field.closest(".item[data-input]");
     if (!el) return;
     var form = el.querySelector("form");
     if (field.name === "note") {
-      queue(el.dataset.key, readAnswer(el, form, NOTE_ONLY), delay);
+      queue(keyOf(el), readAnswer(el, form, NOTE_ONLY), delay);
     } else if (field.name === "text" && el.dataset.input === "text") {
-      queue(el.dataset.key, readAnswer(el, form, null), delay);
+      queue(keyOf(el), readAnswer(el, form, null), delay);
     } else if (field.name === "num" || field.name === "den") {
       checkRatio(el);
-      if (!delay && !halfRatio(el)) queue(el.dataset.key, readAnswer(el, form, null));
+      if (!delay && !halfRatio(el)) queue(keyOf(el), readAnswer(el, form, null));
     } else if (!delay && /^(number|text)$/.test(field.name)) {
-      queue(el.dataset.key, readAnswer(el, form, null));
+      queue(keyOf(el), readAnswer(el, form, null));
     }
   }
 
   root.addEventListener("change", function (event) { typed(event, 0); });
+
+  // Leaving while a note is being typed: it is kept as it stands, and sent.
+  window.addEventListener("pagehide", function () {
+    Object.keys(timers).forEach(function (key) { if (timers[key]) save(key); });
+  });
 
   root.addEventListener("input", function (event) { typed(event, TYPING_DELAY); });
 
@@ -672,7 +688,7 @@
 
   function showProgress() {
     Array.prototype.forEach.call(root.querySelectorAll("[data-section]"), function (section) {
-      var shown = section.querySelectorAll(".item[data-key]:not([hidden])");
+      var shown = section.querySelectorAll(".item[data-input]:not([hidden])");
       var done = Array.prototype.filter.call(shown, settled).length;
       var text = done + "/" + shown.length;
       var key = section.dataset.section;
@@ -734,7 +750,7 @@
       return false;
     });
     try {
-      if (first) sessionStorage.setItem(placeKey, first.dataset.key);
+      if (first) sessionStorage.setItem(placeKey, keyOf(first));
     } catch (e) { /* private mode: the browser's own restoring is all there is */ }
   }
 
@@ -759,7 +775,7 @@
   window.addEventListener("resize", clearBar);
   if (window.MutationObserver) {
     new MutationObserver(function (changes) { // an item answered, shown or hidden
-      var ofItems = changes.some(function (change) { return change.target.dataset.key; });
+      var ofItems = changes.some(function (change) { return change.target.dataset.input; });
       if (ofItems) showProgress();
     }).observe(root, {
       subtree: true, attributes: true, attributeFilter: ["data-value", "hidden"],
@@ -837,7 +853,7 @@
   });
 
   root.classList.add("js");
-  restore();
+  outbox.wait(restore());
   clearBar();
   showProgress();
   returnToPlace();
