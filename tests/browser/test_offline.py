@@ -38,6 +38,7 @@ from tests.browser.conftest import (
 )
 from tests.factories import (
     PASSWORD,
+    ApiClient,
     audit_events,
     make_plan,
     make_unit,
@@ -544,4 +545,39 @@ def test_answers_drain_in_requests_under_the_body_limit_and_one_too_large_says_s
     sent = len(batches)
     page.wait_for_timeout(2500)
     assert len(batches) == sent
+    context.close()
+
+
+def test_an_explanation_given_offline_is_kept_and_lands_when_the_link_returns(
+    browser, demo_visit, server, live_app, requests_log
+):
+    """A consistency warning explained on the deficiencies page while the server cannot take it
+    (busy): the explanation is kept (shown again after a reload, saying it waits) and stored
+    once the server answers again."""
+    warning = "khong-tre-han-nhung-duoi-100"  # "no late dossiers", yet below 100 % on time
+    inspector = ApiClient(live_app, "insp-a")
+    base_url = f"/api/v1/visits/{demo_visit.id}/answers"
+    for key, value in (("co-ho-so-tre-han", "no"), ("ty-le-dung-han", {"num": 95, "den": 100})):
+        assert inspector.put(f"{base_url}/{key}", json={"value": value}).status_code == 200
+    context, page = open_visit(browser, server.url, demo_visit.id, requests_log)
+    page.goto(f"{server.url}/visits/{demo_visit.id}/findings")
+    form = page.locator(f"form[data-check={warning}]")
+    busy = "**/api/v1/visits/*/checks/*"
+    context.route(busy, lambda route: route.fulfill(status=503, body="{}"))
+    text = "Hồ sơ trễ hạn của tháng 3 đã được xin lỗi và giải quyết trong ngày"
+    form.locator("textarea[name=explanation]").fill(text)
+    form.locator("button[type=submit]").click()
+    assert [e["kind"] for e in outbox_holds(page, 1)] == ["explanation"]
+    page.reload()
+    assert form.locator("textarea").input_value() == text  # from the tablet, not the server
+    form.locator(".item-state").wait_for()
+    context.unroute(busy)
+    outbox_holds(page, 0)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('form[data-check] .item-state')]"
+        ".some(p => p.textContent === 'Đã lưu')"
+    )
+    listed = inspector.get(f"/api/v1/visits/{demo_visit.id}").get_json()
+    explained = {e["check_key"]: e["explanation"] for e in listed.get("explanations", [])}
+    assert explained == {warning: text}, listed.keys()
     context.close()
