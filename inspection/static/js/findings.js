@@ -94,7 +94,13 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target, kind = form.dataset.offline;
-    if (!kind) return;
+    if (!kind) { // a form only the server can take (an edit, a reason, the submission)
+      if (navigator.onLine === false && !form.matches("[data-logout]")) {
+        event.preventDefault(); // what was typed stays; the browser's error page would lose it
+        window.alert(words.needs_link);
+      }
+      return;
+    }
     event.preventDefault();
     if (kind === "finding") {
       var due = field(form, "due_on");

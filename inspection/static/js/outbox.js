@@ -406,21 +406,26 @@
         return e.state && e.state !== "typing";
       }).length;
       var size = waiting.reduce(function (n, e) { return n + (e.size || 0); }, 0);
-      show(waiting.length, refused, size);
-    }).catch(function () { show(0, 0, 0); });
+      // Near the outbox's budget, or the browser's room for this site (the kept pages too).
+      var room = navigator.storage && navigator.storage.estimate ?
+        navigator.storage.estimate() : Promise.resolve({});
+      return room.then(function (got) {
+        show(waiting.length, refused, size > BUDGET * 0.8 || got.usage > got.quota * 0.8);
+      });
+    }).catch(function () { show(0, 0, false); });
   }
 
   function changes(n) {
     return (n === 1 ? words.one : words.many).replace("{n}", n);
   }
 
-  function show(n, refused, size) {
+  function show(n, refused, full) {
     var parts = [];
     if (navigator.onLine === false) parts.push(words.offline);
     if (n) parts.push(changes(n));
     if (refused) parts.push(words.refused.replace("{n}", refused));
     if (blocked === "login" && n) parts.push(words.login);
-    if (size > BUDGET * 0.8) parts.push(words.full);
+    if (full) parts.push(words.full);
     if (kept) parts.push(kept);
     if (!bar) {
       bar = document.createElement("p");
