@@ -57,7 +57,18 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.thread.join(timeout=5)
+        requests_finished()
         self.app.extensions["inspection.engine"].dispose()
+
+
+def requests_finished(timeout: float = 5.0) -> None:
+    """Until the requests still being answered (a tablet's last sync when its browser closed)
+    are done: their database connections go back to the pool before it is closed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(
+        t.is_alive() and t.name.endswith("(process_request_thread)") for t in threading.enumerate()
+    ):
+        time.sleep(0.05)
 
 
 class RestartableServer:
@@ -93,6 +104,7 @@ def restartable_server(live_app) -> Iterator[RestartableServer]:
     server = RestartableServer(live_app)
     yield server
     server.stop()
+    requests_finished()
     live_app.extensions["inspection.engine"].dispose()
 
 
