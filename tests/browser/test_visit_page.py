@@ -371,6 +371,43 @@ def test_an_answer_given_offline_survives_closing_the_page(
     context.close()
 
 
+def test_the_link_returning_while_the_page_still_loads_waits_for_its_script(
+    browser, demo_visit, server, requests_log
+):
+    """The tablet finds its link again while the checklist is still loading (its script slow
+    to arrive): what the outbox holds is sent once the page knows its items, and each says
+    "saved" (sent before, the replies came to a page that did not know them: "Đang lưu…" for
+    ever)."""
+    context, page = open_visit(browser, server, "tablet-portrait", requests_log)
+    context.set_offline(True)
+    item(page, "kh-cchc").locator("button[value=no]").click()
+    page.wait_for_selector("#item-kh-cchc[data-state=offline]")
+    page.close()
+    context.set_offline(False)
+    page = context.new_page()
+
+    def slow_script(route):
+        response = route.fetch()
+        page.wait_for_timeout(1500)  # the outbox (loaded before it) hears "online" meanwhile
+        route.fulfill(response=response)
+
+    page.route("**/static/js/visit.js", slow_script)
+    # "online" as soon as the outbox's script runs, before the checklist's.
+    page.add_init_script(
+        """const t = setInterval(() => {
+             if (!window.inspectionOutbox) return;
+             clearInterval(t);
+             window.dispatchEvent(new Event("online"));
+           }, 5);"""
+    )
+    page.goto(f"{server.url}/visits/{demo_visit.id}")
+    page.wait_for_selector("#item-kh-cchc[data-state=saved]", timeout=15000)
+    api = page.request.get(f"{server.url}/api/v1/visits/{demo_visit.id}").json()
+    assert {a["item_key"]: a["value"] for a in api["answers"]} == {"kh-cchc": "no"}
+    outbox_holds(page, 0)
+    context.close()
+
+
 def test_a_kept_answer_that_someone_changed_meanwhile_is_a_conflict(
     browser, demo_visit, server, requests_log
 ):

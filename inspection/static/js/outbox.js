@@ -159,7 +159,7 @@
     }
     window.clearTimeout(timer);
     if (!user || !window.indexedDB) return Promise.resolve();
-    draining = list().then(function (entries) {
+    draining = ready.then(function () { return list(); }).then(function (entries) {
       var pause = (Date.now() - 5000) * 1000; // "typing" left that long ago: the typing is over
       var unsent = {}; // deficiencies not stored yet, by client id: their photos wait for them
       entries.forEach(function (e) {
@@ -534,11 +534,17 @@
 
   // A page's script that shows what waits (its items, photos, deficiencies) hands its reading
   // of the outbox here: the first drain waits for it, so that no reply comes before the page
-  // knows what it answers.
+  // knows what it answers. Every drain waits for it, whatever starts it (the link may come back
+  // while the page is still loading).
   var readings = [];
   function wait(reading) {
     readings.push(reading.catch(function () { /* the page shows less; the drain goes on */ }));
   }
+  var ready = new Promise(function (resolve) {
+    document.addEventListener("DOMContentLoaded", function () { // every page script has run
+      Promise.all(readings).then(function () { resolve(); });
+    });
+  });
 
   window.inspectionOutbox = {
     put: put, remove: remove, get: get, list: list, drain: drain, user: user, uuid: uuid,
@@ -565,9 +571,7 @@
       channel.postMessage(user);
     }
     changed();
-    document.addEventListener("DOMContentLoaded", function () { // every page script has run
-      Promise.all(readings).then(drain);
-    });
+    ready.then(drain);
   }
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register(body.dataset.sw).catch(function () {
