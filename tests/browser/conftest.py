@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
 
@@ -109,9 +110,12 @@ def restartable_server(live_app) -> Iterator[RestartableServer]:
 
 
 @pytest.fixture
-def live_app(app_config):
-    """The app on the test's own database (SQLite file or PostgreSQL), served from a thread."""
-    return create_app(app_config)
+def live_app(app_config) -> Iterator[Flask]:
+    """The app on the test's own database (SQLite file or PostgreSQL), served from a thread (or
+    only read by a test whose server is a process of its own): its connections closed after."""
+    app = create_app(app_config)
+    yield app
+    app.extensions["inspection.engine"].dispose()
 
 
 @pytest.fixture
