@@ -216,13 +216,19 @@ def decide(visit: Visit, action: Action, role: str) -> VisitStatus:
     """Make a decision (submit, return, approve, reopen): moves the visit, or refuses with
     Forbidden (not this role's decision) or WrongState (not from this state). Returns the
     state it left."""
+    before = check(visit, action, role)
+    visit.status = MOVES[(before, action)]
+    return before
+
+
+def check(visit: Visit, action: Action, role: str) -> VisitStatus:
+    """Refuses as `decide` would, moving nothing (a check before slow work done outside the
+    write lock, made again under it). Returns the visit's state."""
     if BY.get(action) != role:
         raise Forbidden(f"only the {BY[action]} may {action} a visit")
     before = VisitStatus(visit.status)
-    after = MOVES.get((before, action))
-    if after is None:
+    if (before, action) not in MOVES:
         raise WrongState(REFUSED[action], extra={"visit_status": before.value})
-    visit.status = after
     return before
 
 

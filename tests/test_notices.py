@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 from docx import Document
 from PIL import ImageFile
+from sqlalchemy import text, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
-from inspection.db import get_session
+from inspection.db import get_session, make_engine
 from inspection.models import Finding, Notice, NoticeFile, Visit
+from inspection.notices.content import NoticeContent
 from inspection.services import notices as notices_service
 from inspection.services.agency import get_agency
 from tests.factories import (
@@ -218,6 +221,120 @@ def test_a_failed_rendering_takes_no_number_and_stores_nothing(app, visit, lead,
     assert visit_status(app, visit) == "approved"
     assert {f.status for f in findings_of(app, visit)} == {"draft"}
     assert issue(lead, visit).get_json()["number"] == "01/TB-ĐKT"  # the number was not used up
+
+
+def elsewhere(app):
+    """Another process's connection to the database, waiting at most 0.3 s for a lock."""
+    engine = make_engine(app.config["DATABASE_URL"], busy_timeout_ms=300)
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection.execute(text("SET lock_timeout = '300ms'"))
+        connection.commit()
+    return engine, connection
+
+
+def rendering_with(monkeypatch, meanwhile) -> list[NoticeContent]:
+    """Every notice rendered, in order; `meanwhile(content)` runs as each starts rendering."""
+    real, seen = notices_service.render_files, []
+
+    def render_files(session, content, store):
+        seen.append(content)
+        meanwhile(content)
+        return real(session, content, store)
+
+    monkeypatch.setattr(notices_service, "render_files", render_files)
+    return seen
+
+
+def test_while_a_notice_renders_the_others_saves_are_not_held_up(app, visit, lead, monkeypatch):
+    """Rendering takes seconds: it happens before the write lock, so an inspector's save (here
+    a write to the very visit's row, as every answer's) goes through meanwhile. One rendering,
+    for the number given."""
+    refused = []
+
+    def save_meanwhile(_content):
+        engine, connection = elsewhere(app)
+        try:
+            with connection.begin():
+                connection.execute(
+                    update(Visit)
+                    .where(col(Visit.id) == visit.id)
+                    .values(revision=col(Visit.revision) + 1)
+                )
+        except OperationalError as error:  # the lock held: "database is locked", lock_timeout
+            refused.append(error)
+        finally:
+            connection.close()
+            engine.dispose()
+
+    seen = rendering_with(monkeypatch, save_meanwhile)
+    answer = issue(lead, visit)
+    assert answer.status_code == 201, answer.get_json()
+    assert refused == []
+    assert [c.number for c in seen] == ["01/TB-ĐKT"]
+    assert answer.get_json()["number"] == "01/TB-ĐKT"
+
+
+def test_a_number_taken_while_rendering_is_rendered_again_with_the_next(
+    app, visit, lead, monkeypatch, tmp_path
+):
+    """Another process issues a notice of the same series while this one renders: this one
+    gets the next number, and its PDF says that number (rendered again), never the other's."""
+
+    def take_one(content):
+        if content.number != "01/TB-ĐKT":
+            return
+        engine, connection = elsewhere(app)
+        with connection.begin():
+            connection.execute(
+                text(
+                    "INSERT INTO notice_series (issuer, code, year, last) VALUES (:i, :c, :y, 1)"
+                    " ON CONFLICT (issuer, code, year) DO UPDATE SET last = notice_series.last + 1"
+                ),
+                {"i": content.issuer, "c": content.code, "y": content.issued_on.year},
+            )
+        connection.close()
+        engine.dispose()
+
+    seen = rendering_with(monkeypatch, take_one)
+    answer = issue(lead, visit)
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert body["number"] == "02/TB-ĐKT"
+    assert [c.number for c in seen] == ["01/TB-ĐKT", "02/TB-ĐKT"]
+    notice, files = stored(app, body["id"])
+    printed = pdf_text(files["pdf"].data, tmp_path)
+    assert "02/TB-ĐKT" in printed and "01/TB-ĐKT" not in printed
+    assert hashlib.sha256(files["pdf"].data).hexdigest() == notice.sha256 == body["sha256"]
+    document = Document(io.BytesIO(files["docx"].data))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert any("02/TB-ĐKT" in c for c in cells) and not any("01/TB-ĐKT" in c for c in cells)
+
+
+def test_a_deficiency_changed_while_rendering_is_issued_as_changed(
+    app, visit, lead, monkeypatch, tmp_path
+):
+    first = findings_of(app, visit)[0]
+
+    def change(content):
+        if len(seen) > 1:
+            return
+        engine, connection = elsewhere(app)
+        with connection.begin():
+            connection.execute(
+                update(Finding).where(col(Finding.id) == first.id).values(text="Sửa lúc in")
+            )
+        connection.close()
+        engine.dispose()
+
+    seen = rendering_with(monkeypatch, change)
+    answer = issue(lead, visit)
+    assert answer.status_code == 201, answer.get_json()
+    assert len(seen) == 2
+    body = answer.get_json()
+    assert body["content"]["deficiencies"][0]["text"] == "Sửa lúc in"
+    _notice, files = stored(app, body["id"])
+    assert "Sửa lúc in" in pdf_text(files["pdf"].data, tmp_path)
 
 
 # The frozen record --------------------------------------------------------------------------------

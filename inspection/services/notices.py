@@ -34,6 +34,7 @@ from inspection.models import (
     User,
     Visit,
     VisitInspector,
+    VisitStatus,
     stored_id,
     utcnow,
 )
@@ -406,30 +407,43 @@ def issue(
     `past_deadlines` when deadlines already past are not confirmed (the page asks; the API's
     client reads `past_deadlines` from the draft beforehand)."""
     get_agency(session)  # created (and committed) now if missing, not inside the transaction
-    lock_visit(session, visit)
-    with transaction(session):
+
+    def content(*, locked: bool) -> tuple[NoticeContent, list[Finding], Draft, VisitStatus]:
         with session.no_autoflush:
             record = read_record(session, library, visit, timezone=rendering.timezone)
             draft = as_draft(get_draft(session, visit))
             active = [f for f in record.findings if not f.withdrawn]
-            before = workflow.issue_notice(visit, user.role, deficiencies=len(active))
-        content = build_content(record, draft, issued_on=rendering.today)
-        late = content.past_deadlines()
+            if locked:
+                before = workflow.issue_notice(visit, user.role, deficiencies=len(active))
+            else:  # refused before rendering, as it would be under the lock
+                before = workflow.check(visit, workflow.Action.ISSUE, user.role)
+        built = build_content(record, draft, issued_on=rendering.today)
+        late = built.past_deadlines()
         if late and not past_deadlines_confirmed:
             raise PastDeadlines(
                 N_("Some deadlines are already past: change them, or confirm that they stand."),
                 extra={"past_deadlines": [d.finding_id for d in late]},
             )
-        notice = _store(session, visit=visit, user=user, content=content, rendering=rendering)
-        for finding in active:
-            finding.status = FindingStatus.OPEN
-            finding.due_on = draft.due_dates.get(stored_id(finding), finding.due_on)
-            finding.updated_at = utcnow()
-            finding.revision = visit.revision
-            session.add(finding)
-        _audit_issue(session, visit, user, notice, "notice.issue", {"status": str(before)})
-        session.commit()
-    return notice
+        return built, active, draft, before
+
+    def write(ahead: Ahead) -> Notice:
+        lock_visit(session, visit)
+        with transaction(session):
+            built, active, draft, before = content(locked=True)
+            notice = _store(
+                session, visit=visit, user=user, content=built, rendering=rendering, ahead=ahead
+            )
+            for finding in active:
+                finding.status = FindingStatus.OPEN
+                finding.due_on = draft.due_dates.get(stored_id(finding), finding.due_on)
+                finding.updated_at = utcnow()
+                finding.revision = visit.revision
+                session.add(finding)
+            _audit_issue(session, visit, user, notice, "notice.issue", {"status": str(before)})
+            session.commit()
+        return notice
+
+    return _rendered_ahead(session, rendering, lambda: content(locked=False)[0], write)
 
 
 def supersede(
@@ -450,43 +464,53 @@ def supersede(
     visit = session.get(Visit, notice.visit_id)
     if visit is None:
         raise NotFound(N_("This notice's visit does not exist."))
-    lock_visit(session, visit)
-    with transaction(session):
+    found: Visit = visit
+
+    def content(*, locked: bool) -> NoticeContent:
         session.refresh(notice)
         with session.no_autoflush:
             if notice.superseded_by_id is not None:
                 raise workflow.WrongState(workflow.REFUSED[workflow.Action.SUPERSEDE])
-            workflow.decide(visit, workflow.Action.SUPERSEDE, user.role)
+            move = workflow.decide if locked else workflow.check
+            move(found, workflow.Action.SUPERSEDE, user.role)
             old = content_of(notice)
             corrected = _corrected_deficiencies(old, data)
         earlier = Earlier(number=notice.number, issued_on=notice.issued_on, reason=data.reason)
         update = {"deficiencies": corrected, "issued_on": rendering.today, "supersedes": earlier}
-        content = old.model_copy(update={**data.narrative, **update})
-        new = _store(
-            session,
-            visit=visit,
-            user=user,
-            content=content,
-            rendering=rendering,
-            supersedes=notice,
-            reason=data.reason,
-        )
-        notice.superseded_by_id = new.id
-        notice.superseded_at = utcnow()
-        session.add(notice)
-        changed = _apply_corrections(session, visit, corrected)
-        _audit_issue(
-            session,
-            visit,
-            user,
-            new,
-            "notice.supersede",
-            {"number": notice.number},
-            reason=data.reason,
-            findings=changed,
-        )
-        session.commit()
-    return new
+        return old.model_copy(update={**data.narrative, **update})
+
+    def write(ahead: Ahead) -> Notice:
+        lock_visit(session, found)
+        with transaction(session):
+            corrected = content(locked=True)
+            new = _store(
+                session,
+                visit=found,
+                user=user,
+                content=corrected,
+                rendering=rendering,
+                ahead=ahead,
+                supersedes=notice,
+                reason=data.reason,
+            )
+            notice.superseded_by_id = new.id
+            notice.superseded_at = utcnow()
+            session.add(notice)
+            changed = _apply_corrections(session, found, corrected.deficiencies)
+            _audit_issue(
+                session,
+                found,
+                user,
+                new,
+                "notice.supersede",
+                {"number": notice.number},
+                reason=data.reason,
+                findings=changed,
+            )
+            session.commit()
+        return new
+
+    return _rendered_ahead(session, rendering, lambda: content(locked=False), write)
 
 
 def _corrected_deficiencies(old: NoticeContent, data: SupersedeWrite) -> list[Deficiency]:
@@ -532,6 +556,56 @@ def _apply_corrections(session: Session, visit: Visit, corrected: list[Deficienc
     return changed
 
 
+# Rendering a notice takes seconds (WeasyPrint, python-docx). Under the write lock, that is seconds
+# in which every other write waits (on SQLite the lock is the whole database's: every tablet's
+# saves). So it is rendered before, on the number its series would give then, and kept if, once
+# locked, that is still the number and the content is unchanged; else rendered again, and the
+# last time under the lock, to be sure of an end.
+RENDER_AHEAD_TRIES = 3
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A notice rendered before the write lock (`content` None: to render under it)."""
+
+    token: str
+    content: NoticeContent | None = None
+    pdf: bytes = b""
+    docx: bytes = b""
+
+
+class _Moved(Exception):
+    """The series or the record changed since the notice was rendered ahead."""
+
+
+def _rendered_ahead(
+    session: Session,
+    rendering: Rendering,
+    content: Callable[[], NoticeContent],
+    write: Callable[[Ahead], Notice],
+) -> Notice:
+    """`content()` reads (and refuses) what would be issued now, outside the lock; `write`
+    locks, reads it again, stores (through _store) and commits."""
+    token = new_token()
+    for _ in range(RENDER_AHEAD_TRIES - 1):
+        now = content()
+        frozen = _frozen(now, _next_number(session, now, rendering), token, rendering)
+        pdf, docx = render_files(session, frozen, rendering.store)
+        session.commit()  # the reads' transaction ended before waiting for the lock
+        try:
+            return write(Ahead(token, frozen, pdf, docx))
+        except _Moved:
+            continue
+    return write(Ahead(token))
+
+
+def _frozen(
+    content: NoticeContent, sequence: int, token: str, rendering: Rendering
+) -> NoticeContent:
+    number = format_number(sequence, content.code)
+    return content.model_copy(update={"number": number, "verify_url": rendering.verify_url(token)})
+
+
 def _store(
     session: Session,
     *,
@@ -539,30 +613,33 @@ def _store(
     user: User,
     content: NoticeContent,
     rendering: Rendering,
+    ahead: Ahead,
     supersedes: Notice | None = None,
     reason: str = "",
 ) -> Notice:
-    """Take the next number, freeze the content, render and keep the PDF and DOCX."""
+    """Take the next number, freeze the content, keep the PDF and DOCX rendered ahead (or
+    render them now): raises _Moved when what was rendered ahead is no longer the notice."""
     year = rendering.today.year
     sequence = take_number(session, issuer=content.issuer, code=content.code, year=year)
-    number = format_number(sequence, content.code)
-    token = new_token()
-    frozen = content.model_copy(
-        update={"number": number, "verify_url": rendering.verify_url(token)}
-    )
-    pdf, docx = render_files(session, frozen, rendering.store)
+    frozen = _frozen(content, sequence, ahead.token, rendering)
+    if ahead.content is None:
+        pdf, docx = render_files(session, frozen, rendering.store)
+    elif ahead.content == frozen:
+        pdf, docx = ahead.pdf, ahead.docx
+    else:
+        raise _Moved
     notice = Notice(
         visit_id=stored_id(visit),
         issuer=content.issuer,
         code=content.code,
         year=year,
         sequence=sequence,
-        number=number,
+        number=format_number(sequence, content.code),
         issued_on=rendering.today,
         issued_by_id=user.id,
         content=frozen.model_dump(mode="json"),
         sha256=hashlib.sha256(pdf).hexdigest(),
-        token=token,
+        token=ahead.token,
         supersedes_id=supersedes.id if supersedes is not None else None,
         reason=reason,
     )
@@ -629,6 +706,16 @@ def take_number(session: Session, *, issuer: str, code: str, year: int) -> int:
     session.add(row)
     session.flush()
     return row.last
+
+
+def _next_number(session: Session, content: NoticeContent, rendering: Rendering) -> int:
+    """The number take_number would give now (a read: no lock, nothing taken)."""
+    query = select(NoticeSeries.last).where(
+        NoticeSeries.issuer == content.issuer,
+        NoticeSeries.code == content.code,
+        NoticeSeries.year == rendering.today.year,
+    )
+    return (session.exec(query).first() or 0) + 1
 
 
 def format_number(sequence: int, code: str) -> str:
