@@ -237,6 +237,14 @@ def requests_log() -> Iterator[RequestLog]:
     assert log.foreign() == [], "requests to other hosts"
 
 
+def go_offline(context: BrowserContext, page: Page) -> None:
+    """The tablet's link cut, and the page told so before the test acts: a page still fetching
+    something (an icon) may hear of it a moment later, and a write made meanwhile is said to
+    have failed rather than to wait for the link."""
+    context.set_offline(True)
+    page.wait_for_function("() => navigator.onLine === false")
+
+
 def login(page: Page, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/login")
     page.fill("input[name=username]", username)

@@ -31,6 +31,7 @@ from tests.browser.conftest import (
     CHROMIUM_ARGS,
     OUTBOX,
     VIEWPORTS,
+    go_offline,
     login,
     open_context,
     outbox_holds,
@@ -189,7 +190,7 @@ def open_visit(browser, base: str, visit_id: int, requests_log, username: str = 
 
 def answer_offline(context, page: Page, keys: list[str], button: str) -> None:
     """The link gone, each item answered with its `button` (yes, no), all kept in the outbox."""
-    context.set_offline(True)
+    go_offline(context, page)
     for key in keys:
         page.locator(f"#item-{key} button.answer.{button}").click()
     outbox_holds(page, len(keys))
@@ -513,7 +514,7 @@ def test_answers_drain_in_requests_under_the_body_limit_and_one_too_large_says_s
             else None
         ),
     )
-    context.set_offline(True)
+    go_offline(context, page)
     note = "Hồ sơ lưu trữ chưa được sắp xếp theo năm. " * 14  # ~830 bytes as JSON
     for key in keys:
         item = page.locator(f"#item-{key}")
@@ -569,8 +570,8 @@ def test_an_explanation_given_offline_is_kept_and_lands_when_the_link_returns(
     form.locator("button[type=submit]").click()
     assert [e["kind"] for e in outbox_holds(page, 1)] == ["explanation"]
     page.reload()
+    form.locator(".item-state").wait_for()  # the page has read what the tablet keeps
     assert form.locator("textarea").input_value() == text  # from the tablet, not the server
-    form.locator(".item-state").wait_for()
     context.unroute(busy)
     outbox_holds(page, 0)
     page.wait_for_function(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from tests.browser.conftest import VIEWPORTS, login, open_context
+from tests.browser.conftest import VIEWPORTS, go_offline, login, open_context
 from tests.factories import PASSWORD
 
 ITEM = "niem-yet-day-du"  # cchc-xa: "photo": "required", "photos_min": 2
@@ -266,7 +266,7 @@ def test_a_photo_taken_offline_is_sent_once_when_the_link_returns(
     context, page = open_visit(browser, server, requests_log, demo_visit)
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
-    context.set_offline(True)
+    go_offline(context, page)
     photos = strip(page)
     photos.locator("input[type=file]").set_input_files(
         {"name": "bang.jpg", "mimeType": "image/jpeg", "buffer": small_jpeg()}

@@ -9,6 +9,7 @@ import pytest
 from tests.browser.conftest import (
     OUTBOX,
     VIEWPORTS,
+    go_offline,
     login,
     open_context,
     outbox_holds,
@@ -349,7 +350,7 @@ def test_an_answer_given_offline_survives_closing_the_page(
     """Offline, an inspector answers and the tab is closed; opened again once the network is
     back, the page sends the answer it kept."""
     context, page = open_visit(browser, server, "tablet-portrait", requests_log)
-    context.set_offline(True)
+    go_offline(context, page)
     item(page, "kh-cchc").locator("button[value=no]").click()
     ratio = item(page, "ty-le-dung-han")
     ratio.locator("input[name=num]").fill("45")
@@ -379,7 +380,7 @@ def test_the_link_returning_while_the_page_still_loads_waits_for_its_script(
     "saved" (sent before, the replies came to a page that did not know them: "Đang lưu…" for
     ever)."""
     context, page = open_visit(browser, server, "tablet-portrait", requests_log)
-    context.set_offline(True)
+    go_offline(context, page)
     item(page, "kh-cchc").locator("button[value=no]").click()
     page.wait_for_selector("#item-kh-cchc[data-state=offline]")
     page.close()
@@ -414,7 +415,7 @@ def test_a_kept_answer_that_someone_changed_meanwhile_is_a_conflict(
     """The kept answer carries the revision it was given on: if another inspector saved the
     item meanwhile, sending it later shows a conflict instead of overwriting their answer."""
     context, page = open_visit(browser, server, "tablet-portrait", requests_log)
-    context.set_offline(True)
+    go_offline(context, page)
     item(page, "kh-cchc").locator("button[value=no]").click()
     page.wait_for_selector("#item-kh-cchc[data-state=offline]")
     page.close()
@@ -592,7 +593,7 @@ def test_a_text_answer_saves_itself_while_typed(browser, demo_visit, server, req
 
 def test_a_note_typed_offline_survives_closing_the_page(browser, demo_visit, server, requests_log):
     context, page = open_visit(browser, server, "tablet-portrait", requests_log)
-    context.set_offline(True)
+    go_offline(context, page)
     kh = item(page, "kh-cchc")
     kh.locator("details.note > summary").click()
     kh.locator("textarea[name=note]").fill("Thiếu chữ ký")
