@@ -9,7 +9,9 @@ answer as soon as the rendering has started (the save waits for nothing but the 
 app runs in this process (Flask's test client, two threads), on a SQLite file in WAL mode, whose
 write lock is the whole database's: a save waits as long as an issuing transaction holds it.
 Medians of ROUNDS rounds per way (BENCH_ROUNDS, default 5), the two ways interleaved; every
-notice must be a 201 and every save a 200.
+notice must be a 201 and every save a 200. In one process the save also waits for Python's
+interpreter lock while the notice renders (WeasyPrint's layout is Python): behind a server with
+several processes, "now" is closer to "alone".
 """
 
 from __future__ import annotations

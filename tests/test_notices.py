@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from inspection.db import get_session, make_engine
-from inspection.models import Finding, Notice, NoticeFile, Visit
+from inspection.models import Finding, Notice, NoticeFile, Unit, Visit
 from inspection.notices.content import NoticeContent
 from inspection.services import notices as notices_service
 from inspection.services.agency import get_agency
@@ -311,30 +311,45 @@ def test_a_number_taken_while_rendering_is_rendered_again_with_the_next(
     assert any("02/TB-ĐKT" in c for c in cells) and not any("01/TB-ĐKT" in c for c in cells)
 
 
-def test_a_deficiency_changed_while_rendering_is_issued_as_changed(
-    app, visit, lead, monkeypatch, tmp_path
+@pytest.mark.parametrize("edited", ["deficiency", "unit"])
+def test_what_is_edited_while_rendering_is_issued_as_edited(
+    app, visit, lead, monkeypatch, tmp_path, edited
 ):
+    """A deficiency's text, or the unit's name, changed while the notice renders: the notice
+    issued says the new words (rendered again), never the old."""
     first = findings_of(app, visit)[0]
+    if edited == "deficiency":
+        change = update(Finding).where(col(Finding.id) == first.id).values(text="Sửa lúc in")
+    else:
+        change = update(Unit).where(col(Unit.id) == visit.unit_id).values(name="Sửa lúc in")
 
-    def change(content):
+    def edit(_content):
         if len(seen) > 1:
             return
         engine, connection = elsewhere(app)
         with connection.begin():
-            connection.execute(
-                update(Finding).where(col(Finding.id) == first.id).values(text="Sửa lúc in")
-            )
+            connection.execute(change)
         connection.close()
         engine.dispose()
 
-    seen = rendering_with(monkeypatch, change)
+    seen = rendering_with(monkeypatch, edit)
     answer = issue(lead, visit)
     assert answer.status_code == 201, answer.get_json()
     assert len(seen) == 2
-    body = answer.get_json()
-    assert body["content"]["deficiencies"][0]["text"] == "Sửa lúc in"
-    _notice, files = stored(app, body["id"])
+    content = answer.get_json()["content"]
+    said = content["deficiencies"][0]["text"] if edited == "deficiency" else content["unit_name"]
+    assert said == "Sửa lúc in"
+    _notice, files = stored(app, answer.get_json()["id"])
     assert "Sửa lúc in" in pdf_text(files["pdf"].data, tmp_path)
+
+
+def test_a_refused_notice_renders_nothing(app, visit, monkeypatch):
+    """Refusals come before the seconds of rendering: another role, a visit not approved."""
+    seen = rendering_with(monkeypatch, lambda _content: None)
+    assert issue(ApiClient(app, "insp-a"), visit).status_code == 403
+    set_visit_status(app, visit, "submitted")
+    assert issue(ApiClient(app, "lead-a"), visit).status_code == 409
+    assert seen == []
 
 
 # The frozen record --------------------------------------------------------------------------------

@@ -427,7 +427,7 @@ def issue(
         return built, active, draft, before
 
     def write(ahead: Ahead) -> Notice:
-        lock_visit(session, visit)
+        _locked(session, visit)
         with transaction(session):
             built, active, draft, before = content(locked=True)
             notice = _store(
@@ -480,7 +480,7 @@ def supersede(
         return old.model_copy(update={**data.narrative, **update})
 
     def write(ahead: Ahead) -> Notice:
-        lock_visit(session, found)
+        _locked(session, found)
         with transaction(session):
             corrected = content(locked=True)
             new = _store(
@@ -597,6 +597,13 @@ def _rendered_ahead(
         except _Moved:
             continue
     return write(Ahead(token))
+
+
+def _locked(session: Session, visit: Visit) -> None:
+    """The visit locked, and everything read before forgotten: the content is built again from
+    what is committed now (the unit, the plan, the lead may have been edited while rendering)."""
+    lock_visit(session, visit)
+    session.expire_all()
 
 
 def _frozen(

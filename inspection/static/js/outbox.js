@@ -533,12 +533,14 @@
   }
 
   // A page's script that shows what waits (its items, photos, deficiencies) hands its reading
-  // of the outbox here: the first drain waits for it, so that no reply comes before the page
-  // knows what it answers. Every drain waits for it, whatever starts it (the link may come back
-  // while the page is still loading).
+  // of the outbox here: every drain waits for the readings, whatever starts it (the link may
+  // come back while the page is still loading), so that no reply comes before the page knows
+  // what it answers. One that fails, or takes over 10 s, holds nothing up: the page shows less.
   var readings = [];
   function wait(reading) {
-    readings.push(reading.catch(function () { /* the page shows less; the drain goes on */ }));
+    readings.push(Promise.race([reading.catch(function () {}), new Promise(function (done) {
+      window.setTimeout(done, 10000);
+    })]));
   }
   var ready = new Promise(function (resolve) {
     document.addEventListener("DOMContentLoaded", function () { // every page script has run
