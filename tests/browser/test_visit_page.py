@@ -304,6 +304,7 @@ def test_touch_targets_are_large_and_nothing_scrolls_sideways(
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     page.click("text=UBND xã Ninh Xuân")
     page.wait_for_selector(".visit.js")
+    page.wait_for_load_state("load")  # every script of the page run (the photo strips' too)
     assert page.evaluate(SMALL_CONTROLS) == []
     page.evaluate(OPEN_EVERYTHING)  # every fold open, every item that depends on another shown
     assert page.locator("textarea[name=note]").first.is_visible()
