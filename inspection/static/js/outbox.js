@@ -39,6 +39,13 @@
     return open;
   }
 
+  // A page kept by the browser for "back" must not hold the database: the next page's opening
+  // would wait for it. Closed when the page is hidden, opened again when needed.
+  window.addEventListener("pagehide", function () {
+    if (open) open.then(function (base) { base.close(); }, function () {});
+    open = null;
+  });
+
   // `work` gets the store and returns a request (or an object with a `result`), whose result
   // the promise gives once the transaction is committed.
   function run(mode, work) {
@@ -159,7 +166,9 @@
     }
     window.clearTimeout(timer);
     if (!user || !window.indexedDB) return Promise.resolve();
-    draining = ready.then(function () { return list(); }).then(function (entries) {
+    draining = (navigator.onLine === false ? Promise.resolve() : ready).then(function () {
+      return list();
+    }).then(function (entries) {
       var pause = (Date.now() - 5000) * 1000; // "typing" left that long ago: the typing is over
       var unsent = {}; // deficiencies not stored yet, by client id: their photos wait for them
       entries.forEach(function (e) {
@@ -533,16 +542,16 @@
   }
 
   // A page's script that shows what waits (its items, photos, deficiencies) hands its reading
-  // of the outbox here: every drain waits for the readings, whatever starts it (the link may
-  // come back while the page is still loading), so that no reply comes before the page knows
-  // what it answers. One that fails, or takes over 10 s, holds nothing up: the page shows less.
+  // of the outbox here: a drain with a link waits for the readings, whatever starts it (the link
+  // may come back while the page is still loading), so that no reply comes before the page knows
+  // what it answers. Not over 10 s: a reading that fails or hangs, or a script that never
+  // arrives (the link lost while the page loaded), holds nothing up; the page shows less.
   var readings = [];
   function wait(reading) {
-    readings.push(Promise.race([reading.catch(function () {}), new Promise(function (done) {
-      window.setTimeout(done, 10000);
-    })]));
+    readings.push(reading.catch(function () {}));
   }
   var ready = new Promise(function (resolve) {
+    window.setTimeout(resolve, 10000);
     document.addEventListener("DOMContentLoaded", function () { // every page script has run
       Promise.all(readings).then(function () { resolve(); });
     });
