@@ -192,7 +192,8 @@ class ApiClient:
 CSRF_FIELD = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|'
     r'type="hidden" name="csrf_token" value="([^"]+)"|'
-    r'name="csrf_token" value="([^"]+)"'
+    r'name="csrf_token" value="([^"]+)"|'
+    r"type=hidden name=csrf_token value=([^\s>]+)"  # the checklist's items (visits/_item.html)
 )
 
 

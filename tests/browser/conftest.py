@@ -240,8 +240,7 @@ def requests_log() -> Iterator[RequestLog]:
 def go_offline(context: BrowserContext, page: Page) -> None:
     """The tablet's link cut, and the page showing it before the test acts: a page still
     fetching something (an icon) may hear of it a moment later (a write made meanwhile is said
-    to have failed rather than to wait for the link), and the bar saying "offline" moves what is
-    below it down (a tap made as it appears may miss)."""
+    to have failed rather than to wait for the link)."""
     context.set_offline(True)
     page.wait_for_function(
         "() => navigator.onLine === false && document.querySelector('.netbar:not([hidden])')"

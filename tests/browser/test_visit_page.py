@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -311,6 +312,65 @@ def test_touch_targets_are_large_and_nothing_scrolls_sideways(
     assert item(page, "thu-xin-loi").is_visible()
     assert page.evaluate(SMALL_CONTROLS) == []
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    context.close()
+
+
+# Where an element's top is on the screen, at every frame from now on: what a finger aims at.
+TRACK_TOP = """sel => {
+    const el = document.querySelector(sel);
+    window.tops = new Set();
+    const look = () => {
+        window.tops.add(Math.round(el.getBoundingClientRect().top));
+        requestAnimationFrame(look);
+    };
+    look();
+}"""
+FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+class SlowInstall:
+    """The service worker's install made slow, as on a first visit over a poor link: /offline,
+    which only the worker fetches (to keep it), answered `delay` seconds late."""
+
+    def __init__(self, app, delay: float) -> None:
+        self.delay = delay
+        self.wsgi_app = app.wsgi_app
+        app.wsgi_app = self
+
+    def __call__(self, environ, start_response):
+        if environ["PATH_INFO"] == "/offline":
+            time.sleep(self.delay)
+        return self.wsgi_app(environ, start_response)
+
+
+def test_nothing_moves_the_checklist_under_the_finger(
+    browser, demo_visit, live_app, server, slow_answers, requests_log
+):
+    """A tap lands where the page showed the button: nothing the page says later moves it, not
+    the bar counting what waits to be sent (shown during every save), not the bar saying the link
+    dropped, not the row offering offline work once the service worker runs (seconds after the
+    page opened, on a first visit)."""
+    SlowInstall(live_app, delay=3)
+    slow_answers.delay = 1.5
+    context = open_context(
+        browser, VIEWPORTS["tablet-portrait"], log=requests_log, service_workers=True
+    )
+    page = context.new_page()
+    login(page, server.url, "insp-a", PASSWORD)
+    page.goto(f"{server.url}/visits/{demo_visit.id}")
+    page.wait_for_selector(".visit.js")
+    page.evaluate(TRACK_TOP, "#item-kh-cchc button[value=no]")
+    assert page.evaluate("() => navigator.serviceWorker.controller") is None  # still installing
+    item(page, "kh-cchc").locator("button[value=no]").click()
+    page.wait_for_selector(".netbar:not([hidden])")  # "1 thay đổi đang chờ gửi"
+    page.wait_for_selector("#item-kh-cchc[data-state=saved]")
+    assert page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("() => navigator.serviceWorker.controller")
+    go_offline(context, page)
+    page.evaluate(FRAMES)
+    assert page.evaluate("() => [...window.tops]") == [
+        round(page.locator("#item-kh-cchc button[value=no]").bounding_box()["y"])
+    ]
     context.close()
 
 

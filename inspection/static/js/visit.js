@@ -808,24 +808,45 @@
     });
   }
 
+  // How fresh the kept copy is: said at once as last seen (a line appearing once the cache has
+  // answered would move the checklist), then as the cache says.
+  var preparedKey = "inspection.prepared." + visitId + "." + outbox.user;
   function showPrepared() {
     var urls = JSON.parse(prepare.dataset.prepare), out = prepare.querySelector("[data-prepared]");
+    var say = function (time) {
+      out.textContent = time ? prepare.dataset.ready.replace("{time}", time) : "";
+      try {
+        if (time) localStorage.setItem(preparedKey, time);
+        else localStorage.removeItem(preparedKey);
+      } catch (e) { /* private mode: said once the cache answers */ }
+    };
+    try { say(localStorage.getItem(preparedKey)); } catch (e) { /* as above */ }
     return caches.open(PAGES).then(function (cache) {
       return cache.match(urls[2], { ignoreVary: true });
     }).then(function (kept) {
-      out.textContent = kept ? prepare.dataset.ready.replace("{time}", stamp(kept)) : "";
+      say(kept && stamp(kept));
+    }).catch(function () { /* storage turned off: nothing kept, nothing to say */ });
+  }
+
+  // The row is shown as the page opens, not once the worker runs (a row appearing then would
+  // move the checklist under a finger about to tap); copies are taken once the worker runs, as
+  // only then do they open offline.
+  function running() {
+    return new Promise(function (resolve, reject) {
+      window.setTimeout(reject, 10000);
+      navigator.serviceWorker.ready.then(resolve);
     });
   }
 
   if (prepare && window.caches && "serviceWorker" in navigator && window.isSecureContext) {
-    navigator.serviceWorker.ready.then(function () {
-      prepare.hidden = false;
-      showPrepared();
-    });
+    prepare.hidden = false;
+    showPrepared();
     prepare.querySelector("button").addEventListener("click", function () {
       var urls = JSON.parse(prepare.dataset.prepare), out = prepare.querySelector("[data-prepared]");
       out.textContent = prepare.dataset.busy;
-      keepCopies(urls).then(function (responses) {
+      running().then(function () {
+        return keepCopies(urls);
+      }).then(function (responses) {
         return responses[5].json();
       }).then(function (listed) {
         return keepCopies(listed.photos.map(function (p) { return p.urls.thumb; }));
