@@ -184,7 +184,7 @@ def test_odd_digits_on_the_form_are_refused_with_the_items_hint(app, visit, key,
 def test_a_note_too_long_on_the_form_says_it_is_the_note(app, visit):
     client = logged_in(app, "insp-a")
     page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
-    assert 'maxlength="4000"' in page and 'maxlength="10000"' in page  # the browser stops it
+    assert "maxlength=4000" in page and 'maxlength="10000"' in page  # the browser stops it
     note = {"value": "yes", "note": "x" * 4001}
     response = post_item(client, visit, "kh-cchc", note, follow_redirects=True)
     text = response.get_data(as_text=True)

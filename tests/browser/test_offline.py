@@ -174,7 +174,7 @@ def prepare(page: Page, base: str, visit_id: int) -> None:
 def bar_says(page: Page, text: str) -> None:
     """Until the outbox's bar says `text`."""
     page.wait_for_function(
-        "t => (document.querySelector('.netbar') || {}).textContent.includes(t)", arg=text
+        "t => document.querySelector('.netbar')?.textContent.includes(t)", arg=text
     )
 
 
@@ -348,7 +348,7 @@ def test_two_tablets_on_one_item_the_offline_one_chooses_and_the_rest_lands(
     assert item.locator("button.answer.yes").get_attribute("aria-pressed") == "true"  # B's
     assert item.locator("button.keep-mine").inner_text() == "Giữ bản của tôi (Không đạt)"
     assert [(e["key"], e["state"]) for e in waiting_in_outbox(a)] == [(shared, "held")]
-    a.wait_for_function("() => document.querySelector('.netbar').textContent.includes('1 bị')")
+    a.wait_for_function("() => document.querySelector('.netbar')?.textContent.includes('1 bị')")
 
     item.locator("button.keep-mine").click()  # A chooses her answer, seeing B's
     a.wait_for_selector(f"#item-{shared}[data-state=saved]")

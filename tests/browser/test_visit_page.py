@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from decimal import Decimal
 
 import pytest
@@ -326,32 +326,35 @@ TRACK_TOP = """sel => {
     look();
 }"""
 FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+SW_STATE = """async () => {
+    const r = await navigator.serviceWorker.getRegistration();
+    return r ? {installing: !!r.installing, active: !!r.active} : {installing: false, active: false};
+}"""
 
 
-class SlowInstall:
-    """The service worker's install made slow, as on a first visit over a poor link: /offline,
-    which only the worker fetches (to keep it), answered `delay` seconds late."""
+class HeldInstall:
+    """The service worker's install held, as on a first visit over a poor link: /offline, which
+    only the worker fetches (to keep it), answered once the test lets it go (30 s at most)."""
 
-    def __init__(self, app, delay: float) -> None:
-        self.delay = delay
+    def __init__(self, app) -> None:
+        self.go = threading.Event()
         self.wsgi_app = app.wsgi_app
         app.wsgi_app = self
 
     def __call__(self, environ, start_response):
         if environ["PATH_INFO"] == "/offline":
-            time.sleep(self.delay)
+            self.go.wait(timeout=30)
         return self.wsgi_app(environ, start_response)
 
 
 def test_nothing_moves_the_checklist_under_the_finger(
     browser, demo_visit, live_app, server, slow_answers, requests_log
 ):
-    """A tap lands where the page showed the button: nothing the page says later moves it, not
-    the bar counting what waits to be sent (shown during every save), not the bar saying the link
-    dropped, not the row offering offline work once the service worker runs (seconds after the
-    page opened, on a first visit)."""
-    SlowInstall(live_app, delay=3)
-    slow_answers.delay = 1.5
+    """A tap lands where the page showed the button: nothing the page says once its scripts have
+    run moves it, not the bar counting what waits to be sent (a save held 3 s), not the bar saying
+    the link dropped, not the worker starting to run (the offline row, shown by then)."""
+    install = HeldInstall(live_app)
+    slow_answers.delay = 3
     context = open_context(
         browser, VIEWPORTS["tablet-portrait"], log=requests_log, service_workers=True
     )
@@ -360,11 +363,11 @@ def test_nothing_moves_the_checklist_under_the_finger(
     page.goto(f"{server.url}/visits/{demo_visit.id}")
     page.wait_for_selector(".visit.js")
     page.evaluate(TRACK_TOP, "#item-kh-cchc button[value=no]")
-    assert page.evaluate("() => navigator.serviceWorker.controller") is None  # still installing
+    assert page.evaluate(SW_STATE) == {"installing": True, "active": False}
     item(page, "kh-cchc").locator("button[value=no]").click()
-    page.wait_for_selector(".netbar:not([hidden])")  # "1 thay đổi đang chờ gửi"
+    page.wait_for_selector(".netbar:not([hidden])")  # "1 thay đổi đang chờ gửi", after 2 s
     page.wait_for_selector("#item-kh-cchc[data-state=saved]")
-    assert page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    install.go.set()
     page.wait_for_function("() => navigator.serviceWorker.controller")
     go_offline(context, page)
     page.evaluate(FRAMES)

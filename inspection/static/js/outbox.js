@@ -428,10 +428,20 @@
     return (n === 1 ? words.one : words.many).replace("{n}", n);
   }
 
+  // With a link, what waits is said once it has waited 2 s: a save that goes through at once
+  // says nothing here (its item says it), and the bar does not flash at every tap.
+  var since = 0;
   function show(n, refused, full) {
-    var parts = [];
-    if (navigator.onLine === false) parts.push(words.offline);
-    if (n) parts.push(changes(n));
+    var parts = [], online = navigator.onLine !== false, quiet = false;
+    if (!online) parts.push(words.offline);
+    if (!n || !online || refused || blocked) {
+      since = 0;
+    } else {
+      since = since || Date.now();
+      quiet = Date.now() - since < 2000;
+      if (quiet) window.setTimeout(changed, since + 2000 - Date.now());
+    }
+    if (n && !quiet) parts.push(changes(n));
     if (refused) parts.push(words.refused.replace("{n}", refused));
     if (blocked === "login" && n) parts.push(words.login);
     if (full) parts.push(words.full);
@@ -443,6 +453,7 @@
       document.querySelector("main").prepend(bar);
     }
     bar.hidden = !parts.length;
+    if (parts.length) body.classList.add("netbar-room"); // kept: the page never shrinks under it
     bar.textContent = parts.join(" — ");
     bar.dataset.outbox = n;
     if (blocked === "login" && n) {
@@ -478,12 +489,24 @@
       pad(at.getDate()) + "/" + pad(at.getMonth() + 1) + "/" + at.getFullYear());
   }
 
+  // The pages kept for offline work dropped, with what the visit pages remember of them.
+  function dropPages() {
+    try {
+      for (var i = localStorage.length - 1; i >= 0; i--) {
+        if (localStorage.key(i).indexOf("inspection.prepared.") === 0) {
+          localStorage.removeItem(localStorage.key(i));
+        }
+      }
+    } catch (e) { /* private mode: nothing was remembered */ }
+    return caches["delete"]("inspection-pages");
+  }
+
   // Another user logged in on this tablet: the kept pages were the last one's.
   var OWNER = "inspection.owner";
   if (user && window.caches) {
     try {
       if (localStorage.getItem(OWNER) !== user) {
-        caches["delete"]("inspection-pages");
+        dropPages();
         localStorage.setItem(OWNER, user);
       }
     } catch (e) { /* private mode: nothing was kept either */ }
@@ -506,7 +529,7 @@
         method: "POST", credentials: "same-origin", body: new FormData(form),
       }).then(function (response) {
         if (!response.ok) throw response.status;
-        return window.caches && caches["delete"]("inspection-pages");
+        return window.caches && dropPages();
       }).then(function () {
         location.assign(body.dataset.login);
       }, function () {
