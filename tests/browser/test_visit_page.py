@@ -327,8 +327,8 @@ TRACK_TOP = """sel => {
 }"""
 FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 SW_STATE = """async () => {
-    const r = await navigator.serviceWorker.getRegistration();
-    return r ? {installing: !!r.installing, active: !!r.active} : {installing: false, active: false};
+    const r = (await navigator.serviceWorker.getRegistration()) || {};
+    return {installing: !!r.installing, active: !!r.active};
 }"""
 
 
