@@ -241,6 +241,7 @@ def test_a_visit_prepared_for_offline_work_is_filled_without_a_link_and_lands_on
     # Two deficiencies on the deficiencies page (kept too), one of them photographed.
     page.goto(f"{base}/visits/{visit_id}/findings")
     other = page.locator("#other")
+    assert other.locator("[data-none]").inner_text() == "Không có."
     other.locator("summary").click()
     form = other.locator("form[data-offline=finding]")
     form.locator("select[name=item_key]").select_option(failing)
@@ -256,12 +257,14 @@ def test_a_visit_prepared_for_offline_work_is_filled_without_a_link_and_lands_on
     outbox_holds(page, 25)
     assert waiting(page) == {"answer": 20, "photo": 3, "finding": 2}
     assert kept.count() == 2
+    assert other.locator("[data-none]").is_hidden()  # not "Không có." above them
 
     # Reloaded, still without a link: everything is there, from the tablet.
     page.reload()
     page.locator(".finding.pending .thumb").wait_for()
     assert page.locator(".finding.pending").count() == 2
     assert page.locator(".finding.pending .thumb").count() == 1
+    assert page.locator("#other [data-none]").is_hidden()
     page.goto(f"{base}/visits/{visit_id}")
     page.wait_for_selector(".visit.js")
     page.wait_for_selector(f"#item-{keys[-1]}[data-state=offline]")

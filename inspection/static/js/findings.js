@@ -49,6 +49,8 @@
     card.append(state, strip, pick);
     near = near.closest("details") || near; // shown even when the form's details are closed
     near.parentNode.insertBefore(card, near);
+    var none = near.parentNode.querySelector(":scope > [data-none]"); // "None." said above it
+    if (none) none.hidden = true;
     cards[entry.id] = { state: state, node: card };
     return strip;
   }
