@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -111,6 +112,22 @@ def compile_catalog(po: Path, lang: str) -> Path:
     finally:
         partial.unlink(missing_ok=True)
     return mo
+
+
+_words: dict[str, Any] = {}
+_words_guard = threading.Lock()
+Words = TypeVar("Words")
+
+
+def once_per_language(key: str, make: Callable[[], Words]) -> Words:
+    """What `make` says, made once per language (`key` names the language) and kept for the
+    process: the catalogs do not change while it runs, and a page need not translate again."""
+    found = _words.get(key)
+    if found is None:
+        found = make()
+        with _words_guard:
+            _words[key] = found
+    return found
 
 
 def page_locale() -> str:

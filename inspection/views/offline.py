@@ -19,6 +19,7 @@ from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_babel import gettext as _
 
 from inspection import assets
+from inspection.i18n import once_per_language, page_locale
 
 bp = Blueprint("offline", __name__)
 
@@ -36,7 +37,11 @@ def page_time() -> int:
 
 
 def net_words() -> dict[str, str]:
-    """What the outbox's bar and the logout warning say (static/js/outbox.js)."""
+    """What the outbox's bar and the logout warning say (static/js/outbox.js), on every page."""
+    return once_per_language(f"net:{page_locale()}", _net_words)
+
+
+def _net_words() -> dict[str, str]:
     return {
         "offline": _("Offline"),
         "one": _("1 change waiting to be sent"),

@@ -13,9 +13,9 @@ import json
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from flask import render_template
 from flask_babel import gettext as _
@@ -24,7 +24,7 @@ from flask_babel import ngettext
 from inspection import formatting
 from inspection.checklist import MAX_TEXT_ANSWER, NA, Item, Template
 from inspection.checklist.item import Choice
-from inspection.i18n import PageWords
+from inspection.i18n import PageWords, once_per_language
 from inspection.photos import MAX_PIXELS
 from inspection.photos import MESSAGES as REFUSALS
 from inspection.scoring import ItemResult, ScoreSheet
@@ -32,8 +32,6 @@ from inspection.services.answers import MAX_NOTE, AnswerRow
 from inspection.services.visit_photos import MAX_CAPTION
 
 _cache: dict[tuple[str, str], PageModel] = {}
-_labels: dict[str, Any] = {}
-Words = TypeVar("Words", bound=dict[str, Any])
 _guard = threading.Lock()
 
 
@@ -211,19 +209,9 @@ def missing_photos(count: int, shown: object = None) -> str:
     )
 
 
-def _once(key: str, make: Callable[[], Words]) -> Words:
-    """Words made once per language (and kept for the process)."""
-    found = _labels.get(key)
-    if found is None:
-        found = make()
-        with _guard:
-            _labels[key] = found
-    return found
-
-
 def script_words(locale: str) -> dict[str, str]:
     """What the page's script says about a save, translated once per language."""
-    return _once(f"script:{locale}", _script_words)
+    return once_per_language(f"script:{locale}", _script_words)
 
 
 def _script_words() -> dict[str, str]:
@@ -250,10 +238,35 @@ def _script_words() -> dict[str, str]:
     }
 
 
+def head_words(locale: str) -> dict[str, str]:
+    """The words of the page's head (its links, the offline row), translated once per language:
+    the page is made for every request, from its kept checklist, and should cost little."""
+    return once_per_language(f"head:{locale}", _head_words)
+
+
+def _head_words() -> dict[str, str]:
+    return {
+        "read_only": _("Read only."),
+        "findings": _("Deficiencies and submission"),
+        "review": _("Review"),
+        "history": _("History"),
+        "record": _("On-site record"),
+        "returned": _("The team lead returned the visit: to do"),
+        "prepare": _("Prepare for offline work"),
+        "preparing": _("Preparing…"),
+        "ready": _("Ready for offline work: copy of {time}"),
+        "not_prepared": _("Not prepared: a connection is needed."),
+        "my_visits": _("My visits"),
+        "to_plan": _("Back to the plan"),
+    }
+
+
 def photo_words(locale: str, max_upload_mb: int) -> dict[str, Any]:
     """What static/js/photos.js says (the camera button, its progress, the viewer), with the
     reasons a photo is refused by their codes (photos.py), translated once per language."""
-    return _once(f"photos:{locale}:{max_upload_mb}", lambda: _photo_words(max_upload_mb))
+    return once_per_language(
+        f"photos:{locale}:{max_upload_mb}", lambda: _photo_words(max_upload_mb)
+    )
 
 
 def _photo_words(max_upload_mb: int) -> dict[str, Any]:
@@ -306,7 +319,7 @@ def progress(sheet: ScoreSheet) -> list[dict[str, Any]]:
 
 def labels(locale: str) -> dict[str, str]:
     """The page's fixed words, translated once per language, and its length limits."""
-    return _once(locale, _labels_now)
+    return once_per_language(f"labels:{locale}", _labels_now)
 
 
 def _labels_now() -> dict[str, str]:

@@ -47,6 +47,7 @@ from inspection.views.visit_page import (
     Outcome,
     Remark,
     Thumb,
+    head_words,
     page_model,
     photo_words,
     render_checklist,
@@ -100,6 +101,7 @@ def _page(visit: Visit, outcome: Outcome | None = None) -> str:
             cache.put(key, cached)
     sheet, html = cached
     checklist = Markup(html.replace(TOKEN_MARK, generate_csrf()))
+    words = head_words(locale)
     return render_template(
         "visits/view.html",
         visit=visit,
@@ -107,9 +109,10 @@ def _page(visit: Visit, outcome: Outcome | None = None) -> str:
         to_do=review.to_do(get_session(), visit),
         checklist=checklist,
         writable=writable,
+        H=words,
         S=script_words(locale),
         P=photo_words(locale, current_app.config["MAX_UPLOAD_MB"]),
-        back=_way_back(visit),
+        back=_way_back(visit, words),
     )
 
 
@@ -144,11 +147,11 @@ def item_thumbs(visit: Visit, photos: list[Photo] | None = None) -> dict[str, li
     return shown
 
 
-def _way_back(visit: Visit) -> tuple[str, str]:
+def _way_back(visit: Visit, words: dict[str, str]) -> tuple[str, str]:
     """Where the page's "back" link goes: an inspector's visits, or the visit's plan."""
     if current_user.role == "inspector":
-        return url_for("main.index"), _("My visits")
-    return url_for("plans.view", plan_id=visit.plan_id), _("Back to the plan")
+        return url_for("main.index"), words["my_visits"]
+    return url_for("plans.view", plan_id=visit.plan_id), words["to_plan"]
 
 
 def _stored_outcome(item_key: str, state: str) -> Outcome:
