@@ -157,6 +157,11 @@ def api_counts(page: Page, base: str, visit_id: int) -> tuple[int, int, int, int
 
 def prepare(page: Page, base: str, visit_id: int) -> None:
     page.goto(f"{base}/visits/{visit_id}")
+    # A page still loading when the worker starts to run is not taken over by it (the
+    # Clients.claim() of the service worker spec skips pages not yet ready): the next one is.
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("() => !!navigator.serviceWorker.controller"):
+        page.reload()
     try:
         page.wait_for_function("() => navigator.serviceWorker.controller", timeout=20_000)
     except Exception as exc:  # say what the service worker's registration is doing

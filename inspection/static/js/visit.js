@@ -403,8 +403,13 @@
       if (status === "ok" && answer) {
         setRevision(el, answer.revision);
         stored[key] = { value: answer.value, note: answer.note || "" };
-        if (write && write.body.base_revision === entry.body.base_revision) {
-          write.body.base_revision = answer.revision; // (the outbox's copy too: outbox.js done)
+        if (write && write.body.base_revision === entry.body.base_revision &&
+            held[key] === undefined) {
+          // The outbox's copy too: outbox.js done() moves it, but a copy written meanwhile (the
+          // typing paused as the reply came) still has the old one, and would conflict with
+          // this very answer.
+          write.body.base_revision = answer.revision;
+          keep(key, timers[key] ? "typing" : undefined).then(outbox.drain, function () {});
         }
       }
       return;
