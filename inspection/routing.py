@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Hashable
+from enum import Enum
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from werkzeug.routing import IntegerConverter, Map
 
 MAX_ID = 2**31 - 1
+MAX_KEPT_TEXT = 80  # a value longer than this (a `next=` path) makes an address built each time
 
 
 class IdConverter(IntegerConverter):
@@ -32,8 +34,8 @@ class KnownUrls:
     addresses on every request (its styles and scripts, the visit's pages and reads), and
     building one costs more than most of what the page does. What a URL depends on here is the
     key: the app's prefix (SCRIPT_NAME, behind a proxy), the blueprint for a relative endpoint,
-    the endpoint and its values. External URLs are built each time; past `limit` addresses (a
-    `next=` of every page) the kept ones are dropped and built again."""
+    the endpoint and its values. External URLs, and those with a long text (`keepable`), are
+    built each time; past `limit` addresses the kept ones are dropped and built again."""
 
     def __init__(self, limit: int = 4096) -> None:
         self.limit = limit
@@ -41,14 +43,13 @@ class KnownUrls:
         self.guard = threading.Lock()
 
     def __call__(self, endpoint: str, **values: Any) -> str:
-        if values.get("_external") or "_scheme" in values:
+        if not self.keepable(values):
             return url_for(endpoint, **values)
         local = request.blueprint if endpoint.startswith(".") else None
-        key = (request.script_root, local, endpoint, tuple(sorted(values.items())))
-        try:
-            found = self.built.get(key)
-        except TypeError:  # a value that cannot be a key (a list): built each time
-            return url_for(endpoint, **values)
+        # The values' types too: 1, 1.0 and True are equal keys but different URLs.
+        named = tuple((k, type(v), v) for k, v in sorted(values.items()))
+        key = (request.script_root, local, endpoint, named)
+        found = self.built.get(key)
         if found is None:
             found = url_for(endpoint, **values)
             with self.guard:
@@ -56,6 +57,17 @@ class KnownUrls:
                     self.built.clear()
                 self.built[key] = found
         return found
+
+    @staticmethod
+    def keepable(values: dict[str, Any]) -> bool:
+        """Ids, names and short texts: not an external URL (its host is the request's), nor a
+        long text (a `next=` path: what a visitor asks for is not kept), nor a list."""
+        if not has_request_context() or values.get("_external") or "_scheme" in values:
+            return False
+        return all(
+            isinstance(v, int | Enum) or (isinstance(v, str) and len(v) <= MAX_KEPT_TEXT)
+            for v in values.values()
+        )
 
 
 def init_app(app: Flask) -> None:

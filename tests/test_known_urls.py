@@ -46,3 +46,16 @@ def test_past_its_limit_it_starts_again(app):
 
 def test_every_page_uses_it(app):
     assert isinstance(app.jinja_env.globals["url_for"], KnownUrls)
+
+
+def test_long_texts_and_odd_values_are_built_each_time(app):
+    known = KnownUrls()
+    with app.test_request_context("/"):
+        far = "/visits/1?" + "x" * 500  # a `next=` path a visitor chose
+        assert known("main.set_language", code="en", next=far) == url_for(
+            "main.set_language", code="en", next=far
+        )
+        assert known("main.index", flag=True) == "/?flag=True"
+        assert known("main.index", flag=1) == "/?flag=1"  # equal keys, other URLs
+        assert known("main.index", tags=["a", "b"]) == url_for("main.index", tags=["a", "b"])
+        assert all(len(repr(key)) < 400 for key in known.built)

@@ -409,7 +409,9 @@
           // typing paused as the reply came) still has the old one, and would conflict with
           // this very answer.
           write.body.base_revision = answer.revision;
-          keep(key, timers[key] ? "typing" : undefined).then(outbox.drain, function () {});
+          keep(key, timers[key] ? "typing" : undefined).then(outbox.drain, function () {
+            setState(el, "invalid", root.dataset.notKept); // storage full: said, as in save()
+          });
         }
       }
       return;
