@@ -585,13 +585,13 @@ def _rendered_ahead(
     write: Callable[[Ahead], Notice],
 ) -> Notice:
     """`content()` reads (and refuses) what would be issued now, outside the lock; `write`
-    locks, reads it again, stores (through _store) and commits."""
+    locks (lock_visit ends the reads' transaction first), reads it again, stores (through
+    _store) and commits."""
     token = new_token()
     for _ in range(RENDER_AHEAD_TRIES - 1):
         now = content()
         frozen = _frozen(now, _next_number(session, now, rendering), token, rendering)
         pdf, docx = render_files(session, frozen, rendering.store)
-        session.commit()  # the reads' transaction ended before waiting for the lock
         try:
             return write(Ahead(token, frozen, pdf, docx))
         except _Moved:

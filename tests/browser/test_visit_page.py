@@ -173,8 +173,23 @@ def check_page_shows_every_answer(page) -> None:
     assert pressed("niem-yet-qr", "na")
 
 
-def open_visit(browser, server, viewport, requests_log, *, javascript=True, username="insp-a"):
-    context = open_context(browser, VIEWPORTS[viewport], javascript=javascript, log=requests_log)
+def open_visit(
+    browser,
+    server,
+    viewport,
+    requests_log,
+    *,
+    javascript=True,
+    username="insp-a",
+    service_workers=False,
+):
+    context = open_context(
+        browser,
+        VIEWPORTS[viewport],
+        javascript=javascript,
+        log=requests_log,
+        service_workers=service_workers,
+    )
     page = context.new_page()
     login(page, server.url, username, PASSWORD)
     page.click("text=UBND xã Ninh Xuân")  # "My visits" → the visit
@@ -355,13 +370,9 @@ def test_nothing_moves_the_checklist_under_the_finger(
     the link dropped, not the worker starting to run (the offline row, shown by then)."""
     install = HeldInstall(live_app)
     slow_answers.delay = 3
-    context = open_context(
-        browser, VIEWPORTS["tablet-portrait"], log=requests_log, service_workers=True
+    context, page = open_visit(
+        browser, server, "tablet-portrait", requests_log, service_workers=True
     )
-    page = context.new_page()
-    login(page, server.url, "insp-a", PASSWORD)
-    page.goto(f"{server.url}/visits/{demo_visit.id}")
-    page.wait_for_selector(".visit.js")
     page.evaluate(TRACK_TOP, "#item-kh-cchc button[value=no]")
     assert page.evaluate(SW_STATE) == {"installing": True, "active": False}
     item(page, "kh-cchc").locator("button[value=no]").click()
